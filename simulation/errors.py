@@ -1,0 +1,59 @@
+"""Problems with user input, collected and reported all at once.
+
+A user who writes a scenario file wants every problem in one pass, each
+naming the file, the line, the field, the value found and what is allowed,
+so that nothing is reported as a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file."""
+
+    file: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+    value: object = None
+    allowed: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        parts = [where]
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        text = ": ".join(parts) + ": " + self.message
+        if self.value is not None:
+            text += f" (found {_show(self.value)})"
+        if self.allowed:
+            text += f"; allowed: {self.allowed}"
+        return text
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class InputError(Exception):
+    """Raised with every problem found in one or more input files."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the user would recognise it (relative to the working directory)."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)

@@ -1,0 +1,586 @@
+"""Scenario files: a baseline, and decisions written as changes to it.
+
+A scenario is YAML a commissioner can read::
+
+    name: Close the day centre
+    description: What happens if the day centre closes at month 6?
+    extends: baseline.yaml
+    parameters:
+      services.day_centre.block_cost_per_year: £1,100,000
+    actions:
+      - close: day_centre
+        at: month 6
+        redirect:
+          personal_budgets: 0.45
+          peer_support: 0.30
+          raised_crisis_risk: {multiplier: 1.3, months: 6}
+
+``extends`` names a parent file (relative to this file, or absolute); the
+chain ends at a *root* file that declares every parameter with its unit and
+source (the shipped ``baseline.yaml``). Loading checks everything at once and
+raises :class:`~simulation.errors.InputError` listing every problem with its
+file, line, field, value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .catalogue import RAISED_RISK_KEY, REDIRECT_TARGETS, SERVICES
+from .errors import InputError, Problem, display_path
+from .parameters import DAYS_PER_MONTH, LEAF_KEYS, ParamSpec, coerce_value, is_leaf, iter_leaves, leaf_problems, spec_from_leaf
+from .yamlfile import YamlDocument, parse_yaml_text, read_yaml_file
+
+TOP_KEYS = ("name", "description", "extends", "settings", "parameters", "actions")
+ACTION_VERBS = ("open", "close", "resize", "set")
+ACTION_KEYS = {"open": {"at", "capacity", "note"}, "close": {"at", "redirect", "note"}, "resize": {"at", "capacity", "note"}, "set": {"at", "note"}}
+
+SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+BASELINE_FILE = SHIPPED_SCENARIOS / "baseline.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a scenario is run by default; the CLI may override years and scale."""
+
+    start_date: dt.date = dt.date(2015, 11, 1)
+    years: float = 10.0
+    warmup_years: float = 0.0
+    scale: float = 1.0
+
+    def horizon_days(self) -> float:
+        return self.years * 12 * DAYS_PER_MONTH
+
+
+SETTING_RULES: dict[str, tuple[str, float | None, float | None, str]] = {
+    "start_date": ("date", None, None, "a date such as 2015-11-01"),
+    "years": ("float", 0.1, 50, "a number of years from 0.1 to 50"),
+    "warmup_years": ("float", 0, 20, "a number of years from 0 to 20"),
+    "scale": ("float", 0.001, 1, "a fraction of the county above 0 and at most 1 (1 = the whole county)"),
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    """A timed decision: open, close or resize a service, or set parameters."""
+
+    verb: str
+    day: float
+    """Days after the start of the reported period."""
+    service: str | None = None
+    values: tuple[tuple[str, Any], ...] = ()
+    redirect: tuple[tuple[str, float], ...] = ()
+    raised_risk: tuple[float, float] | None = None
+    """(crisis multiplier, months) for people losing the service, if given."""
+    file: str = ""
+    line: int | None = None
+    when: str = ""
+
+    def describe(self) -> str:
+        label = SERVICES[self.service].label if self.service else ""
+        if self.verb == "set":
+            what = ", ".join(f"{p} = {v}" for p, v in self.values)
+            return f"{self.when}: set {what}"
+        extra = ""
+        if self.verb in ("open", "resize") and self.values:
+            extra = f" to {self.values[0][1]} places"
+        return f"{self.when}: {self.verb} {label}{extra}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verb": self.verb,
+            "day": self.day,
+            "service": self.service,
+            "values": [[p, _jsonable(v)] for p, v in self.values],
+            "redirect": [list(r) for r in self.redirect],
+            "raised_risk": list(self.raised_risk) if self.raised_risk else None,
+        }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully resolved scenario: every parameter's value, the actions, the settings."""
+
+    name: str
+    description: str
+    file: str
+    params: Mapping[str, ParamSpec]
+    actions: tuple[Action, ...]
+    settings: Settings
+    chain: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()
+    """Paths this scenario (or a parent other than the root) changes from the root."""
+    content_hash: str = field(default="")
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return {path: spec.value for path, spec in self.params.items()}
+
+    def with_settings(self, **changes: Any) -> "Scenario":
+        settings = Settings(**{**self.settings.__dict__, **{k: v for k, v in changes.items() if v is not None}})
+        return _finish(Scenario(self.name, self.description, self.file, self.params, self.actions, settings, self.chain, self.overrides))
+
+    def with_values(self, values: Mapping[str, Any], name: str | None = None) -> "Scenario":
+        """A copy with some parameter values replaced (values must be valid)."""
+        params = dict(self.params)
+        for path, value in values.items():
+            params[path] = params[path].with_value(value)
+        overrides = tuple(sorted(set(self.overrides) | set(values)))
+        return _finish(Scenario(name or self.name, self.description, self.file, params, self.actions, self.settings, self.chain, overrides))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _finish(s: Scenario) -> Scenario:
+    content = {
+        "values": {k: _jsonable(v.value) for k, v in sorted(s.params.items())},
+        "actions": [a.as_dict() for a in s.actions],
+        "settings": {k: _jsonable(v) for k, v in s.settings.__dict__.items()},
+    }
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return Scenario(s.name, s.description, s.file, s.params, s.actions, s.settings, s.chain, s.overrides, digest)
+
+
+# ---------------------------------------------------------------------------
+# Loading
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Load and resolve one scenario file (raises InputError with all problems)."""
+    return load_scenarios([path])[0]
+
+
+def load_scenarios(paths: Iterable[Path | str], years: float | None = None) -> list[Scenario]:
+    """Load several files, reporting the problems of all of them at once.
+
+    If ``years`` is given, action dates are checked against that horizon
+    instead of each scenario's own ``settings.years``.
+    """
+    problems: list[Problem] = []
+    out: list[Scenario] = []
+    for path in paths:
+        try:
+            scenario = _Resolver().resolve_file(Path(path))
+            problems.extend(horizon_problems(scenario, years))
+            out.append(scenario)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(_unique(problems))
+    return out
+
+
+def scenario_from_text(text: bytes | str, name: str, base_dir: Path | None = None, years: float | None = None) -> Scenario:
+    """Resolve a scenario given as text (an upload); ``extends`` is looked up in ``base_dir``."""
+    doc = parse_yaml_text(text, name)
+    scenario = _Resolver(base_dir or SHIPPED_SCENARIOS).resolve_document(doc, Path(base_dir or SHIPPED_SCENARIOS) / "uploaded.yaml")
+    problems = horizon_problems(scenario, years)
+    if problems:
+        raise InputError(problems)
+    return scenario
+
+
+def horizon_problems(scenario: Scenario, years: float | None = None) -> list[Problem]:
+    """Actions dated outside the run (before its start or after its end)."""
+    yrs = years if years is not None else scenario.settings.years
+    end = yrs * 12 * DAYS_PER_MONTH
+    out = []
+    for a in scenario.actions:
+        if a.day < 0 or a.day > end + 1e-9:
+            out.append(Problem(a.file, "action falls outside the simulated period", a.line, "at", a.when,
+                               f"from month 0 ({scenario.settings.start_date}) to month {yrs * 12:g} "
+                               f"({_add_days(scenario.settings.start_date, end)})"))
+    return out
+
+
+def _add_days(start: dt.date, days: float) -> dt.date:
+    return start + dt.timedelta(days=int(days))
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen, out = set(), []
+    for p in problems:
+        key = str(p)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+@lru_cache(maxsize=1)
+def shipped_catalogue() -> Mapping[str, ParamSpec]:
+    """The parameters the model needs, as declared by the shipped baseline."""
+    return _Resolver().resolve_file(BASELINE_FILE).params
+
+
+class _Resolver:
+    """Follows ``extends`` chains, applying each file's changes to its parent."""
+
+    def __init__(self, upload_dir: Path | None = None):
+        self.stack: list[Path] = []
+        self.upload_dir = upload_dir
+
+    def resolve_file(self, path: Path) -> Scenario:
+        resolved = path.resolve() if path.exists() else path
+        if resolved in self.stack:
+            cycle = " -> ".join(display_path(p) for p in [*self.stack, resolved])
+            raise InputError([Problem(display_path(self.stack[-1]), "'extends' goes round in a loop", None, "extends", cycle, "a chain of files that ends at a root such as baseline.yaml")])
+        doc = read_yaml_file(path)
+        self.stack.append(resolved)
+        try:
+            return self.resolve_document(doc, path)
+        finally:
+            self.stack.pop()
+
+    def resolve_document(self, doc: YamlDocument, path: Path) -> Scenario:
+        problems: list[Problem] = []
+        data = doc.data
+
+        def problem(msg: str, fld: str | None, value: Any = None, allowed: str | None = None) -> None:
+            problems.append(Problem(doc.file, msg, doc.line(fld) if fld else None, fld, value, allowed))
+
+        for key in data:
+            if key not in TOP_KEYS:
+                problem(f"unknown field '{key}'{_did_you_mean(key, TOP_KEYS)}", key, None, ", ".join(TOP_KEYS))
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problem("every scenario needs a 'name' (text)", "name" if "name" in data else None, name, "a short name such as 'Close the day centre'")
+        description = data.get("description", "")
+        if description is None:
+            description = ""
+        if not isinstance(description, str):
+            problem("'description' must be text", "description", description, "text saying what decision the scenario tests")
+
+        # The parent, or this file as a root.
+        parent: Scenario | None = None
+        if "extends" in data:
+            ext = data["extends"]
+            if not isinstance(ext, str) or not ext.strip():
+                problem("'extends' must be the path of another scenario file", "extends", ext, "a path relative to this file, or absolute")
+            else:
+                ppath = Path(ext)
+                if not ppath.is_absolute():
+                    ppath = path.parent / ppath
+                if not ppath.exists():
+                    problem("the file named in 'extends' does not exist", "extends", ext, "a path relative to this file, or absolute")
+                else:
+                    try:
+                        parent = self.resolve_file(ppath)
+                    except InputError as exc:
+                        problems.extend(exc.problems)
+            if parent is None:
+                raise InputError(problems)
+
+        settings = self._settings(data.get("settings"), parent.settings if parent else Settings(), problem)
+        if parent is None:
+            params = self._root_params(data.get("parameters"), doc, problems)
+            overrides: set[str] = set()
+            chain: tuple[str, ...] = (doc.file,)
+        else:
+            params = self._override_params(data.get("parameters"), parent.params, doc, problems)
+            overrides = set(parent.overrides) | {p for p in params if params[p] != parent.params[p]}
+            chain = (*parent.chain, doc.file)
+        actions = self._actions(data.get("actions"), params, settings, doc, problems)
+        if problems:
+            raise InputError(problems)
+        all_actions = (*(parent.actions if parent else ()), *actions)
+        return _finish(Scenario(name.strip(), description.strip(), doc.file, params, tuple(sorted(all_actions, key=lambda a: a.day)), settings, chain, tuple(sorted(overrides))))
+
+    # -- settings ---------------------------------------------------------
+    def _settings(self, raw: Any, base: Settings, problem) -> Settings:
+        if raw is None:
+            return base
+        if not isinstance(raw, Mapping):
+            problem("'settings' must be a mapping", "settings", raw, ", ".join(SETTING_RULES))
+            return base
+        values = dict(base.__dict__)
+        for key, value in raw.items():
+            fld = f"settings.{key}"
+            if key not in SETTING_RULES:
+                problem(f"unknown setting '{key}'{_did_you_mean(key, SETTING_RULES)}", fld, None, ", ".join(SETTING_RULES))
+                continue
+            kind, lo, hi, allowed = SETTING_RULES[key]
+            if kind == "date":
+                if isinstance(value, str):
+                    try:
+                        value = dt.date.fromisoformat(value)
+                    except ValueError:
+                        pass
+                if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+                    problem("must be a date", fld, value, allowed)
+                    continue
+            else:
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not (lo <= value <= hi):
+                    problem("out of range" if isinstance(value, (int, float)) and not isinstance(value, bool) else "must be a number", fld, value, allowed)
+                    continue
+                value = float(value)
+            values[key] = value
+        return Settings(**values)
+
+    # -- parameters -------------------------------------------------------
+    def _root_params(self, raw: Any, doc: YamlDocument, problems: list[Problem]) -> dict[str, ParamSpec]:
+        if not isinstance(raw, Mapping):
+            problems.append(Problem(doc.file, "a root scenario (one without 'extends') must declare every parameter under 'parameters'", doc.line("parameters"), "parameters", None, "add 'extends: baseline.yaml' to build on the baseline"))
+            return {}
+        params: dict[str, ParamSpec] = {}
+        for path, leaf in iter_leaves(raw):
+            fld = f"parameters.{path}"
+            if not is_leaf(leaf):
+                problems.append(Problem(doc.file, "a root scenario must declare each parameter with value, unit and source or assumption", doc.line(fld), fld, leaf, "a mapping with value:, unit:, source: or assumption:, and low:/high:"))
+                continue
+            for f, msg, value, allowed in leaf_problems(path, leaf, require_provenance=True):
+                problems.append(Problem(doc.file, msg, doc.line(f"parameters.{f}"), f"parameters.{f}", value, allowed))
+            if not any(p.field and p.field.startswith(fld) for p in problems):
+                params[path] = spec_from_leaf(path, leaf)
+        if doc.file != display_path(BASELINE_FILE) and BASELINE_FILE.exists() and not problems:
+            required = shipped_catalogue()
+            for path in sorted(set(required) - set(params)):
+                problems.append(Problem(doc.file, "parameter missing: the model needs it", doc.line("parameters"), f"parameters.{path}", None, f"declare it as in {display_path(BASELINE_FILE)}"))
+            for path in sorted(set(params) - set(required)):
+                problems.append(Problem(doc.file, f"unknown parameter{_did_you_mean(path, required)}", doc.line(f"parameters.{path}"), f"parameters.{path}", None, "parameters declared in baseline.yaml"))
+        return params
+
+    def _override_params(self, raw: Any, base: Mapping[str, ParamSpec], doc: YamlDocument, problems: list[Problem]) -> dict[str, ParamSpec]:
+        params = dict(base)
+        if raw is None:
+            return params
+        if not isinstance(raw, Mapping):
+            problems.append(Problem(doc.file, "'parameters' must be a mapping of parameter paths to values", doc.line("parameters"), "parameters", raw, "lines such as 'services.day_centre.places: 250'"))
+            return params
+        for path, node in iter_leaves(raw):
+            fld = f"parameters.{path}"
+            line = doc.line(fld)
+            if path not in base:
+                problems.append(Problem(doc.file, f"unknown parameter{_did_you_mean(path, base)}", line, fld, None, "a dotted path declared in baseline.yaml"))
+                continue
+            spec = base[path]
+            if is_leaf(node):
+                merged = {k: v for k, v in spec.__dict__.items() if k != "path" and v is not None}
+                merged.update(node)
+                leaf_issues = leaf_problems(path, merged, require_provenance=False)
+                for f, msg, value, allowed in leaf_issues:
+                    problems.append(Problem(doc.file, msg, doc.line(f"parameters.{f}") or line, f"parameters.{f}", value, allowed))
+                if not leaf_issues:
+                    params[path] = spec_from_leaf(path, merged)
+                continue
+            if isinstance(node, list):
+                problems.append(Problem(doc.file, "a parameter takes one value, not a list", line, fld, node, spec_allowed(spec)))
+                continue
+            value, issue = coerce_value(spec.unit, node)
+            if issue:
+                problems.append(Problem(doc.file, issue, line, fld, node, spec_allowed(spec)))
+                continue
+            params[path] = spec.with_value(value)
+        return params
+
+    # -- actions ----------------------------------------------------------
+    def _actions(self, raw: Any, params: Mapping[str, ParamSpec], settings: Settings, doc: YamlDocument, problems: list[Problem]) -> list[Action]:
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            problems.append(Problem(doc.file, "'actions' must be a list (each item starting with '- ')", doc.line("actions"), "actions", raw, "a list of open/close/resize/set actions"))
+            return []
+        out = []
+        for i, item in enumerate(raw):
+            action = self._action(item, f"actions[{i}]", params, settings, doc, problems)
+            if action is not None:
+                out.append(action)
+        return out
+
+    def _action(self, item: Any, fld: str, params: Mapping[str, ParamSpec], settings: Settings, doc: YamlDocument, problems: list[Problem]) -> Action | None:
+        def problem(msg: str, f: str, value: Any = None, allowed: str | None = None) -> None:
+            problems.append(Problem(doc.file, msg, doc.line(f), f, value, allowed))
+
+        if not isinstance(item, Mapping):
+            problem("each action must be a mapping such as 'close: day_centre' with 'at: month 6'", fld, item, "open, close, resize or set, with at")
+            return None
+        verbs = [v for v in ACTION_VERBS if v in item]
+        if len(verbs) != 1:
+            problem("each action needs exactly one of open, close, resize or set", fld, sorted(item), ", ".join(ACTION_VERBS))
+            return None
+        verb = verbs[0]
+        ok = True
+        for key in item:
+            if key != verb and key not in ACTION_KEYS[verb]:
+                problem(f"unknown field '{key}' for a '{verb}' action{_did_you_mean(key, ACTION_KEYS[verb])}", f"{fld}.{key}", None, ", ".join(sorted(ACTION_KEYS[verb])))
+                ok = False
+        if "at" not in item:
+            problem("the action needs 'at' (when it happens)", fld, None, "'month 6', a month number, or a date such as 2016-05-01")
+            return None
+        day, when = _parse_when(item["at"], settings)
+        if day is None:
+            problem("cannot tell when this happens", f"{fld}.at", item["at"], "'month 6', a month number, or a date such as 2016-05-01")
+            ok = False
+        service = None
+        values: list[tuple[str, Any]] = []
+        redirect: list[tuple[str, float]] = []
+        raised = None
+        if verb == "set":
+            changes = item["set"]
+            if not isinstance(changes, Mapping) or not changes:
+                problem("'set' needs a mapping of parameter paths to new values", f"{fld}.set", changes, "e.g. 'programmes.zero_suicide.trainees_per_year: 400'")
+                return None
+            for path, value in iter_leaves(changes):
+                f = f"{fld}.set.{path}"
+                if path not in params:
+                    problem(f"unknown parameter{_did_you_mean(path, params)}", f, None, "a dotted path declared in baseline.yaml")
+                    ok = False
+                    continue
+                coerced, issue = coerce_value(params[path].unit, value)
+                if issue:
+                    problem(issue, f, value, spec_allowed(params[path]))
+                    ok = False
+                    continue
+                values.append((path, coerced))
+        else:
+            service = item[verb]
+            if not isinstance(service, str) or service not in SERVICES:
+                problem(f"no such service{_did_you_mean(str(service), SERVICES)}", f"{fld}.{verb}", service, ", ".join(SERVICES))
+                return None
+            info = SERVICES[service]
+            if verb in ("open", "close") and info.open_path is None:
+                problem(f"{info.label} cannot be opened or closed", f"{fld}.{verb}", service, "resize it instead: " + ", ".join(s for s, i in SERVICES.items() if i.open_path))
+                return None
+            if verb == "resize" and info.capacity_path is None:
+                problem(f"{info.label} has no capacity to resize", f"{fld}.resize", service, ", ".join(s for s, i in SERVICES.items() if i.capacity_path))
+                return None
+            if verb in ("open", "resize"):
+                if "capacity" in item:
+                    if info.capacity_path is None:
+                        problem(f"{info.label} has no capacity", f"{fld}.capacity", item["capacity"], "leave 'capacity' out")
+                        ok = False
+                    else:
+                        cap, issue = coerce_value("places", item["capacity"])
+                        if issue:
+                            problem(f"capacity {issue}", f"{fld}.capacity", item["capacity"], "a whole number of places, at least 0")
+                            ok = False
+                        else:
+                            values.append((info.capacity_path, cap))
+                elif verb == "resize":
+                    problem("'resize' needs 'capacity'", fld, None, "capacity: a whole number of places")
+                    ok = False
+            if verb == "close" and "redirect" in item:
+                redirect, raised, good = self._redirect(item["redirect"], service, f"{fld}.redirect", problem)
+                ok = ok and good
+        if not ok or day is None:
+            return None
+        return Action(verb, day, service, tuple(values), tuple(redirect), raised, doc.file, doc.line(fld), when)
+
+    def _redirect(self, raw: Any, service: str, fld: str, problem) -> tuple[list[tuple[str, float]], tuple[float, float] | None, bool]:
+        if not SERVICES[service].redirects_users:
+            problem(f"users of {SERVICES[service].label} cannot be redirected: closing it stops new entries and current users stay until they leave", fld, None, "leave 'redirect' out")
+            return [], None, False
+        if not isinstance(raw, Mapping):
+            problem("'redirect' must map supports to the share of users sent there", fld, raw, ", ".join(REDIRECT_TARGETS) + ", raised_crisis_risk")
+            return [], None, False
+        ok = True
+        shares: list[tuple[str, float]] = []
+        raised = None
+        for key, value in raw.items():
+            f = f"{fld}.{key}"
+            if key == RAISED_RISK_KEY:
+                raised, good = self._raised(value, f, problem)
+                ok = ok and good
+                continue
+            if key not in REDIRECT_TARGETS:
+                problem(f"cannot redirect to '{key}'{_did_you_mean(key, REDIRECT_TARGETS)}", f, None, ", ".join(REDIRECT_TARGETS) + ", raised_crisis_risk")
+                ok = False
+                continue
+            if key == service:
+                problem("users cannot be redirected to the service that is closing", f, key, ", ".join(t for t in REDIRECT_TARGETS if t != service))
+                ok = False
+                continue
+            share, issue = coerce_value("share", value)
+            if issue:
+                problem(f"a redirect share {issue}", f, value, "a share from 0 to 1")
+                ok = False
+                continue
+            shares.append((key, share))
+        total = sum(s for _, s in shares)
+        if ok and total > 1 + 1e-9:
+            problem("redirect shares add up to more than 1", fld, round(total, 6), "shares adding up to at most 1 (the rest go to nothing)")
+            ok = False
+        return shares, raised, ok
+
+    def _raised(self, raw: Any, fld: str, problem) -> tuple[tuple[float, float] | None, bool]:
+        if not isinstance(raw, Mapping) or set(raw) - {"multiplier", "months"} or not {"multiplier", "months"} <= set(raw):
+            problem("'raised_crisis_risk' needs 'multiplier' and 'months'", fld, raw, "e.g. {multiplier: 1.3, months: 6}")
+            return None, False
+        mult, issue1 = coerce_value("multiplier", raw["multiplier"])
+        months, issue2 = coerce_value("months", raw["months"])
+        if issue1:
+            problem(f"multiplier {issue1}", f"{fld}.multiplier", raw["multiplier"], "a number of at least 0 (1 = no change)")
+        if issue2:
+            problem(f"months {issue2}", f"{fld}.months", raw["months"], "a number of months, at least 0")
+        if issue1 or issue2:
+            return None, False
+        return (mult, months), True
+
+
+def spec_allowed(spec: ParamSpec) -> str:
+    from .parameters import UNITS
+
+    return f"{UNITS[spec.unit].allowed(spec.unit)} ({spec.unit})"
+
+
+def _parse_when(raw: Any, settings: Settings) -> tuple[float | None, str]:
+    """Turn 'month 6', 6, {month: 6}, a date or {date: ...} into days after the start."""
+    if isinstance(raw, Mapping) and len(raw) == 1:
+        (key, value), = raw.items()
+        if key == "month":
+            raw = value if not isinstance(value, str) else f"month {value}"
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                raw = f"month {raw}"
+        elif key == "date":
+            raw = value
+        else:
+            return None, str(raw)
+    if isinstance(raw, bool):
+        return None, str(raw)
+    if isinstance(raw, (int, float)):
+        return float(raw) * DAYS_PER_MONTH, f"month {raw:g}"
+    if isinstance(raw, dt.datetime):
+        raw = raw.date()
+    if isinstance(raw, dt.date):
+        return float((raw - settings.start_date).days), raw.isoformat()
+    if isinstance(raw, str):
+        text = raw.strip().lower()
+        if text.startswith("month"):
+            try:
+                m = float(text[5:].strip(" :"))
+            except ValueError:
+                return None, raw
+            if m != m or m in (float("inf"), float("-inf")):
+                return None, raw
+            return m * DAYS_PER_MONTH, f"month {m:g}"
+        try:
+            d = dt.date.fromisoformat(text)
+        except ValueError:
+            return None, raw
+        return float((d - settings.start_date).days), d.isoformat()
+    return None, str(raw)
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    options = list(options)
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not match:
+        tail = word.rsplit(".", 1)[-1]
+        by_tail = {o.rsplit(".", 1)[-1]: o for o in options}
+        close = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=0.75)
+        match = [by_tail[close[0]]] if close else []
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+__all__ = ["Action", "Scenario", "Settings", "load_scenario", "load_scenarios", "scenario_from_text", "horizon_problems", "LEAF_KEYS"]

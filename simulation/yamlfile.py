@@ -1,0 +1,168 @@
+"""Reading YAML safely, remembering the line of every field.
+
+Scenario files are written by hand, and uploaded through the dashboard by
+people we do not know, so reading them must never run code (no ``!!python``
+tags), never blow up on anchors that expand exponentially, and always say
+*where* a problem is. PyYAML's safe loader composes the node tree; we turn it
+into plain Python values ourselves so that each value's line is kept and
+duplicate keys (which PyYAML silently overwrites) are reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, Problem, display_path
+
+MAX_BYTES = 1_000_000
+"""Largest scenario file we read: real ones are a few kilobytes."""
+
+MAX_NODES = 50_000
+"""Most YAML values after expanding aliases: guards against alias bombs."""
+
+
+@dataclass
+class YamlDocument:
+    """A parsed YAML mapping with the line (1-based) of every field path."""
+
+    file: str
+    data: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line(self, path: str) -> int | None:
+        """The line of ``path`` or of its nearest enclosing field."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None
+
+
+def read_yaml_file(path: Path | str, max_bytes: int = MAX_BYTES) -> YamlDocument:
+    """Read a YAML file whose top level must be a mapping."""
+    p = Path(path)
+    name = display_path(p)
+    if not p.exists():
+        raise InputError([Problem(name, "file not found", allowed="a path to a YAML scenario file")])
+    if p.is_dir():
+        raise InputError([Problem(name, "is a directory, not a file", allowed="a path to a YAML scenario file")])
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise InputError([Problem(name, f"file is too large ({size:,} bytes)", allowed=f"at most {max_bytes:,} bytes")])
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(name, f"cannot be read: {exc.strerror or exc}")]) from None
+    return parse_yaml_text(raw, name, max_bytes=max_bytes)
+
+
+def parse_yaml_text(raw: bytes | str, name: str, max_bytes: int = MAX_BYTES) -> YamlDocument:
+    """Parse YAML text (bytes or str) into a :class:`YamlDocument`."""
+    if isinstance(raw, bytes):
+        if len(raw) > max_bytes:
+            raise InputError([Problem(name, f"file is too large ({len(raw):,} bytes)", allowed=f"at most {max_bytes:,} bytes")])
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError([Problem(name, f"is not UTF-8 text (byte {exc.start})", allowed="a UTF-8 YAML text file")]) from None
+    else:
+        text = raw
+        if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+            raise InputError([Problem(name, "file is too large", allowed=f"at most {max_bytes:,} bytes")])
+    if "\x00" in text:
+        raise InputError([Problem(name, "contains a NUL byte: this is not a text file", allowed="a UTF-8 YAML text file")])
+    if not text.strip():
+        raise InputError([Problem(name, "file is empty", allowed="a YAML mapping with at least 'name'")])
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        what = exc.problem or "malformed YAML"
+        raise InputError([Problem(name, f"malformed YAML: {what}", line=line, allowed="valid YAML (check indentation, colons and quotes)")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(name, f"malformed YAML: {exc}", allowed="valid YAML")]) from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError([Problem(name, f"malformed YAML: {exc}", allowed="valid YAML")]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise InputError([Problem(name, "file holds no YAML value (only comments?)", allowed="a YAML mapping with at least 'name'")])
+    converter = _Converter(name)
+    try:
+        data = converter.convert(node, "")
+    except RecursionError:
+        raise InputError([Problem(name, "nesting is too deep", allowed="an ordinary scenario file")]) from None
+    if converter.problems:
+        raise InputError(converter.problems)
+    if not isinstance(data, dict):
+        raise InputError([Problem(name, f"top level is a {_kind(data)}, not a mapping", line=node.start_mark.line + 1, allowed="a mapping of fields such as 'name:', 'parameters:'")])
+    return YamlDocument(name, data, converter.lines)
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "text", int: "number", float: "number", bool: "true/false"}.get(type(value), type(value).__name__)
+
+
+class _Converter:
+    """Turns a composed node tree into plain values, noting lines and problems."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.lines: dict[str, int] = {}
+        self.problems: list[Problem] = []
+        self.nodes = 0
+        self._scalar = yaml.SafeLoader("")
+
+    def convert(self, node: yaml.Node, path: str) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            if not any("too many values" in p.message for p in self.problems):
+                self.problems.append(Problem(self.name, "too many values (anchors or aliases expand too far)", allowed=f"at most {MAX_NODES:,} values"))
+            return None
+        line = node.start_mark.line + 1
+        if path:
+            self.lines.setdefault(path, line)
+        tag = node.tag or ""
+        if "python/" in tag or (tag.startswith("!") and not tag.startswith("!!")):
+            self.problems.append(Problem(self.name, f"the tag '{tag}' is not allowed", line=line, field=path or None, allowed="plain YAML values (no !! or ! tags)"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+        try:
+            value = self._scalar.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            self.problems.append(Problem(self.name, f"cannot read this value: {getattr(exc, 'problem', exc)}", line=line, field=path or None, allowed="plain YAML values"))
+            return None
+        except (ValueError, OverflowError) as exc:
+            self.problems.append(Problem(self.name, f"cannot read this value: {exc}", line=line, field=path or None, value=node.value, allowed="plain YAML values"))
+            return None
+        if isinstance(value, dt.datetime):
+            value = value.date() if value.time() == dt.time(0) else value
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.append(Problem(self.name, "YAML merge keys ('<<') are not supported", line=key_node.start_mark.line + 1, field=path or None, allowed="write the fields out"))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(Problem(self.name, "a key must be a plain name", line=key_node.start_mark.line + 1, field=path or None, allowed="plain names such as 'name' or 'acute.beds_in_area'"))
+                continue
+            key = str(key_node.value)
+            sub = f"{path}.{key}" if path else key
+            if key in out:
+                self.problems.append(Problem(self.name, f"'{key}' is given twice", line=key_node.start_mark.line + 1, field=sub, allowed="each field once"))
+                continue
+            self.lines[sub] = key_node.start_mark.line + 1
+            out[key] = self.convert(value_node, sub)
+        return out

@@ -71,7 +71,7 @@ class HazardRules:
     def __init__(self, P: Params, open_services: Mapping[str, bool], risk_multipliers: list[float]):
         self.P = P
         self.open = dict(open_services)
-        self.risk_multipliers = list(risk_multipliers)
+        self.risk_multipliers = risk_multipliers  # shared: the model appends new levels
         s = P.services
         self.factor_max = [1.0] * N_FACTORS
         self.factor_max[F_CARER_UPTAKE] = max(1.0, P.programmes.carer_led_training.assessment_uptake_multiplier_at_full_coverage)

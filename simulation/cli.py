@@ -1,0 +1,239 @@
+"""The ``mhsim`` command: validate scenarios, run them, compare them.
+
+Bad input never shows a traceback: every problem is printed with its file,
+line, field, value and what is allowed, and the command exits with code 2
+before anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import InputError, Problem, display_path
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="mhsim: simulate a county mental health system and compare decisions against a baseline.",
+)
+out = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(problems: list[Problem]) -> None:
+    err.print(f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''} found:[/]")
+    for p in problems:
+        err.print(f"  {p}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+class _LazyProgress:
+    """A progress bar that only appears if the run takes more than a second."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.started = time.perf_counter()
+        self.bar: Progress | None = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if time.perf_counter() - self.started < 1.0 and done < total:
+                return
+            if done >= total:
+                return
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.what, total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _check_out_dir(path: Path) -> list[Problem]:
+    if path.exists() and not path.is_dir():
+        return [Problem(display_path(path), "--out names a file, not a folder", allowed="a folder (created if missing)")]
+    return []
+
+
+def _check_numbers(reps: int, years: Optional[float], workers: int, scale: Optional[float]) -> list[Problem]:
+    problems = []
+    if reps < 1:
+        problems.append(Problem("command line", "--reps must be at least 1", field="--reps", value=reps, allowed="a whole number of at least 1"))
+    if years is not None and not (0.1 <= years <= 50) or (years is not None and math.isnan(years)):
+        problems.append(Problem("command line", "--years out of range", field="--years", value=years, allowed="a number of years from 0.1 to 50"))
+    if workers < 1:
+        problems.append(Problem("command line", "--workers must be at least 1", field="--workers", value=workers, allowed="a whole number of at least 1"))
+    if scale is not None and not (0.001 <= scale <= 1):
+        problems.append(Problem("command line", "--scale out of range", field="--scale", value=scale, allowed="a fraction above 0 and at most 1"))
+    return problems
+
+
+def _load(files: list[Path], years: Optional[float]):
+    from .scenario import load_scenarios
+
+    try:
+        return load_scenarios(files, years=years)
+    except InputError as exc:
+        _fail(exc.problems)
+
+
+def _run(files: list[Path], reps: int, seed: int, years: Optional[float], out_dir: Path, workers: int,
+         scale: Optional[float], warmup_years: Optional[float], command: str, baseline_index: Optional[int]):
+    problems = _check_numbers(reps, years, workers, scale) + _check_out_dir(out_dir)
+    if problems:
+        _fail(problems)
+    scenarios = _load(files, years)
+    from .experiment import RunPlan, run_experiment, scenario_labels
+    from .results import write_outputs
+
+    plan = RunPlan(seed=seed, replications=reps, years=years, scale=scale, warmup_years=warmup_years)
+    progress = _LazyProgress(f"{len(scenarios)} scenario{'s' if len(scenarios) > 1 else ''} x {reps} replications")
+    try:
+        exp = run_experiment(scenarios, plan, workers=workers, progress=progress)
+    except KeyboardInterrupt:
+        progress.close()
+        err.print("Interrupted: nothing was written.")
+        raise typer.Exit(130)
+    finally:
+        progress.close()
+    baseline = scenario_labels(scenarios)[baseline_index] if baseline_index is not None else None
+    written = write_outputs(exp, out_dir, command, baseline)
+    return exp, baseline, written
+
+
+FILES_ARG = typer.Argument(..., help="Scenario YAML files.", show_default=False)
+REPS = typer.Option(10, "--reps", help="Replications per scenario.")
+SEED = typer.Option(1, "--seed", help="Base seed; the same seed gives the same numbers.")
+YEARS = typer.Option(None, "--years", help="Years to simulate (default: each scenario's settings.years).")
+OUT = typer.Option(Path("results"), "--out", help="Folder for the results (created if missing).")
+WORKERS = typer.Option(os.cpu_count() or 1, "--workers", help="Local processes to spread replications over (default: one per CPU). Results do not depend on it.")
+SCALE = typer.Option(None, "--scale", help="Fraction of the county to simulate (results reported at full scale).")
+WARMUP = typer.Option(None, "--warmup-years", help="Warm-up before the reported period (default: the scenario's).")
+
+
+@app.command()
+def validate(files: List[Path] = FILES_ARG) -> None:
+    """Check scenario files and report every problem at once."""
+    scenarios = _load(files, None)
+    for path, s in zip(files, scenarios):
+        actions = f", {len(s.actions)} action{'s' if len(s.actions) != 1 else ''}" if s.actions else ""
+        out.print(f"ok  {display_path(path)}: '{s.name}' ({len(s.overrides)} changed parameter{'s' if len(s.overrides) != 1 else ''}{actions}; hash {s.content_hash})", highlight=False)
+
+
+@app.command()
+def run(files: List[Path] = FILES_ARG, reps: int = REPS, seed: int = SEED, years: Optional[float] = YEARS,
+        out_dir: Path = OUT, workers: int = WORKERS, scale: Optional[float] = SCALE,
+        warmup_years: Optional[float] = WARMUP) -> None:
+    """Run scenarios and write summary.csv, replications.parquet, timeseries.parquet and manifest.json."""
+    exp, _, written = _run(files, reps, seed, years, out_dir, workers, scale, warmup_years, "run", None)
+    table = Table(title=f"Results over {exp.plan.years_for(exp.scenarios[0]):g} years, mean and 95% interval ({exp.plan.replications} replications)")
+    table.add_column("Outcome")
+    for label in exp.labels:
+        table.add_column(escape(label), justify="right")
+    from .experiment import t_interval
+
+    for metric in HEADLINE:
+        row = [f"{_label(metric)}"]
+        for label in exp.labels:
+            iv = t_interval(exp.metric_values(label, metric))
+            row.append(f"{_fmt(metric, iv.mean)}\n({_fmt(metric, iv.low)} to {_fmt(metric, iv.high)})")
+        table.add_row(*row)
+    out.print(table)
+    out.print(f"Wrote {', '.join(p.name for p in written)} to {display_path(out_dir)} in {exp.wall_seconds:.1f} s.", highlight=False)
+
+
+@app.command()
+def compare(base: Path = typer.Argument(..., help="The baseline scenario file.", show_default=False),
+            alternatives: List[Path] = typer.Argument(..., help="Scenario files to compare with the baseline.", show_default=False),
+            reps: int = REPS, seed: int = SEED, years: Optional[float] = YEARS, out_dir: Path = OUT,
+            workers: int = WORKERS, scale: Optional[float] = SCALE, warmup_years: Optional[float] = WARMUP) -> None:
+    """Run a baseline and alternatives with common random numbers; print paired differences."""
+    exp, baseline, written = _run([base, *alternatives], reps, seed, years, out_dir, workers, scale, warmup_years, "compare", 0)
+    from .experiment import paired_difference, t_interval, verdict, metric_direction
+
+    base_label = exp.labels[0]
+    for label in exp.labels[1:]:
+        yrs = exp.plan.years_for(exp.scenarios[0])
+        table = Table(title=escape(f"{label} compared with {base_label}: {yrs:g} years, {exp.plan.replications} replications, 95% intervals"),
+                      title_justify="left")
+        table.add_column("Outcome")
+        table.add_column("Baseline", justify="right")
+        table.add_column("Change", justify="right")
+        table.add_column("95% interval of the change", justify="right")
+        table.add_column("Verdict")
+        for metric in HEADLINE:
+            b = exp.metric_values(base_label, metric)
+            diff = paired_difference(exp.metric_values(label, metric), b)
+            v = verdict(diff, metric_direction(metric))
+            colour = {"better": "green", "worse": "red"}.get(v, "")
+            table.add_row(_label(metric), _fmt(metric, t_interval(b).mean), _fmt(metric, diff.mean, signed=True),
+                          f"{_fmt(metric, diff.low, signed=True)} to {_fmt(metric, diff.high, signed=True)}",
+                          f"[{colour}]{v}[/]" if colour else v)
+        out.print(table)
+    out.print(f"Every metric and sub-group is in {display_path(out_dir / 'comparison.csv')}; "
+              f"wrote {', '.join(p.name for p in written)} in {exp.wall_seconds:.1f} s.", highlight=False)
+
+
+HEADLINE = (
+    "total_cost", "cost_nhs", "cost_council", "cost_society", "crisis_episodes", "acute_admissions",
+    "acute_bed_days", "out_of_area_placements", "residential_placements_end", "enablement_move_ons",
+    "recoveries", "people_employed_end", "suicides", "deaths_other", "qalys",
+)
+
+
+def _label(metric: str) -> str:
+    from .outcomes import METRICS
+
+    m = METRICS.get(metric)
+    if m is None:
+        return metric
+    return f"{m.label} ({m.unit})" if m.unit not in ("£",) else f"{m.label}"
+
+
+def _fmt(metric: str, value: float, signed: bool = False) -> str:
+    from .outcomes import METRICS
+
+    if value != value:  # NaN
+        return "-"
+    unit = METRICS[metric].unit if metric in METRICS else ""
+    sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
+    v = abs(value)
+    if unit == "£":
+        if v >= 1e6:
+            return f"{sign}£{v / 1e6:,.1f}m"
+        return f"{sign}£{v:,.0f}"
+    if unit == "share":
+        return f"{sign}{v * 100:.1f}%"
+    if v >= 100 or v == int(v):
+        return f"{sign}{v:,.0f}"
+    return f"{sign}{v:,.1f}"
+
+
+def main() -> None:
+    """Entry point: run the app, turning stray input errors into clean messages."""
+    try:
+        app()
+    except InputError as exc:  # pragma: no cover - every command catches its own
+        _fail(exc.problems)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""Experiments: replications, common random numbers, intervals and paired differences.
+
+This is the one API the CLI and the dashboard both call. A replication is a
+pure function of (scenario, seed, replication number, run length, scale):
+its random streams are seeded from those alone (see ``streams``), so a
+replication gives the same numbers whether it runs serially, in a pool of
+local processes, or on a cluster, and two scenarios run with the same seed
+share their randomness wherever their policies agree.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from scipy import stats
+
+from .model import CountyModel
+from .outcomes import ReplicationResult, summarise
+from .scenario import Scenario
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """How to run: seed, replications, length, scale and warm-up."""
+
+    seed: int = 1
+    replications: int = 10
+    years: float | None = None
+    scale: float | None = None
+    warmup_years: float | None = None
+
+    def years_for(self, scenario: Scenario) -> float:
+        return self.years if self.years is not None else scenario.settings.years
+
+    def scale_for(self, scenario: Scenario) -> float:
+        return self.scale if self.scale is not None else scenario.settings.scale
+
+    def warmup_for(self, scenario: Scenario) -> float:
+        return self.warmup_years if self.warmup_years is not None else scenario.settings.warmup_years
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Every replication of every scenario, in scenario then replication order."""
+
+    scenarios: tuple[Scenario, ...]
+    labels: tuple[str, ...]
+    plan: RunPlan
+    results: dict[str, tuple[ReplicationResult, ...]]
+    wall_seconds: float
+    workers: int
+    extra: dict = field(default_factory=dict)
+
+    def metric_values(self, label: str, metric: str) -> list[float]:
+        return [r.metrics[metric] for r in self.results[label]]
+
+    def metric_names(self) -> list[str]:
+        names: list[str] = []
+        for reps in self.results.values():
+            for name in reps[0].metrics:
+                if name not in names:
+                    names.append(name)
+        return names
+
+
+def run_replication(scenario: Scenario, seed: int, replication: int, years: float, scale: float,
+                    warmup_years: float, check_invariants: bool = True) -> ReplicationResult:
+    """One replication of one scenario (a top-level function so workers can run it)."""
+    model = CountyModel(scenario, seed=seed, replication=replication, years=years, scale=scale,
+                        warmup_years=warmup_years, check_invariants=check_invariants)
+    return summarise(model.run(), scenario.params)
+
+
+def scenario_labels(scenarios: Sequence[Scenario]) -> list[str]:
+    """Unique display names: the scenario name, with the file added if names repeat."""
+    names = [s.name for s in scenarios]
+    labels = []
+    for s in scenarios:
+        label = s.name if names.count(s.name) == 1 else f"{s.name} [{s.file}]"
+        base, k = label, 2
+        while label in labels:
+            label = f"{base} ({k})"
+            k += 1
+        labels.append(label)
+    return labels
+
+
+def _task(args: tuple) -> tuple[int, int, ReplicationResult]:
+    index, scenario, seed, rep, years, scale, warmup = args
+    return index, rep, run_replication(scenario, seed, rep, years, scale, warmup)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # forkserver: safe beside the dashboard's threads, and faster than spawn after the first task
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def run_experiment(scenarios: Sequence[Scenario], plan: RunPlan, workers: int = 1,
+                   progress: Progress | None = None) -> Experiment:
+    """Run ``plan.replications`` of each scenario, serially or over local processes."""
+    started = time.perf_counter()
+    labels = scenario_labels(scenarios)
+    tasks = [
+        (i, s, plan.seed, rep, plan.years_for(s), plan.scale_for(s), plan.warmup_for(s))
+        for i, s in enumerate(scenarios)
+        for rep in range(plan.replications)
+    ]
+    done: dict[tuple[int, int], ReplicationResult] = {}
+    total = len(tasks)
+    if progress:
+        progress(0, total)
+    if workers <= 1 or total <= 1:
+        for task in tasks:
+            i, rep, result = _task(task)
+            done[(i, rep)] = result
+            if progress:
+                progress(len(done), total)
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=_pool_context()) as pool:
+            futures = [pool.submit(_task, task) for task in tasks]
+            for future in as_completed(futures):
+                i, rep, result = future.result()
+                done[(i, rep)] = result
+                if progress:
+                    progress(len(done), total)
+    results = {
+        labels[i]: tuple(done[(i, rep)] for rep in range(plan.replications))
+        for i in range(len(scenarios))
+    }
+    return Experiment(tuple(scenarios), tuple(labels), plan, results, time.perf_counter() - started, workers)
+
+
+# ---------------------------------------------------------------------------
+# Intervals
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean with its 95% t-interval."""
+
+    mean: float
+    low: float
+    high: float
+    sd: float
+    n: int
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2
+
+
+def t_interval(values: Iterable[float], confidence: float = 0.95) -> Interval:
+    """Mean and t-interval; with one value the interval is that value (width unknown)."""
+    xs = [float(v) for v in values]
+    n = len(xs)
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan, math.nan, 0)
+    mean = sum(xs) / n
+    if n == 1:
+        return Interval(mean, mean, mean, 0.0, 1)
+    var = sum((x - mean) ** 2 for x in xs) / (n - 1)
+    sd = math.sqrt(var)
+    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+    return Interval(mean, mean - half, mean + half, sd, n)
+
+
+def paired_difference(alt: Sequence[float], base: Sequence[float]) -> Interval:
+    """Interval of the mean of replication-by-replication differences (alt - base)."""
+    if len(alt) != len(base):
+        raise ValueError("paired differences need the same replications in both scenarios")
+    return t_interval([a - b for a, b in zip(alt, base)])
+
+
+def verdict(diff: Interval, better: str | None) -> str:
+    """'better', 'worse' or 'no clear difference' for a paired difference.
+
+    For metrics with no better direction (counts of activity), says
+    'higher' or 'lower' when the interval excludes zero.
+    """
+    if diff.n < 2:
+        return "not enough replications"
+    if diff.low == diff.high == 0:
+        return "no difference"
+    if diff.low <= 0 <= diff.high:
+        return "no clear difference"
+    up = diff.low > 0
+    if better is None:
+        return "higher" if up else "lower"
+    return "better" if up == (better == "higher") else "worse"
+
+
+def metric_direction(metric: str) -> str | None:
+    """Which way is better for a metric name (including sub-group and cost lines)."""
+    from .outcomes import METRICS
+
+    if metric.startswith("cost.") or metric.startswith("person_level_cost"):
+        return "lower"
+    info = METRICS.get(metric.split(".")[0])
+    return info.better if info else None
+
+
+def summary_rows(exp: Experiment) -> list[dict]:
+    """scenario, metric, mean, ci_low, ci_high, sd, n for every scenario and metric."""
+    rows = []
+    for label in exp.labels:
+        for metric in exp.metric_names():
+            iv = t_interval(exp.metric_values(label, metric))
+            rows.append({"scenario": label, "metric": metric, "mean": iv.mean, "ci_low": iv.low,
+                         "ci_high": iv.high, "sd": iv.sd, "n": iv.n})
+    return rows
+
+
+def comparison_rows(exp: Experiment, baseline: str) -> list[dict]:
+    """Paired differences of every other scenario against ``baseline``."""
+    rows = []
+    base_reps = exp.results[baseline]
+    for label in exp.labels:
+        if label == baseline:
+            continue
+        for metric in exp.metric_names():
+            base = [r.metrics[metric] for r in base_reps]
+            alt = exp.metric_values(label, metric)
+            diff = paired_difference(alt, base)
+            rows.append({"scenario": label, "metric": metric, "baseline_mean": sum(base) / len(base),
+                         "delta_mean": diff.mean, "delta_ci_low": diff.low, "delta_ci_high": diff.high,
+                         "n": diff.n, "verdict": verdict(diff, metric_direction(metric))})
+    return rows

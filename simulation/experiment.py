@@ -168,7 +168,7 @@ def t_interval(values: Iterable[float], confidence: float = 0.95) -> Interval:
         return Interval(mean, mean, mean, 0.0, 1)
     var = sum((x - mean) ** 2 for x in xs) / (n - 1)
     sd = math.sqrt(var)
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
     return Interval(mean, mean - half, mean + half, sd, n)
 
 

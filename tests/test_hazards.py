@@ -1,0 +1,107 @@
+"""The rate rules: each modifier changes exactly the rates it should."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulation import hazards as hz
+from simulation.hazards import HazardRules
+from simulation.parameters import DAYS_PER_YEAR, Params
+from simulation.people import (
+    AFTER_DISCHARGE, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, DAY_CENTRE, EMPLOYED, HAS_CARER,
+    HOME_TREATMENT, PEER_MEMBER, RAISED_RISK, RC_GRADUATE, RECOVERED, RESIDENTIAL, SEVERE, TUTOR,
+)
+
+OPEN = {"day_centre": True, "peer_support": True, "recovery_college": False, "personal_budgets": True,
+        "carer_support": True, "crisis_home_treatment": True, "acute_beds": True, "enablement": True}
+
+
+@pytest.fixture
+def rules(baseline):
+    return HazardRules(Params(baseline.values), OPEN, [1.0, 1.5])
+
+
+def rate(rules, place, flags, event, risk=0):
+    for e, r, _ in rules.events(place, flags, risk):
+        if e == event:
+            return r
+    return 0.0
+
+
+def test_severe_needs_use_the_severe_crisis_rate(rules, baseline):
+    v = baseline.values
+    assert rate(rules, COMMUNITY, 0, hz.CRISIS) == v["crisis.rate_per_year_moderate"]
+    assert rate(rules, COMMUNITY, SEVERE, hz.CRISIS) == v["crisis.rate_per_year_severe"]
+
+
+def test_supports_multiply_the_crisis_rate_by_their_effects(rules, baseline):
+    v = baseline.values
+    base = rate(rules, COMMUNITY, 0, hz.CRISIS)
+    assert rate(rules, COMMUNITY, DAY_CENTRE, hz.CRISIS) == pytest.approx(base * v["services.day_centre.effect_on_crisis"])
+    assert rate(rules, COMMUNITY, PEER_MEMBER, hz.CRISIS) == pytest.approx(base * v["services.peer_support.effect_on_crisis"])
+    assert rate(rules, COMMUNITY, RC_GRADUATE, hz.CRISIS) == pytest.approx(base * v["services.recovery_college.effect_on_crisis"])
+    both = rate(rules, COMMUNITY, DAY_CENTRE | CARER_SUPPORTED, hz.CRISIS)
+    assert both == pytest.approx(base * v["services.day_centre.effect_on_crisis"] * v["services.carer_support.effect_on_crisis"])
+
+
+def test_after_discharge_and_raised_risk_windows_raise_crisis_risk(rules, baseline):
+    base = rate(rules, COMMUNITY, 0, hz.CRISIS)
+    assert rate(rules, COMMUNITY, AFTER_DISCHARGE, hz.CRISIS) == pytest.approx(base * baseline.values["crisis.after_discharge_multiplier"])
+    assert rate(rules, COMMUNITY, RAISED_RISK, hz.CRISIS, risk=1) == pytest.approx(base * 1.5)
+
+
+def test_the_day_centre_fosters_dependence(rules, baseline):
+    base = rate(rules, COMMUNITY, 0, hz.RECOVER)
+    assert rate(rules, COMMUNITY, DAY_CENTRE, hz.RECOVER) == pytest.approx(base * baseline.values["services.day_centre.effect_on_recovery"])
+    assert rate(rules, COMMUNITY, DAY_CENTRE, hz.RECOVER) < base
+
+
+def test_suicide_risk_is_highest_after_discharge_and_lower_on_a_ward(rules, baseline):
+    v = baseline.values
+    base = rate(rules, COMMUNITY, 0, hz.SUICIDE)
+    assert rate(rules, COMMUNITY, AFTER_DISCHARGE, hz.SUICIDE) == pytest.approx(base * v["suicide.after_discharge_multiplier"])
+    assert rate(rules, HOME_TREATMENT, 0, hz.SUICIDE) == pytest.approx(base * v["suicide.in_home_treatment_multiplier"])
+    assert rate(rules, RECOVERED, 0, hz.SUICIDE) == pytest.approx(base * v["suicide.recovered_multiplier"])
+
+
+def test_budget_effects_are_dynamic_factors_bounded_by_their_full_effect(rules, baseline):
+    v = baseline.values
+    events = {e: (r, f) for e, r, f in rules.events(COMMUNITY, BUDGET_ELIGIBLE | BUDGET, 0)}
+    assert hz.F_MARKET_RECOVERY in events[hz.RECOVER][1]
+    assert hz.F_MARKET_CRISIS in events[hz.CRISIS][1]
+    table = rules.table(COMMUNITY, BUDGET_ELIGIBLE | BUDGET, 0)
+    i = table.events.index(hz.RECOVER)
+    assert table.rates[i] == pytest.approx(v["recovery.rate_per_year_moderate"] * v["services.personal_budgets.effect_on_recovery"] / DAYS_PER_YEAR)
+
+
+def test_only_the_eligible_apply_for_budgets_and_only_carers_get_assessed(rules):
+    assert rate(rules, COMMUNITY, 0, hz.BUDGET_APPLY) == 0
+    assert rate(rules, COMMUNITY, BUDGET_ELIGIBLE, hz.BUDGET_APPLY) > 0
+    assert rate(rules, COMMUNITY, 0, hz.CARER_ASSESS) == 0
+    assert rate(rules, COMMUNITY, HAS_CARER, hz.CARER_ASSESS) > 0
+
+
+def test_closed_services_take_no_referrals(baseline):
+    closed = dict(OPEN, day_centre=False)
+    rules = HazardRules(Params(baseline.values), closed, [1.0])
+    assert rate(rules, COMMUNITY, 0, hz.DC_REFER) == 0
+    assert rate(rules, COMMUNITY, 0, hz.RC_APPLY) == 0  # the college is closed in the baseline
+
+
+def test_paid_roles_do_not_end_by_ordinary_job_loss(rules):
+    assert rate(rules, COMMUNITY, EMPLOYED, hz.JOB_LOSS) > 0
+    assert rate(rules, COMMUNITY, EMPLOYED | TUTOR, hz.JOB_LOSS) == 0
+    assert rate(rules, COMMUNITY, EMPLOYED | TUTOR, hz.TUTOR_LEAVE) > 0
+
+
+def test_residential_residents_can_be_referred_to_enablement_or_move_on(rules):
+    assert rate(rules, RESIDENTIAL, SEVERE, hz.ENABLEMENT_REFERRAL) > 0
+    assert rate(rules, RESIDENTIAL, SEVERE, hz.RESIDENTIAL_MOVE_ON) > 0
+    assert rate(rules, RESIDENTIAL, SEVERE, hz.RECOVER) == 0
+
+
+def test_sampling_tables_are_cumulative_rates_per_day(rules):
+    table = rules.table(COMMUNITY, SEVERE | HAS_CARER, 0)
+    assert table.total == pytest.approx(sum(table.rates))
+    assert list(table.cum) == sorted(table.cum)
+    assert all(r > 0 for r in table.rates)

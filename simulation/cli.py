@@ -37,7 +37,8 @@ EXIT_BAD_INPUT = 2
 def _fail(problems: list[Problem]) -> None:
     err.print(f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''} found:[/]")
     for p in problems:
-        err.print(f"  {p}", markup=False, highlight=False)
+        # soft_wrap: one problem per line, never folded (a path split across lines cannot be found or copied)
+        err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -68,12 +69,22 @@ class _LazyProgress:
 
 
 def _check_out_dir(path: Path) -> list[Problem]:
-    if path.exists() and not path.is_dir():
-        return [Problem(display_path(path), "--out names a file, not a folder", allowed="a folder (created if missing)")]
+    try:
+        if path.exists() and not path.is_dir():
+            return [Problem(display_path(path), "--out names a file, not a folder", allowed="a folder (created if missing)")]
+        for parent in path.parents:  # the folder could not be created inside a file
+            if parent.exists():
+                if not parent.is_dir():
+                    return [Problem(display_path(path), f"--out is inside {display_path(parent)}, which is a file, not a folder",
+                                    allowed="a folder (created if missing)")]
+                break
+    except (OSError, ValueError) as exc:  # e.g. a name too long for the file system
+        return [Problem(str(path)[:200], f"--out cannot be used: {getattr(exc, 'strerror', None) or exc}", allowed="a folder (created if missing)")]
     return []
 
 
-def _check_numbers(reps: int, years: Optional[float], workers: int, scale: Optional[float]) -> list[Problem]:
+def _check_numbers(reps: int, years: Optional[float], workers: int, scale: Optional[float],
+                   warmup_years: Optional[float] = None) -> list[Problem]:
     problems = []
     if reps < 1:
         problems.append(Problem("command line", "--reps must be at least 1", field="--reps", value=reps, allowed="a whole number of at least 1"))
@@ -83,6 +94,8 @@ def _check_numbers(reps: int, years: Optional[float], workers: int, scale: Optio
         problems.append(Problem("command line", "--workers must be at least 1", field="--workers", value=workers, allowed="a whole number of at least 1"))
     if scale is not None and not (0.001 <= scale <= 1):
         problems.append(Problem("command line", "--scale out of range", field="--scale", value=scale, allowed="a fraction above 0 and at most 1"))
+    if warmup_years is not None and not (0 <= warmup_years <= 20):
+        problems.append(Problem("command line", "--warmup-years out of range", field="--warmup-years", value=warmup_years, allowed="a number of years from 0 to 20"))
     return problems
 
 
@@ -97,7 +110,7 @@ def _load(files: list[Path], years: Optional[float]):
 
 def _run(files: list[Path], reps: int, seed: int, years: Optional[float], out_dir: Path, workers: int,
          scale: Optional[float], warmup_years: Optional[float], command: str, baseline_index: Optional[int]):
-    problems = _check_numbers(reps, years, workers, scale) + _check_out_dir(out_dir)
+    problems = _check_numbers(reps, years, workers, scale, warmup_years) + _check_out_dir(out_dir)
     if problems:
         _fail(problems)
     scenarios = _load(files, years)
@@ -232,7 +245,10 @@ def main() -> None:
     try:
         app()
     except InputError as exc:  # pragma: no cover - every command catches its own
-        _fail(exc.problems)
+        try:
+            _fail(exc.problems)
+        except typer.Exit as done:  # outside the app nothing turns Exit into an exit code
+            sys.exit(done.exit_code)
 
 
 if __name__ == "__main__":

@@ -142,7 +142,7 @@ _MONEY_TEXT = re.compile(r"^\s*£?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*$")
 
 def coerce_value(unit_name: str, value: Any) -> tuple[Any, str | None]:
     """Convert ``value`` for ``unit_name``; return (value, problem or None)."""
-    unit = UNITS.get(unit_name)
+    unit = UNITS.get(unit_name) if isinstance(unit_name, str) else None
     if unit is None:
         return value, f"unknown unit '{unit_name}'"
     allowed = unit.allowed(unit_name)
@@ -168,7 +168,7 @@ def coerce_value(unit_name: str, value: Any) -> tuple[Any, str | None]:
         value = float(match.group(1).replace(",", ""))
     if not isinstance(value, (int, float)):
         return value, f"must be {allowed}"
-    if isinstance(value, float) and not math.isfinite(value):
+    if not _finite(value):
         return value, f"must be {allowed}"
     if unit.kind == "int":
         if isinstance(value, float):
@@ -182,6 +182,14 @@ def coerce_value(unit_name: str, value: Any) -> tuple[Any, str | None]:
     if unit.maximum is not None and value > unit.maximum:
         return value, f"must be {allowed}"
     return value, None
+
+
+def _finite(value: int | float) -> bool:
+    """Whether a number is finite and fits in a float (a huge int does not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def is_leaf(node: Any) -> bool:
@@ -209,7 +217,7 @@ def leaf_problems(path: str, leaf: Mapping[str, Any], require_provenance: bool) 
     for key in sorted(unknown):
         out.append((f"{path}.{key}", f"unknown field '{key}' in a parameter", key, ", ".join(sorted(LEAF_KEYS))))
     unit_name = leaf.get("unit")
-    if unit_name not in UNITS:
+    if not isinstance(unit_name, str) or unit_name not in UNITS:
         out.append((f"{path}.unit", "unknown unit", unit_name, ", ".join(UNITS)))
         return out
     _, problem = coerce_value(unit_name, leaf["value"])
@@ -252,13 +260,13 @@ def _distribution_problems(path: str, dist: Any) -> list[tuple[str, str, Any, st
     if not isinstance(dist, Mapping) or "type" not in dist:
         return [(field, "must be a mapping with 'type'", dist, "type: " + " | ".join(DISTRIBUTIONS))]
     kind = dist["type"]
-    if kind not in DISTRIBUTIONS:
+    if not isinstance(kind, str) or kind not in DISTRIBUTIONS:
         return [(f"{field}.type", "unknown distribution", kind, ", ".join(DISTRIBUTIONS))]
     need = DISTRIBUTIONS[kind]
     out = []
     for arg in need:
         v = dist.get(arg)
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not _finite(v):
             out.append((f"{field}.{arg}", f"a {kind} distribution needs a number '{arg}'", v, "a number"))
     for extra in sorted(set(dist) - set(need) - {"type"}):
         out.append((f"{field}.{extra}", f"not an argument of a {kind} distribution", extra, ", ".join(need)))

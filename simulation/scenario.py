@@ -28,7 +28,8 @@ import datetime as dt
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -81,7 +82,10 @@ class Action:
     """(crisis multiplier, months) for people losing the service, if given."""
     file: str = ""
     line: int | None = None
+    """The line of its 'at'."""
     when: str = ""
+    at_field: str = "at"
+    """The field path of its 'at' (e.g. 'actions[0].at'), for error messages."""
 
     def describe(self) -> str:
         label = SERVICES[self.service].label if self.service else ""
@@ -184,11 +188,25 @@ def load_scenarios(paths: Iterable[Path | str], years: float | None = None) -> l
 def scenario_from_text(text: bytes | str, name: str, base_dir: Path | None = None, years: float | None = None) -> Scenario:
     """Resolve a scenario given as text (an upload); ``extends`` is looked up in ``base_dir``."""
     doc = parse_yaml_text(text, name)
-    scenario = _Resolver(base_dir or SHIPPED_SCENARIOS).resolve_document(doc, Path(base_dir or SHIPPED_SCENARIOS) / "uploaded.yaml")
+    base = Path(base_dir or SHIPPED_SCENARIOS)
+    ext = doc.data.get("extends")
+    if isinstance(ext, str) and not _inside(base, base / ext):
+        raise InputError([Problem(name, "an uploaded scenario can only extend a scenario in the scenarios folder",
+                                  doc.line("extends"), "extends", ext, "a file name such as baseline.yaml")])
+    scenario = _Resolver(base).resolve_document(doc, base / "uploaded.yaml")
     problems = horizon_problems(scenario, years)
     if problems:
         raise InputError(problems)
     return scenario
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    """Whether ``path`` lies inside ``folder`` (uploads must not read other files)."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
 
 
 def horizon_problems(scenario: Scenario, years: float | None = None) -> list[Problem]:
@@ -198,14 +216,17 @@ def horizon_problems(scenario: Scenario, years: float | None = None) -> list[Pro
     out = []
     for a in scenario.actions:
         if a.day < 0 or a.day > end + 1e-9:
-            out.append(Problem(a.file, "action falls outside the simulated period", a.line, "at", a.when,
+            out.append(Problem(a.file, "action falls outside the simulated period", a.line, a.at_field, a.when,
                                f"from month 0 ({scenario.settings.start_date}) to month {yrs * 12:g} "
                                f"({_add_days(scenario.settings.start_date, end)})"))
     return out
 
 
 def _add_days(start: dt.date, days: float) -> dt.date:
-    return start + dt.timedelta(days=int(days))
+    try:
+        return start + dt.timedelta(days=int(days))
+    except OverflowError:
+        return dt.date.max
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -232,7 +253,7 @@ class _Resolver:
         self.upload_dir = upload_dir
 
     def resolve_file(self, path: Path) -> Scenario:
-        resolved = path.resolve() if path.exists() else path
+        resolved = path.resolve() if _exists(path) else path
         if resolved in self.stack:
             cycle = " -> ".join(display_path(p) for p in [*self.stack, resolved])
             raise InputError([Problem(display_path(self.stack[-1]), "'extends' goes round in a loop", None, "extends", cycle, "a chain of files that ends at a root such as baseline.yaml")])
@@ -272,13 +293,15 @@ class _Resolver:
                 ppath = Path(ext)
                 if not ppath.is_absolute():
                     ppath = path.parent / ppath
-                if not ppath.exists():
+                if not _exists(ppath):
                     problem("the file named in 'extends' does not exist", "extends", ext, "a path relative to this file, or absolute")
                 else:
                     try:
                         parent = self.resolve_file(ppath)
                     except InputError as exc:
-                        problems.extend(exc.problems)
+                        # A loop is detected one file deeper, which cannot know the line of this 'extends'.
+                        problems.extend(replace(p, line=doc.line("extends")) if p.file == doc.file and p.field == "extends" and p.line is None else p
+                                        for p in exc.problems)
             if parent is None:
                 raise InputError(problems)
 
@@ -367,6 +390,12 @@ class _Resolver:
             spec = base[path]
             if is_leaf(node):
                 merged = {k: v for k, v in spec.__dict__.items() if k != "path" and v is not None}
+                if "low" not in node and "high" not in node and spec.low is not None and spec.high is not None:
+                    # the range is for sampling, not a limit: a new value outside it drops it
+                    v, _ = coerce_value(spec.unit, node.get("value"))
+                    if not (isinstance(v, (int, float)) and not isinstance(v, bool) and spec.low <= v <= spec.high):
+                        merged.pop("low")
+                        merged.pop("high")
                 merged.update(node)
                 leaf_issues = leaf_problems(path, merged, require_provenance=False)
                 for f, msg, value, allowed in leaf_issues:
@@ -475,7 +504,7 @@ class _Resolver:
                 ok = ok and good
         if not ok or day is None:
             return None
-        return Action(verb, day, service, tuple(values), tuple(redirect), raised, doc.file, doc.line(fld), when)
+        return Action(verb, day, service, tuple(values), tuple(redirect), raised, doc.file, doc.line(f"{fld}.at"), when, f"{fld}.at")
 
     def _redirect(self, raw: Any, service: str, fld: str, problem) -> tuple[list[tuple[str, float]], tuple[float, float] | None, bool]:
         if not SERVICES[service].redirects_users:
@@ -549,7 +578,13 @@ def _parse_when(raw: Any, settings: Settings) -> tuple[float | None, str]:
     if isinstance(raw, bool):
         return None, str(raw)
     if isinstance(raw, (int, float)):
-        return float(raw) * DAYS_PER_MONTH, f"month {raw:g}"
+        try:
+            months = float(raw)
+        except OverflowError:  # an int too large for a float: far outside any run
+            months = math.inf if raw > 0 else -math.inf
+        if months != months:
+            return None, str(raw)
+        return months * DAYS_PER_MONTH, f"month {months:g}"
     if isinstance(raw, dt.datetime):
         raw = raw.date()
     if isinstance(raw, dt.date):
@@ -570,6 +605,14 @@ def _parse_when(raw: Any, settings: Settings) -> tuple[float | None, str]:
             return None, raw
         return float((d - settings.start_date).days), d.isoformat()
     return None, str(raw)
+
+
+def _exists(path: Path) -> bool:
+    """Whether a path exists; False for names the file system cannot even look up."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str:

@@ -48,9 +48,13 @@ def read_yaml_file(path: Path | str, max_bytes: int = MAX_BYTES) -> YamlDocument
     """Read a YAML file whose top level must be a mapping."""
     p = Path(path)
     name = display_path(p)
-    if not p.exists():
+    try:
+        exists, is_dir = p.exists(), p.is_dir()
+    except (OSError, ValueError) as exc:  # e.g. a name too long for the file system
+        raise InputError([Problem(name, f"cannot be read: {getattr(exc, 'strerror', None) or exc}", allowed="a path to a YAML scenario file")]) from None
+    if not exists:
         raise InputError([Problem(name, "file not found", allowed="a path to a YAML scenario file")])
-    if p.is_dir():
+    if is_dir:
         raise InputError([Problem(name, "is a directory, not a file", allowed="a path to a YAML scenario file")])
     try:
         size = p.stat().st_size
@@ -79,7 +83,12 @@ def parse_yaml_text(raw: bytes | str, name: str, max_bytes: int = MAX_BYTES) -> 
         raise InputError([Problem(name, "contains a NUL byte: this is not a text file", allowed="a UTF-8 YAML text file")])
     if not text.strip():
         raise InputError([Problem(name, "file is empty", allowed="a YAML mapping with at least 'name'")])
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # checks every character at once
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        raise InputError([Problem(name, f"contains a character YAML does not allow (#x{exc.character:04x})", line=line,
+                                  allowed="printable text (no control characters)")]) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

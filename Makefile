@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine (see README.md):
-#   make compare   the main job: compare every shipped scenario with the baseline
-#   make test      the whole test suite
-# Each sets itself up first: a virtual environment from the lock file.
+#   make dashboard   the main job: the dashboard over the shipped scenarios
+#   make test        the whole test suite (browser tests included)
+# Each sets itself up first: a virtual environment from the lock file, and
+# Debian's chromium (for browser tests and PNG export) if it is missing.
 
 VENV    := .venv
 BIN     := $(VENV)/bin
@@ -11,7 +12,9 @@ REPS    ?= 10
 SCALE   ?= 0.25
 OUT     ?= results
 
-.PHONY: setup compare test benchmark clean
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
+
+.PHONY: setup browser dashboard compare test benchmark clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +25,20 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium (browser tests, PNG export)..."; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+dashboard: setup
+	@command -v chromium >/dev/null 2>&1 || $(MAKE) --no-print-directory browser || echo "(no chromium: PNG export will not work)"
+	$(BIN)/mhsim dashboard
+
 compare: setup
 	$(BIN)/mhsim compare scenarios/baseline.yaml $(filter-out scenarios/baseline.yaml,$(wildcard scenarios/*.yaml)) \
 		--reps $(REPS) --scale $(SCALE) --out $(OUT)
 
-test: setup
+test: setup browser
 	$(BIN)/pytest -q
 
 benchmark: setup

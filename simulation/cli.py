@@ -205,6 +205,28 @@ def compare(base: Path = typer.Argument(..., help="The baseline scenario file.",
               f"wrote {', '.join(p.name for p in written)} in {exp.wall_seconds:.1f} s.", highlight=False)
 
 
+@app.command()
+def dashboard(results: Optional[Path] = typer.Option(None, "--results", help="Show what 'mhsim run' or 'mhsim compare' wrote in this folder instead of the shipped scenarios."),
+              host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (only this machine by default)."),
+              port: int = typer.Option(8050, "--port", help="Port to listen on."),
+              reps: int = typer.Option(10, "--reps", help="Replications for the shipped and built scenarios."),
+              scale: float = typer.Option(0.25, "--scale", help="Fraction of the county simulated for the shipped and built scenarios."),
+              years: float = typer.Option(10.0, "--years", help="Years simulated."),
+              seed: int = SEED, workers: int = WORKERS) -> None:
+    """Open the commissioners' dashboard: compare decisions, build scenarios, export briefs."""
+    problems = _check_numbers(reps, years, workers, scale)
+    if not 1 <= port <= 65535:
+        problems.append(Problem("command line", "--port out of range", field="--port", value=port, allowed="1 to 65535"))
+    if results is not None and not (results / "manifest.json").is_file():
+        problems.append(Problem(display_path(results), "is not a results folder (no manifest.json)", field="--results",
+                                allowed="a folder written by 'mhsim run' or 'mhsim compare'"))
+    if problems:
+        _fail(problems)
+    from dashboard.app import serve
+
+    serve(results=results, host=host, port=port, replications=reps, scale=scale, years=years, seed=seed, workers=workers)
+
+
 HEADLINE = (
     "total_cost", "cost_nhs", "cost_council", "cost_society", "crisis_episodes", "acute_admissions",
     "acute_bed_days", "out_of_area_placements", "residential_placements_end", "enablement_move_ons",
@@ -216,9 +238,7 @@ def _label(metric: str) -> str:
     from .outcomes import METRICS
 
     m = METRICS.get(metric)
-    if m is None:
-        return metric
-    return f"{m.label} ({m.unit})" if m.unit not in ("£",) else f"{m.label}"
+    return m.label if m else metric
 
 
 def _fmt(metric: str, value: float, signed: bool = False) -> str:

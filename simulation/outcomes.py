@@ -139,6 +139,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     _m("recovery_college_mean_wait_days", "Mean wait for the Recovery College", "days", "Average wait of people who got a college place.", "lower"),
     _m("enablement_mean_wait_days", "Mean wait for an enablement tenancy", "days", "Average wait of people who got a tenancy.", "lower"),
     _m("acute_mean_wait_days", "Mean wait for a bed", "days", "Average wait for an in-area bed (only when beds queue).", "lower"),
+    _m("person_level_cost", "Cost of care for people", "£", "Costs that follow individuals (beds, teams, placements, budgets, suicides, lost output), discounted; excludes block contracts and programmes.", "lower"),
+    _m("people_alive_end", "People alive (end)", "people", "People in the modelled population alive and in the county at the end.", None),
 )}
 
 SUBGROUP_METRICS = ("crisis_episodes", "acute_admissions", "acute_bed_days", "out_of_area_placements", "recoveries",
@@ -336,6 +338,7 @@ def summarise(record, specs) -> ReplicationResult:
     metrics["enablement_tenancies_in_use_end"] = level(("enablement",))
     metrics["people_employed_end"] = level(("employed",))
     metrics["people_in_contact_end"] = level(IN_CONTACT_STOCKS)
+    metrics["people_alive_end"] = level(ALIVE_STOCKS)
     metrics["qalys"] = qalys[""]
     metrics["qalys_undiscounted"] = qalys_undiscounted
     metrics["budget_holders_end"] = level(("budget_holders",))

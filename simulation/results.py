@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import MODEL_VERSION
+from . import MODEL_VERSION, model_fingerprint
 from .experiment import Experiment, comparison_rows, summary_rows
 from .outcomes import METRICS
 
@@ -45,11 +45,13 @@ def manifest(exp: Experiment, command: str, baseline: str | None = None) -> dict
         "tool": "mhsim",
         "command": command,
         "model_version": MODEL_VERSION,
+        "model_source_hash": model_fingerprint(),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "scenarios": [
             {
                 "label": label,
                 "name": s.name,
+                "description": s.description,
                 "file": s.file,
                 "content_hash": s.content_hash,
                 "extends_chain": list(s.chain),

@@ -175,7 +175,7 @@ def load_scenarios(paths: Iterable[Path | str], years: float | None = None) -> l
     out: list[Scenario] = []
     for path in paths:
         try:
-            scenario = _Resolver().resolve_file(Path(path))
+            scenario = _Resolver(years=years).resolve_file(Path(path))
             problems.extend(horizon_problems(scenario, years))
             out.append(scenario)
         except InputError as exc:
@@ -193,7 +193,7 @@ def scenario_from_text(text: bytes | str, name: str, base_dir: Path | None = Non
     if isinstance(ext, str) and not _inside(base, base / ext):
         raise InputError([Problem(name, "an uploaded scenario can only extend a scenario in the scenarios folder",
                                   doc.line("extends"), "extends", ext, "a file name such as baseline.yaml")])
-    scenario = _Resolver(base).resolve_document(doc, base / "uploaded.yaml")
+    scenario = _Resolver(base, years=years).resolve_document(doc, base / "uploaded.yaml")
     problems = horizon_problems(scenario, years)
     if problems:
         raise InputError(problems)
@@ -248,9 +248,10 @@ def shipped_catalogue() -> Mapping[str, ParamSpec]:
 class _Resolver:
     """Follows ``extends`` chains, applying each file's changes to its parent."""
 
-    def __init__(self, upload_dir: Path | None = None):
+    def __init__(self, upload_dir: Path | None = None, years: float | None = None):
         self.stack: list[Path] = []
         self.upload_dir = upload_dir
+        self.years = years  # the run's horizon if the command line sets it
 
     def resolve_file(self, path: Path) -> Scenario:
         resolved = path.resolve() if _exists(path) else path
@@ -315,6 +316,9 @@ class _Resolver:
             overrides = set(parent.overrides) | {p for p in params if params[p] != parent.params[p]}
             chain = (*parent.chain, doc.file)
         actions = self._actions(data.get("actions"), params, settings, doc, problems)
+        if problems:  # report dates outside the run with the rest, not only once the rest is fixed
+            probe = Scenario("", "", doc.file, {}, tuple(actions), settings)
+            problems.extend(horizon_problems(probe, self.years))
         if problems:
             raise InputError(problems)
         all_actions = (*(parent.actions if parent else ()), *actions)

@@ -1,0 +1,556 @@
+"""The commissioners' dashboard (Dash): compare, build, present.
+
+``create_app(state)`` builds the page; ``serve(...)`` is what ``mhsim
+dashboard`` runs. The page never runs the model itself: it asks the shared
+:class:`~dashboard.state.AppState`, which runs scenarios in the background
+with the same experiment API as the command line.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import time
+import uuid
+from pathlib import Path
+
+from dash import ALL, Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
+
+from simulation.catalogue import SERVICES
+from simulation.errors import InputError
+from simulation.outcomes import METRICS
+from simulation.scenario import shipped_catalogue
+
+from . import figures as F
+from .builder import MAX_UPLOAD_BYTES, PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, levers_to_yaml, read_scenario_text
+from .data import ScenarioResults, comparison_table
+from .report import HEADLINE, comparison_csv, figures_zip, html_brief, in_words
+from .state import AppState
+
+TIMESERIES_CHOICES = [
+    "crisis_episodes", "acute_admissions", "out_of_area_placements", "people_in_contact", "people_employed",
+    "residential", "enablement", "acute", "out_of_area", "home_treatment", "day_centre_users",
+    "peer_support_members", "budget_holders", "recovery_college_graduates", "waiting_enablement", "suicides",
+    "recoveries", "total_cost", "cost_nhs", "cost_council", "cost_society", "qalys", "zero_suicide_coverage",
+]
+SUBGROUP_CHOICES = ["crisis_episodes", "acute_admissions", "acute_bed_days", "recoveries", "suicides",
+                    "people_employed_end", "qalys", "person_level_cost"]
+SERVICE_ORDER = list(SERVICES)
+
+SECTION = {"marginTop": "28px"}
+HELP = {"color": "#444", "fontSize": "15px", "maxWidth": "1000px"}
+BUTTON = {"fontSize": "15px", "padding": "6px 14px", "marginRight": "10px", "cursor": "pointer"}
+
+
+def _verdict_styles(columns: list[str]) -> list[dict]:
+    styles = []
+    for col in columns:
+        styles.append({"if": {"filter_query": f'{{{col}}} contains "better"', "column_id": col},
+                       "backgroundColor": "#d7e9f7", "color": "#003a63"})
+        styles.append({"if": {"filter_query": f'{{{col}}} contains "worse"', "column_id": col},
+                       "backgroundColor": "#fbe3c8", "color": "#6b3300"})
+    return styles
+
+
+def _options(results: list[ScenarioResults]) -> list[dict]:
+    out = []
+    for r in results:
+        suffix = "" if r.origin in ("shipped", "results folder") else "  (yours)"
+        out.append({"label": r.label + suffix, "value": r.key})
+    return out
+
+
+def _default_baseline(results: list[ScenarioResults]) -> str | None:
+    for r in results:
+        if r.name.lower().startswith("baseline"):
+            return r.key
+    return results[0].key if results else None
+
+
+def layout(state: AppState) -> html.Div:
+    catalogue = shipped_catalogue()
+    lever_rows = []
+    for name in SERVICE_ORDER:
+        info = SERVICES[name]
+        status_options = [{"label": "no change", "value": "keep"}]
+        if info.open_path:
+            status_options += [{"label": "open", "value": "open"}, {"label": "close", "value": "close"}]
+        cost_path = UNIT_COSTS.get(name)
+        cost_unit = catalogue[cost_path].unit if cost_path else ""
+        lever_rows.append(html.Tr([
+            html.Td(info.label, style={"fontWeight": "bold"}),
+            html.Td(dcc.Dropdown(id={"type": "lever-status", "service": name}, options=status_options, value="keep",
+                                 clearable=False, style={"width": "140px"})),
+            html.Td(dcc.Input(id={"type": "lever-month", "service": name}, type="number", min=0, step=1, value=0,
+                              style={"width": "110px"})),
+            html.Td(html.Span(id={"type": "now-capacity", "service": name}, style={"color": "#444"})),
+            html.Td(dcc.Input(id={"type": "lever-capacity", "service": name}, type="number", min=0, step=1,
+                              disabled=info.capacity_path is None, placeholder="no change" if info.capacity_path else "n/a",
+                              style={"width": "140px"})),
+            html.Td(html.Span(id={"type": "now-cost", "service": name}, style={"color": "#444"})),
+            html.Td(dcc.Input(id={"type": "lever-cost", "service": name}, type="number", min=0,
+                              placeholder="no change", style={"width": "160px"})),
+            html.Td(cost_unit, style={"color": "#555"}),
+        ]))
+    programme_rows = [
+        html.Tr([html.Td(label, style={"fontWeight": "bold"}),
+                 html.Td(html.Span(id={"type": "now-prog", "lever": key}, style={"color": "#444"})),
+                 html.Td(dcc.Input(id={"type": "prog-value", "lever": key}, type="number", min=0, placeholder="no change",
+                                   style={"width": "140px"})),
+                 html.Td(["from month ", dcc.Input(id={"type": "prog-month", "lever": key}, type="number", min=0, step=1, value=0,
+                                                   style={"width": "70px"})])])
+        for key, (_, label) in PROGRAMME_LEVERS.items()
+    ]
+    compare_tab = html.Div([
+        html.P("Pick a baseline and the decisions to compare with it. Every change is the mean of paired replications "
+               "(the same people and chances in both runs) with its 95% interval. Hover over an outcome to see what it means.",
+               style=HELP),
+        html.Div([
+            html.Div([html.Label("Baseline", htmlFor="baseline", style={"fontWeight": "bold"}),
+                      dcc.Dropdown(id="baseline", clearable=False)], style={"width": "32%", "display": "inline-block", "verticalAlign": "top"}),
+            html.Div([html.Label("Compare with", htmlFor="scenarios", style={"fontWeight": "bold"}),
+                      dcc.Dropdown(id="scenarios", multi=True)], style={"width": "64%", "display": "inline-block", "marginLeft": "2%", "verticalAlign": "top"}),
+        ]),
+        html.Div([
+            dcc.Checklist(id="all-metrics", options=[{"label": " show every outcome and cost line", "value": "all"}], value=[],
+                          style={"display": "inline-block", "marginRight": "24px"}),
+            html.Button("Download table (CSV)", id="dl-csv-btn", style=BUTTON),
+            html.Button("Export brief (HTML)", id="dl-brief-btn", style=BUTTON),
+            html.Button("Export figures (PNG)", id="dl-png-btn", style=BUTTON),
+            dcc.Download(id="dl-csv"), dcc.Download(id="dl-brief"), dcc.Download(id="dl-png"),
+        ], style={"marginTop": "12px"}),
+        html.Div(id="compare-message", style={"marginTop": "10px", "color": "#6b3300", "fontWeight": "bold"}),
+        html.H2("In short", style=SECTION),
+        html.Div(id="in-words", style={**HELP, "maxWidth": "1200px", "color": "#111"}),
+        html.H2("Key differences", style=SECTION),
+        dash_table.DataTable(
+            id="table", page_action="none", sort_action="none",
+            style_table={"overflowX": "auto"},
+            style_cell={"fontFamily": "Arial, sans-serif", "fontSize": "15px", "whiteSpace": "pre-line",
+                        "textAlign": "right", "padding": "6px", "minWidth": "120px", "maxWidth": "260px"},
+            style_cell_conditional=[{"if": {"column_id": "Outcome"}, "textAlign": "left", "minWidth": "230px"}],
+            style_header={"fontWeight": "bold", "whiteSpace": "normal", "backgroundColor": "#eef4fa"},
+            tooltip_delay=200, tooltip_duration=None,
+        ),
+        html.P("Cells say 'better' or 'worse' when the 95% interval of the change excludes zero (also shaded blue or orange), "
+               "'no clear difference' when it includes zero.", style=HELP),
+        html.H2("Over time", style=SECTION),
+        dcc.Dropdown(id="ts-metric", value="crisis_episodes", clearable=False,
+                     options=[{"label": F.SERIES_LABELS.get(m, (m, ""))[0], "value": m} for m in TIMESERIES_CHOICES],
+                     style={"width": "420px"}),
+        dcc.Graph(id="ts-graph", config={"displaylogo": False}),
+        html.H2("Who pays", style=SECTION),
+        dcc.Graph(id="payer-change-graph", config={"displaylogo": False}),
+        dcc.Graph(id="payer-graph", config={"displaylogo": False}),
+        dcc.Graph(id="service-graph", config={"displaylogo": False}),
+        html.H2("Where people went", style=SECTION),
+        dcc.Dropdown(id="sankey-scenario", clearable=False, style={"width": "420px"}),
+        dcc.Graph(id="sankey-graph", config={"displaylogo": False}),
+        html.H2("Value for money", style=SECTION),
+        dcc.RadioItems(id="ce-perspective", value="health_and_care", inline=True,
+                       options=[{"label": " NHS and council costs (NICE reference case)  ", "value": "health_and_care"},
+                                {"label": " all costs, including wider society", "value": "all"}]),
+        dcc.Graph(id="ce-graph", config={"displaylogo": False}),
+        html.P("Points below a line are cost-effective at that threshold: a QALY gained for less than £20,000 or £30,000. "
+               "Points to the right gain quality-adjusted life years; points below zero save money.", style=HELP),
+        html.H2("Who is affected", style=SECTION),
+        dcc.Dropdown(id="sub-metric", value="crisis_episodes", clearable=False, style={"width": "420px"},
+                     options=[{"label": METRICS[m].label, "value": m} for m in SUBGROUP_CHOICES]),
+        dcc.Graph(id="sub-graph", config={"displaylogo": False}),
+    ])
+    build_tab = html.Div([
+        html.P("Start from any scenario, change what you want to test, and run it. It joins the comparison when it finishes "
+               "(only you see it). 'Download YAML' gives a file the command line accepts and that reproduces these numbers.",
+               style=HELP),
+        html.Div([
+            html.Label("Start from", style={"fontWeight": "bold"}),
+            dcc.Dropdown(id="build-start", clearable=False, style={"width": "480px"}),
+        ]),
+        html.Div([
+            html.Label("Name ", style={"fontWeight": "bold"}),
+            dcc.Input(id="build-name", type="text", value="My scenario", style={"width": "380px"}),
+        ], style={"marginTop": "10px"}),
+        html.Div([html.Label("What decision does it test?", style={"fontWeight": "bold"}),
+                  dcc.Textarea(id="build-description", value="", style={"width": "800px", "height": "50px"})], style={"marginTop": "10px"}),
+        html.H3("Services", style=SECTION),
+        html.Table([html.Thead(html.Tr([html.Th("Service"), html.Th("Open or close"), html.Th("From month"),
+                                        html.Th("Places now"), html.Th("New places"), html.Th("Cost now"), html.Th("New cost (£)"), html.Th("")]))]
+                   + [html.Tbody(lever_rows)], style={"borderSpacing": "8px 4px", "textAlign": "left"}),
+        html.H3("When a service with users closes, they are referred", style=SECTION),
+        html.Div([
+            "for a personal budget (share of users) ", dcc.Input(id="redirect-budgets", type="number", min=0, max=1, step=0.05, value=0.45, style={"width": "80px"}),
+            "   to peer support ", dcc.Input(id="redirect-peer", type="number", min=0, max=1, step=0.05, value=0.35, style={"width": "80px"}),
+            "   and those left without a place have crisis risk x ", dcc.Input(id="raised-mult", type="number", min=0, step=0.1, value=1.3, style={"width": "70px"}),
+            " for ", dcc.Input(id="raised-months", type="number", min=0, step=1, value=6, style={"width": "60px"}), " months",
+        ]),
+        html.H3("Programmes and budgets", style=SECTION),
+        html.Table(programme_rows + [html.Tr([
+            html.Td("One integrated budget assessment", style={"fontWeight": "bold"}),
+            html.Td(""),
+            html.Td(dcc.RadioItems(id="budget-integrated", inline=True, value="keep",
+                                   options=[{"label": " unchanged ", "value": "keep"}, {"label": " on ", "value": "on"}, {"label": " off", "value": "off"}])),
+            html.Td(["from month ", dcc.Input(id="budget-month", type="number", min=0, step=1, value=0, style={"width": "70px"})]),
+        ])], style={"borderSpacing": "8px"}),
+        html.Div([
+            html.Button("Check", id="build-check", style=BUTTON),
+            html.Button("Run", id="build-run", style={**BUTTON, "backgroundColor": "#0072B2", "color": "white"}),
+            html.Button("Download YAML", id="build-download", style=BUTTON),
+            dcc.Download(id="dl-yaml"),
+        ], style={"marginTop": "18px"}),
+        html.H3("Or upload a scenario file", style=SECTION),
+        dcc.Upload(id="upload", children=html.Div(["Drop a YAML scenario here or ", html.A("choose a file", style={"textDecoration": "underline"})]),
+                   max_size=MAX_UPLOAD_BYTES, multiple=False,
+                   style={"width": "600px", "height": "60px", "lineHeight": "60px", "borderWidth": "2px", "borderStyle": "dashed",
+                          "borderRadius": "6px", "textAlign": "center"}),
+        html.Div(id="build-messages", style={"marginTop": "14px"}),
+        html.H3("Your runs", style=SECTION),
+        html.Div(id="jobs"),
+    ])
+    about_tab = html.Div([
+        html.P(["mhsim simulates adults in contact with secondary mental health or social care in Essex, as the 2015 report ",
+                html.I("Hope for Better Mental Health"), " describes it: people move between the community, crisis home treatment, "
+                "acute beds (out of area when none is free), residential care, Intensive Enablement tenancies, recovery and death, "
+                "holding a day centre place, peer support, Recovery College courses, personal budgets or carer support. "
+                "Costs are in 2024 pounds, discounted at 3.5% a year, and split by who pays."], style=HELP),
+        html.Div(id="about-plan", style=HELP),
+        html.H3("Every default and where it comes from"),
+        dash_table.DataTable(
+            id="assumptions", page_size=40, filter_action="native", sort_action="native",
+            columns=[{"name": c, "id": c} for c in ("Parameter", "Value", "Unit", "Range", "Source or assumption")],
+            data=[{"Parameter": spec.plain_label(), "Value": str(spec.value), "Unit": spec.unit,
+                   "Range": f"{spec.low} to {spec.high}" if spec.low is not None else "",
+                   "Source or assumption": spec.source or f"assumption: {spec.assumption}"} for spec in catalogue.values()],
+            style_cell={"fontFamily": "Arial, sans-serif", "fontSize": "14px", "whiteSpace": "normal", "textAlign": "left", "maxWidth": "520px"},
+            style_header={"fontWeight": "bold", "backgroundColor": "#eef4fa"},
+        ),
+    ])
+    return html.Div([
+        dcc.Location(id="url"),
+        dcc.Store(id="session-id", storage_type="session"),
+        dcc.Store(id="known-keys"),
+        dcc.Store(id="build-yaml"),
+        dcc.Interval(id="tick", interval=1000),
+        html.H1("What happens if we change the system, and who pays?", style={"fontSize": "28px", "marginBottom": "4px"}),
+        html.Div(id="plan-info", style={"color": "#333", "fontSize": "15px"}),
+        html.Div(id="startup", style={"marginTop": "8px"}),
+        dcc.Tabs(id="tabs", value="compare", children=[
+            dcc.Tab(label="Compare decisions", value="compare", children=compare_tab),
+            dcc.Tab(label="Build a scenario", value="build", children=build_tab),
+            dcc.Tab(label="About the model", value="about", children=about_tab),
+        ], style={"marginTop": "12px"}),
+    ], style={"fontFamily": "Arial, Helvetica, sans-serif", "margin": "16px 24px", "maxWidth": "1400px"})
+
+
+def _progress_bar(fraction: float, text: str, element_id: str | None = None) -> html.Div:
+    pct = max(0.0, min(1.0, fraction)) * 100
+    bar = html.Div(style={"width": f"{pct:.0f}%", "height": "100%", "backgroundColor": "#0072B2"})
+    attrs = {"id": element_id} if element_id else {}
+    return html.Div([
+        html.Div(bar, style={"width": "360px", "height": "14px", "border": "1px solid #0072B2", "display": "inline-block", "verticalAlign": "middle"}),
+        html.Span(f"  {text}", style={"fontSize": "15px"}),
+    ], **attrs)
+
+
+def _selected(state: AppState, session: str | None, base_key: str | None, keys: list[str] | None):
+    base = state.find(session, base_key)
+    others = [r for k in (keys or []) if k != base_key and (r := state.find(session, k)) is not None]
+    return base, others
+
+
+def _num(value, default=None):
+    if value is None or value == "":
+        return default
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return default
+    return v if math.isfinite(v) else default
+
+
+def register_callbacks(app: Dash, state: AppState) -> None:
+    @app.callback(Output("session-id", "data"), Input("url", "pathname"), State("session-id", "data"))
+    def start_session(_path, current):
+        return current if current else uuid.uuid4().hex
+
+    @app.callback(
+        Output("known-keys", "data"), Output("baseline", "options"), Output("scenarios", "options"),
+        Output("sankey-scenario", "options"), Output("build-start", "options"),
+        Output("baseline", "value"), Output("scenarios", "value"), Output("sankey-scenario", "value"), Output("build-start", "value"),
+        Input("tick", "n_intervals"), Input("session-id", "data"),
+        State("known-keys", "data"), State("baseline", "value"), State("scenarios", "value"),
+        State("sankey-scenario", "value"), State("build-start", "value"),
+    )
+    def refresh_choices(_n, session, known, base, chosen, sankey, start):
+        if not session:
+            return (no_update,) * 9
+        results = state.visible(session)
+        keys = [r.key for r in results]
+        if known == keys:
+            return (no_update,) * 9
+        known = known or []
+        opts = _options(results)
+        builder_opts = _options(state.scenarios_for_builder(session))
+        if base not in keys:
+            base = _default_baseline(results)
+        new = [k for k in keys if k not in known and k != base]
+        if not known:  # first view: every shipped decision beside the baseline
+            chosen = [k for k in keys if k != base]
+        else:
+            chosen = [k for k in (chosen or []) if k in keys] + [k for k in new if state.find(session, k) and state.find(session, k).origin == "built in the page"]
+        if sankey not in keys:
+            sankey = base
+        if start not in [o["value"] for o in builder_opts]:
+            start = base if base in [o["value"] for o in builder_opts] else (builder_opts[0]["value"] if builder_opts else None)
+        return keys, opts, opts, opts, builder_opts, base, chosen, sankey, start
+
+    @app.callback(Output("plan-info", "children"), Output("startup", "children"), Output("about-plan", "children"),
+                  Input("tick", "n_intervals"))
+    def show_status(_n):
+        job = state.startup
+        plan = state.plan.describe()
+        info = f"Showing {state.source}: {plan}. Costs in 2024 pounds, discounted at 3.5% a year."
+        if job.status == "running":
+            bar = _progress_bar(job.fraction, f"Running the shipped scenarios for the first time: {job.done} of {job.total} "
+                                              "replications (results are kept, so later starts are instant)", "startup-progress")
+        elif job.status == "failed":
+            bar = html.Div(f"Running the shipped scenarios failed: {job.message}", style={"color": "#a00"})
+        else:
+            bar = ""
+        return info, bar, f"Runs shown: {plan}."
+
+    @app.callback(Output("table", "data"), Output("table", "columns"), Output("table", "tooltip_data"),
+                  Output("table", "style_data_conditional"), Output("compare-message", "children"), Output("in-words", "children"),
+                  Input("baseline", "value"), Input("scenarios", "value"), Input("all-metrics", "value"),
+                  Input("known-keys", "data"), State("session-id", "data"))
+    def update_table(base_key, keys, all_metrics, _known, session):
+        base, others = _selected(state, session, base_key, keys)
+        if base is None:
+            return [], [], [], [], "Results are still being prepared...", ""
+        metrics = list(HEADLINE)
+        if all_metrics:
+            metrics = [m for m in base.replications.columns if m not in ("replication", "seed")]
+        t = comparison_table(base, others, metrics)
+        rows, tips = [], []
+        columns = [{"name": "Outcome", "id": "Outcome"}, {"name": f"{base.label} (baseline)", "id": "base"}]
+        for i, s in enumerate(others):
+            columns.append({"name": f"Change: {s.label}", "id": f"s{i}"})
+        for metric in metrics:
+            sub = t[t["metric"] == metric]
+            b = sub[sub["scenario"] == base.label].iloc[0]
+            unit = b["unit"]
+            row = {"Outcome": b["label"] + (f" ({unit})" if unit and unit not in ("£",) else ""),
+                   "base": f"{F.number(b['mean'], unit)}\n({F.number(b['ci_low'], unit)} to {F.number(b['ci_high'], unit)})"}
+            tip = {"Outcome": METRICS[metric].meaning if metric in METRICS else metric}
+            for i, s in enumerate(others):
+                r = sub[sub["scenario"] == s.label].iloc[0]
+                if math.isnan(r["delta_mean"]):
+                    row[f"s{i}"] = r["verdict"]
+                else:
+                    row[f"s{i}"] = (f"{F.number(r['delta_mean'], unit, signed=True)}\n"
+                                    f"({F.number(r['delta_ci_low'], unit, signed=True)} to {F.number(r['delta_ci_high'], unit, signed=True)})\n"
+                                    f"{r['verdict']}")
+                tip[f"s{i}"] = (f"{s.label}: {F.number(r['mean'], unit)} (95% interval {F.number(r['ci_low'], unit)} to "
+                                f"{F.number(r['ci_high'], unit)}) against {F.number(b['mean'], unit)} in the baseline")
+            rows.append(row)
+            tips.append({k: {"value": v, "type": "text"} for k, v in tip.items()})
+        message = "" if others else "Pick one or more scenarios to compare with the baseline."
+        not_comparable = [s.label for s in others if s.plan != base.plan]
+        if not_comparable:
+            message = "Run with different settings, so not compared: " + ", ".join(not_comparable)
+        words = [html.P(in_words(base, s)) for s in others]
+        return rows, columns, tips, _verdict_styles([f"s{i}" for i in range(len(others))]), message, words
+
+    def _figures(base, others, ts_metric, sankey_key, perspective, sub_metric, session):
+        chosen = [base, *others]
+        start = base.scenario.settings.start_date if base.scenario else None
+        sankey = state.find(session, sankey_key) or base
+        return {
+            "over_time": F.timeseries_figure(chosen, ts_metric, start),
+            "who_pays_change": F.cost_change_by_payer_figure(base, others),
+            "costs_by_payer": F.costs_by_payer_figure(chosen),
+            "costs_by_service": F.costs_by_service_figure(chosen),
+            "flows": F.sankey_figure(sankey),
+            "value_for_money": F.ce_plane_figure(base, others, perspective),
+            "who_is_affected": F.subgroup_figure(base, others, sub_metric),
+        }
+
+    @app.callback(Output("ts-graph", "figure"), Output("payer-change-graph", "figure"), Output("payer-graph", "figure"),
+                  Output("service-graph", "figure"), Output("sankey-graph", "figure"), Output("ce-graph", "figure"),
+                  Output("sub-graph", "figure"),
+                  Input("baseline", "value"), Input("scenarios", "value"), Input("ts-metric", "value"),
+                  Input("sankey-scenario", "value"), Input("ce-perspective", "value"), Input("sub-metric", "value"),
+                  Input("known-keys", "data"), State("session-id", "data"))
+    def update_figures(base_key, keys, ts_metric, sankey_key, perspective, sub_metric, _known, session):
+        base, others = _selected(state, session, base_key, keys)
+        if base is None:
+            return (no_update,) * 7
+        f = _figures(base, others, ts_metric, sankey_key, perspective, sub_metric, session)
+        return (f["over_time"], f["who_pays_change"], f["costs_by_payer"], f["costs_by_service"], f["flows"],
+                f["value_for_money"], f["who_is_affected"])
+
+    @app.callback(Output("dl-csv", "data"), Input("dl-csv-btn", "n_clicks"),
+                  State("baseline", "value"), State("scenarios", "value"), State("session-id", "data"), prevent_initial_call=True)
+    def download_csv(_n, base_key, keys, session):
+        base, others = _selected(state, session, base_key, keys)
+        if base is None:
+            return no_update
+        metrics = [m for m in base.replications.columns if m not in ("replication", "seed")]
+        return dict(content=comparison_csv(base, others, metrics), filename="mhsim-comparison.csv", type="text/csv")
+
+    @app.callback(Output("dl-brief", "data"), Input("dl-brief-btn", "n_clicks"),
+                  State("baseline", "value"), State("scenarios", "value"), State("ts-metric", "value"),
+                  State("session-id", "data"), prevent_initial_call=True)
+    def download_brief(_n, base_key, keys, ts_metric, session):
+        base, others = _selected(state, session, base_key, keys)
+        if base is None:
+            return no_update
+        return dict(content=html_brief(base, others, ts_metric), filename="mhsim-brief.html", type="text/html")
+
+    @app.callback(Output("dl-png", "data"), Input("dl-png-btn", "n_clicks"),
+                  State("baseline", "value"), State("scenarios", "value"), State("ts-metric", "value"),
+                  State("sankey-scenario", "value"), State("ce-perspective", "value"), State("sub-metric", "value"),
+                  State("session-id", "data"), prevent_initial_call=True)
+    def download_png(_n, base_key, keys, ts_metric, sankey_key, perspective, sub_metric, session):
+        base, others = _selected(state, session, base_key, keys)
+        if base is None:
+            return no_update
+        data = figures_zip(_figures(base, others, ts_metric, sankey_key, perspective, sub_metric, session))
+        return dcc.send_bytes(data, "mhsim-figures.zip")
+
+    # -- builder ---------------------------------------------------------------
+    @app.callback(Output({"type": "now-capacity", "service": ALL}, "children"),
+                  Output({"type": "now-cost", "service": ALL}, "children"),
+                  Output({"type": "now-prog", "lever": ALL}, "children"),
+                  Input("build-start", "value"), State("session-id", "data"))
+    def show_current_values(start_key, session):
+        start = state.find(session, start_key)
+        values = start.scenario.values if start and start.scenario else {p: s.value for p, s in shipped_catalogue().items()}
+        opened = {name: values[info.open_path] for name, info in SERVICES.items() if info.open_path}
+        caps = []
+        for s in SERVICE_ORDER:
+            info = SERVICES[s]
+            text = f"{values[info.capacity_path]:,}" if info.capacity_path else "-"
+            if info.open_path and not opened[s]:
+                text += " (closed)"
+            caps.append(text)
+        costs = [f"£{values[UNIT_COSTS[s]]:,.0f}" if s in UNIT_COSTS else "" for s in SERVICE_ORDER]
+        progs = [f"now {values[path]:,g}" for path, _ in PROGRAMME_LEVERS.values()]
+        return caps, costs, progs
+
+    def _compose(start_key, session, name, description, statuses, months, caps, costs, prog_values, prog_months,
+                 integrated, integrated_month, r_budgets, r_peer, r_mult, r_months):
+        start = state.find(session, start_key)
+        if start is None or start.scenario is None:
+            raise InputError([])
+        services = []
+        for svc, status, month, cap, cost in zip(SERVICE_ORDER, statuses, months, caps, costs):
+            services.append(ServiceLever(svc, status or "keep", _num(month, 0.0), None if _num(cap) is None else int(_num(cap)), _num(cost)))
+        programmes = {key: (_num(v), _num(m, 0.0)) for key, v, m in zip(PROGRAMME_LEVERS, prog_values, prog_months)}
+        levers = Levers(name or "My scenario", description or "", services, programmes, integrated or "keep",
+                        _num(integrated_month, 0.0), _num(r_budgets, 0.45), _num(r_peer, 0.35), _num(r_mult, 1.3), _num(r_months, 6.0))
+        text = levers_to_yaml(start.scenario, levers)
+        return text, read_scenario_text(text, f"{levers.name}.yaml")
+
+    BUILD_STATES = [
+        State("build-start", "value"), State("session-id", "data"), State("build-name", "value"), State("build-description", "value"),
+        State({"type": "lever-status", "service": ALL}, "value"), State({"type": "lever-month", "service": ALL}, "value"),
+        State({"type": "lever-capacity", "service": ALL}, "value"), State({"type": "lever-cost", "service": ALL}, "value"),
+        State({"type": "prog-value", "lever": ALL}, "value"), State({"type": "prog-month", "lever": ALL}, "value"),
+        State("budget-integrated", "value"), State("budget-month", "value"), State("redirect-budgets", "value"),
+        State("redirect-peer", "value"), State("raised-mult", "value"), State("raised-months", "value"),
+    ]
+
+    def _problems_view(title: str, problems) -> html.Div:
+        return html.Div([
+            html.Div(title, style={"fontWeight": "bold", "color": "#a33b00"}),
+            html.Ul([html.Li(str(p), className="problem") for p in problems], id="problem-list"),
+        ], id="build-problems")
+
+    @app.callback(Output("build-messages", "children"), Output("build-yaml", "data"), Output("dl-yaml", "data"),
+                  Input("build-check", "n_clicks"), Input("build-run", "n_clicks"), Input("build-download", "n_clicks"),
+                  Input("upload", "contents"), State("upload", "filename"), *BUILD_STATES, prevent_initial_call=True)
+    def build(_check, _run, _download, upload_contents, upload_name, start_key, session, *lever_values):
+        trigger = ctx.triggered_id
+        if trigger == "upload":
+            return _upload(upload_contents, upload_name, session)
+        try:
+            text, scenario = _compose(start_key, session, *lever_values)
+        except InputError as exc:
+            if not exc.problems:
+                return html.Div("Pick a scenario to start from."), no_update, no_update
+            return _problems_view(f"{len(exc.problems)} problem(s) with these changes:", exc.problems), no_update, no_update
+        if trigger == "build-download":
+            return (html.Div(f"Downloaded '{scenario.name}'.", id="build-ok"), text,
+                    dict(content=text, filename=_file_name(scenario.name), type="text/yaml"))
+        if trigger == "build-run":
+            job = state.submit(session, scenario, text)
+            return html.Div(f"Running '{scenario.name}' ({job.total} replications); it joins the comparison when done.", id="build-ok"), text, no_update
+        return html.Div(f"'{scenario.name}' is a valid scenario: {len(scenario.actions)} action(s), "
+                        f"{len(scenario.overrides)} changed parameter(s).", id="build-ok"), text, no_update
+
+    def _upload(contents, filename, session):
+        name = filename or "uploaded.yaml"
+        if not contents:
+            return _problems_view("The upload was empty or too large:", [f"{name}: at most {MAX_UPLOAD_BYTES:,} bytes of YAML"]), no_update, no_update
+        try:
+            _, b64 = contents.split(",", 1)
+            raw = base64.b64decode(b64, validate=True)
+        except (ValueError, binascii.Error):
+            return _problems_view("The upload could not be read:", [f"{name}: not a readable file"]), no_update, no_update
+        try:
+            scenario = read_scenario_text(raw, name)
+        except InputError as exc:
+            return _problems_view(f"{len(exc.problems)} problem(s) in {name}:", exc.problems), no_update, no_update
+        text = raw.decode("utf-8-sig", errors="replace")
+        job = state.submit(session, scenario, text, origin="uploaded")
+        return html.Div(f"'{scenario.name}' from {name} is valid; running it ({job.total} replications).", id="build-ok"), text, no_update
+
+    @app.callback(Output("jobs", "children"), Input("tick", "n_intervals"), State("session-id", "data"))
+    def show_jobs(_n, session):
+        jobs = state.session_jobs(session)
+        if not jobs:
+            return html.Div("None yet.", style={"color": "#555"})
+        rows = []
+        for job in jobs[::-1]:
+            if job.status == "failed":
+                rows.append(html.Div(f"{job.label}: failed ({job.message})", style={"color": "#a00"}))
+            elif job.status == "done":
+                rows.append(html.Div(f"{job.label}: done in {job.finished - job.started:.0f} s; it is in the comparison.", className="job-done"))
+            else:
+                rows.append(_progress_bar(job.fraction, f"{job.label}: {job.done} of {job.total} replications"))
+        return rows
+
+
+def _file_name(name: str) -> str:
+    safe = "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_") or "scenario"
+    return f"{safe}.yaml"
+
+
+def create_app(state: AppState) -> Dash:
+    app = Dash(__name__, title="mhsim: what if we change the system?", update_title=None,
+               suppress_callback_exceptions=True, serve_locally=True)
+    app.layout = layout(state)
+    register_callbacks(app, state)
+    return app
+
+
+def serve(results: Path | None = None, host: str = "127.0.0.1", port: int = 8050, replications: int = 10,
+          scale: float = 0.25, years: float = 10.0, seed: int = 1, workers: int = 1) -> None:
+    """Start the dashboard: load or run the shipped scenarios (or read a results folder) and serve the page."""
+    from .data import Plan
+
+    started = time.perf_counter()
+    state = AppState(Plan(seed=seed, replications=replications, years=years, scale=scale, warmup_years=0.0), workers=workers)
+    if results is not None:
+        state.load_results_folder(results)
+    else:
+        state.start_shipped()
+    app = create_app(state)
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    ready = "ready" if state.startup.status == "done" else "running the shipped scenarios in the background (progress in the page)"
+    print(f"mhsim dashboard at http://{host}:{port}/  ({ready}; {time.perf_counter() - started:.1f} s to start)", flush=True)
+    app.run(host=host, port=port, debug=False)
+

@@ -1,0 +1,161 @@
+"""The scenario builder: levers in the page become a scenario file.
+
+What the page builds is an ordinary scenario YAML that extends the shipped
+baseline and spells out every change, including those of the scenario it
+started from, so that the file ``mhsim validate`` accepts and ``mhsim run``
+reproduces the page's numbers with the same seed and replications.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from simulation.catalogue import SERVICES
+from simulation.errors import InputError, Problem
+from simulation.parameters import DAYS_PER_MONTH
+from simulation.scenario import BASELINE_FILE, SHIPPED_SCENARIOS, Action, Scenario, scenario_from_text, shipped_catalogue
+
+MAX_UPLOAD_BYTES = 200_000
+
+UNIT_COSTS = {
+    "day_centre": "services.day_centre.block_cost_per_year",
+    "peer_support": "services.peer_support.block_cost_per_year",
+    "recovery_college": "services.recovery_college.budget_per_year",
+    "personal_budgets": "services.personal_budgets.budget_per_year",
+    "carer_support": "services.carer_support.assessment_cost",
+    "crisis_home_treatment": "services.crisis_home_treatment.cost_per_episode",
+    "acute_beds": "services.acute_beds.cost_per_bed_day",
+    "enablement": "services.enablement.cost_per_week",
+}
+"""The cost lever of each service: the unit or block cost a commissioner negotiates."""
+
+PROGRAMME_LEVERS = {
+    "zero_suicide": ("programmes.zero_suicide.trainees_per_year", "Zero Suicide trainees a year"),
+    "carer_training": ("programmes.carer_led_training.carer_trainers", "Carers paid to train staff"),
+}
+
+
+@dataclass
+class ServiceLever:
+    """What the page lets a commissioner change about one service."""
+
+    service: str
+    status: str = "keep"          # keep, open, close
+    month: float = 0.0
+    capacity: int | None = None
+    unit_cost: float | None = None
+
+
+@dataclass
+class Levers:
+    name: str
+    description: str
+    services: list[ServiceLever]
+    programmes: dict[str, tuple[float | None, float]]   # lever -> (new value, from month)
+    integrated_budgets: str = "keep"                      # keep, on, off
+    integrated_month: float = 0.0
+    redirect_budgets: float = 0.45
+    redirect_peer: float = 0.35
+    raised_multiplier: float = 1.3
+    raised_months: float = 6.0
+
+
+def _when(month: float) -> str:
+    return f"month {month:g}"
+
+
+def action_to_yaml(a: Action) -> dict[str, Any]:
+    """An action as a scenario file writes it."""
+    out: dict[str, Any] = {}
+    if a.verb == "set":
+        out["set"] = {path: (v.isoformat() if isinstance(v, dt.date) else v) for path, v in a.values}
+    else:
+        out[a.verb] = a.service
+        if a.verb in ("open", "resize") and a.values:
+            out["capacity"] = a.values[0][1]
+        if a.verb == "close" and (a.redirect or a.raised_risk):
+            redirect: dict[str, Any] = {t: s for t, s in a.redirect}
+            if a.raised_risk:
+                redirect["raised_crisis_risk"] = {"multiplier": a.raised_risk[0], "months": a.raised_risk[1]}
+            out["redirect"] = redirect
+    out["at"] = a.when if a.when else _when(a.day / DAYS_PER_MONTH)
+    return out
+
+
+def scenario_to_yaml(scenario: Scenario, name: str | None = None, description: str | None = None,
+                     extra_values: dict[str, Any] | None = None, extra_actions: list[dict[str, Any]] | None = None) -> str:
+    """A self-contained scenario file: the baseline plus every change, spelled out."""
+    base = shipped_catalogue()
+    values = {p: scenario.params[p].value for p in scenario.params if p in base and scenario.params[p].value != base[p].value}
+    values.update(extra_values or {})
+    doc: dict[str, Any] = {
+        "name": name or scenario.name,
+        "description": description if description is not None else scenario.description,
+        "extends": str(BASELINE_FILE),
+    }
+    if values:
+        doc["parameters"] = {p: (v.isoformat() if isinstance(v, dt.date) else v) for p, v in sorted(values.items())}
+    actions = [action_to_yaml(a) for a in scenario.actions] + list(extra_actions or [])
+    if actions:
+        doc["actions"] = actions
+    head = ("# Built in the mhsim dashboard. It extends the shipped baseline by its full path;\n"
+            "# if you move the project, change 'extends' to the new path of baseline.yaml.\n")
+    return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+
+def levers_to_yaml(start: Scenario, levers: Levers) -> str:
+    """Turn the page's levers into scenario YAML built on ``start``."""
+    values: dict[str, Any] = {}
+    actions: list[dict[str, Any]] = []
+    for lever in levers.services:
+        info = SERVICES[lever.service]
+        when = _when(lever.month)
+        if lever.unit_cost is not None and lever.service in UNIT_COSTS:
+            values[UNIT_COSTS[lever.service]] = float(lever.unit_cost)
+        if lever.status == "close" and info.open_path:
+            action: dict[str, Any] = {"close": lever.service, "at": when}
+            if info.redirects_users:
+                action["redirect"] = {
+                    "personal_budgets": levers.redirect_budgets,
+                    "peer_support": levers.redirect_peer if lever.service != "peer_support" else 0.0,
+                    "raised_crisis_risk": {"multiplier": levers.raised_multiplier, "months": levers.raised_months},
+                }
+            actions.append(action)
+        elif lever.status == "open" and info.open_path:
+            action = {"open": lever.service, "at": when}
+            if lever.capacity is not None and info.capacity_path:
+                action["capacity"] = int(lever.capacity)
+            actions.append(action)
+        elif lever.capacity is not None and info.capacity_path:
+            if lever.month <= 0:
+                values[info.capacity_path] = int(lever.capacity)
+            else:
+                actions.append({"resize": lever.service, "capacity": int(lever.capacity), "at": when})
+    for key, (value, month) in levers.programmes.items():
+        if value is None:
+            continue
+        path = PROGRAMME_LEVERS[key][0]
+        if month <= 0:
+            values[path] = value
+        else:
+            actions.append({"set": {path: value}, "at": _when(month)})
+    if levers.integrated_budgets in ("on", "off"):
+        flag = levers.integrated_budgets == "on"
+        path = "services.personal_budgets.integrated_assessment"
+        if levers.integrated_month <= 0:
+            values[path] = flag
+        else:
+            actions.append({"set": {path: flag}, "at": _when(levers.integrated_month)})
+    return scenario_to_yaml(start, levers.name, levers.description, values, actions)
+
+
+def read_scenario_text(text: bytes | str, name: str = "uploaded.yaml") -> Scenario:
+    """Check and resolve a scenario given as text (an upload or the builder's output)."""
+    size = len(text.encode() if isinstance(text, str) else text)
+    if size > MAX_UPLOAD_BYTES:
+        raise InputError([Problem(name, f"file is too large ({size:,} bytes)", allowed=f"at most {MAX_UPLOAD_BYTES:,} bytes")])
+    return scenario_from_text(text, name, base_dir=SHIPPED_SCENARIOS)

@@ -1,0 +1,297 @@
+"""Figures: pure functions from results to Plotly figures.
+
+The page, the HTML brief and PNG export all draw with these, so what a board
+sees in the brief is what the commissioner saw in the page. Colours are the
+Okabe-Ito palette, distinguishable with the common colour-vision
+deficiencies; text is large enough for a projector.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import plotly.graph_objects as go
+
+from simulation.costs import SERVICE_LABELS
+from simulation.outcomes import METRICS
+from simulation.people import PLACE_LABELS, PLACE_NAMES
+
+from .data import ScenarioResults, difference, mean_flows, monthly_band
+
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+PAYER_COLOURS = {"nhs": "#0072B2", "council": "#E69F00", "society": "#CC79A7"}
+PAYER_LABELS = {"nhs": "NHS", "council": "Council", "society": "Wider society"}
+FONT = dict(family="Arial, Helvetica, sans-serif", size=15)
+
+SERIES_LABELS = {
+    "people_in_contact": ("People in contact with services", "people"),
+    "people_employed": ("People in work", "people"),
+    "people_in_contact_employed": ("People in contact who are in work", "people"),
+    "community": ("Living in the community (in contact)", "people"),
+    "home_treatment": ("In crisis home treatment", "people"),
+    "acute": ("In acute beds (in area)", "people"),
+    "out_of_area": ("In out-of-area beds", "people"),
+    "waiting_for_bed": ("Waiting for a bed", "people"),
+    "residential": ("In residential care", "people"),
+    "enablement": ("In enablement tenancies", "people"),
+    "recovered": ("Recovered (out of contact)", "people"),
+    "day_centre_users": ("Day centre users", "people"),
+    "day_centre_waiting": ("Waiting for the day centre", "people"),
+    "peer_support_members": ("Peer support members", "people"),
+    "peer_leaders": ("Peer leaders", "people"),
+    "budget_holders": ("Personal budget holders", "people"),
+    "recovery_college_graduates": ("Recovery College graduates", "people"),
+    "waiting_enablement": ("Waiting for an enablement tenancy", "people"),
+    "carers_supported": ("Carers supported", "people"),
+    "crisis_episodes": ("Crisis episodes a month", "episodes"),
+    "acute_admissions": ("Acute admissions a month", "admissions"),
+    "out_of_area_placements": ("Out-of-area placements a month", "placements"),
+    "suicides": ("Suicides a month", "deaths"),
+    "deaths_other": ("Other deaths a month", "deaths"),
+    "recoveries": ("Recoveries a month", "people"),
+    "enablement_move_ons": ("Moves on from enablement a month", "people"),
+    "residential_placements": ("New residential placements a month", "placements"),
+    "acute_bed_days": ("Acute bed days a month", "bed days"),
+    "total_cost": ("Total cost a month (discounted)", "£"),
+    "cost_nhs": ("NHS cost a month (discounted)", "£"),
+    "cost_council": ("Council cost a month (discounted)", "£"),
+    "cost_society": ("Wider society cost a month (discounted)", "£"),
+    "qalys": ("QALYs a month (discounted)", "QALYs"),
+    "zero_suicide_coverage": ("Zero Suicide trained share of workforce", "share"),
+    "carer_training_coverage": ("Carer-trained share of workforce", "share"),
+    "budget_market_maturity": ("Budget market maturity", "share"),
+}
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, x=0.01, xanchor="left", y=0.97, yref="container", yanchor="top"),
+        font=FONT, height=height, template="plotly_white",
+        margin=dict(l=80, r=30, t=120, b=70),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=14)),
+        separators=".,",
+    )
+    return fig
+
+
+def wrap(label: str, width: int = 18) -> str:
+    """Break a long label into lines so that axis labels never overlap."""
+    words, lines, line = label.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def money(value: float, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
+    v = abs(value)
+    if v >= 1e9:
+        return f"{sign}£{v / 1e9:,.2f}bn"
+    if v >= 1e6:
+        return f"{sign}£{v / 1e6:,.1f}m"
+    return f"{sign}£{v:,.0f}"
+
+
+def number(value: float, unit: str = "", signed: bool = False) -> str:
+    """A value for people to read: pounds, percentages or counts with separators."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if unit == "£":
+        return money(value, signed)
+    sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
+    v = abs(value)
+    if unit == "share":
+        return f"{sign}{v * 100:.1f}%"
+    if v >= 100 or float(v).is_integer():
+        return f"{sign}{v:,.0f}"
+    if v >= 1:
+        return f"{sign}{v:,.1f}"
+    return f"{sign}{v:,.3f}"
+
+
+def _months_to_dates(months, start: dt.date) -> list[dt.date]:
+    out = []
+    for m in months:
+        y, mo = divmod(start.month - 1 + int(m), 12)
+        out.append(dt.date(start.year + y, mo + 1, 1))
+    return out
+
+
+def timeseries_figure(results: list[ScenarioResults], metric: str, start: dt.date | None = None) -> go.Figure:
+    """A monthly metric for each scenario: the mean with its 95% interval as a band."""
+    label, unit = SERIES_LABELS.get(metric, (metric.replace("_", " "), ""))
+    fig = go.Figure()
+    for i, s in enumerate(results):
+        band = monthly_band(s, metric)
+        if band.empty:
+            continue
+        x = _months_to_dates(band["month"], start) if start else band["month"]
+        c = colour(i)
+        fig.add_trace(go.Scatter(x=list(x) + list(x)[::-1], y=list(band["high"]) + list(band["low"])[::-1],
+                                 fill="toself", fillcolor=_rgba(c, 0.12 if len(results) > 3 else 0.2), line=dict(width=0), hoverinfo="skip",
+                                 showlegend=False, name=f"{s.label} 95% interval"))
+        fig.add_trace(go.Scatter(x=x, y=band["mean"], mode="lines", line=dict(color=c, width=3), name=s.label,
+                                 hovertemplate=f"%{{x}}<br>{s.label}: %{{y:,.1f}}<extra></extra>"))
+    y_title = f"{label} ({unit})" if unit and unit != "£" else (f"{label} (£)" if unit == "£" else label)
+    fig.update_yaxes(title=y_title, tickprefix="£" if unit == "£" else "", tickformat=".0%" if unit == "share" else ",")
+    fig.update_xaxes(title="Month" if not start else "")
+    return _layout(fig, f"{label}: mean and 95% interval")
+
+
+def _cost_columns(s: ScenarioResults) -> list[str]:
+    return [c for c in s.replications.columns if c.startswith("cost.")]
+
+
+def costs_by_service_figure(results: list[ScenarioResults], top: int = 7) -> go.Figure:
+    """Mean cost over the run, stacked by service (the largest few, then the rest together)."""
+    fig = go.Figure()
+    services: dict[str, dict[str, float]] = {}
+    for s in results:
+        for col in _cost_columns(s):
+            _, service, _payer = col.split(".")
+            services.setdefault(service, {}).setdefault(s.label, 0.0)
+            services[service][s.label] += s.interval(col).mean
+    order = sorted(services, key=lambda k: -max(services[k].values()))
+    groups = [(SERVICE_LABELS.get(k, k), [k]) for k in order[:top]]
+    if len(order) > top:
+        groups.append(("All other services", order[top:]))
+    x = [wrap(s.label) for s in results]
+    for i, (name, keys) in enumerate(groups):
+        ys = [sum(services[k].get(s.label, 0.0) for k in keys) / 1e6 for s in results]
+        fig.add_trace(go.Bar(x=x, y=ys, name=name, marker_color=colour(i),
+                             hovertemplate="%{x}<br>" + name + ": £%{y:,.1f}m<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title="£ million over the run", tickprefix="£", ticksuffix="m")
+    return _layout(fig, "Costs by service (discounted)", height=560)
+
+
+def costs_by_payer_figure(results: list[ScenarioResults]) -> go.Figure:
+    """Mean cost over the run, stacked by who pays."""
+    fig = go.Figure()
+    for payer in ("nhs", "council", "society"):
+        ys = [s.interval(f"cost_{payer}").mean / 1e6 for s in results]
+        fig.add_trace(go.Bar(x=[wrap(s.label) for s in results], y=ys, name=PAYER_LABELS[payer], marker_color=PAYER_COLOURS[payer],
+                             hovertemplate="%{x}<br>" + PAYER_LABELS[payer] + ": £%{y:,.1f}m<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title="£ million over the run", tickprefix="£", ticksuffix="m")
+    return _layout(fig, "Costs by who pays (discounted)", height=520)
+
+
+def cost_change_by_payer_figure(base: ScenarioResults, others: list[ScenarioResults]) -> go.Figure:
+    """Who pays for the change: the paired difference in cost for each payer, with 95% intervals."""
+    fig = go.Figure()
+    for payer in ("nhs", "council", "society"):
+        xs, ys, lo, hi = [], [], [], []
+        for s in others:
+            d = difference(s, base, f"cost_{payer}")
+            if d is None:
+                continue
+            xs.append(wrap(s.label))
+            ys.append(d.mean / 1e6)
+            lo.append((d.mean - d.low) / 1e6)
+            hi.append((d.high - d.mean) / 1e6)
+        fig.add_trace(go.Bar(x=xs, y=ys, name=PAYER_LABELS[payer], marker_color=PAYER_COLOURS[payer],
+                             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color="#333"),
+                             hovertemplate="%{x}<br>" + PAYER_LABELS[payer] + ": %{y:+,.2f} £m<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.add_hline(y=0, line_color="#333", line_width=1)
+    fig.update_yaxes(title="Change in £ million", tickprefix="£", ticksuffix="m")
+    return _layout(fig, f"Who pays for the change against {base.label} (95% intervals)", height=520)
+
+
+def sankey_figure(s: ScenarioResults) -> go.Figure:
+    """Where people went: average moves from each place (left) to the next (right) over one run."""
+    flows = mean_flows(s)
+    flows = flows[flows["count"] >= 0.5]
+    places = list(PLACE_NAMES)
+    left = [p for p in places if p in set(flows["source"])]
+    right = [p for p in places if p in set(flows["target"])]
+    labels = [PLACE_LABELS[places.index(p)] for p in left] + [PLACE_LABELS[places.index(p)] for p in right]
+    node_colours = [colour(places.index(p)) for p in left] + [colour(places.index(p)) for p in right]
+    li = {p: i for i, p in enumerate(left)}
+    ri = {p: len(left) + i for i, p in enumerate(right)}
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node=dict(label=labels, color=node_colours, pad=14, thickness=18,
+                  hovertemplate="%{label}: %{value:,.0f} moves<extra></extra>"),
+        link=dict(source=[li[x] for x in flows["source"]], target=[ri[x] for x in flows["target"]],
+                  value=flows["count"].round(0).tolist(),
+                  color=[_rgba(colour(places.index(x)), 0.35) for x in flows["source"]],
+                  hovertemplate="from %{source.label} to %{target.label}: %{value:,.0f} moves<extra></extra>"),
+    ))
+    fig.add_annotation(x=0, y=1.06, xref="paper", yref="paper", text="<b>from</b>", showarrow=False, xanchor="left")
+    fig.add_annotation(x=1, y=1.06, xref="paper", yref="paper", text="<b>to</b>", showarrow=False, xanchor="right")
+    return _layout(fig, f"Where people went: {s.label} (average moves over the run)", height=600)
+
+
+def ce_plane_figure(base: ScenarioResults, others: list[ScenarioResults], perspective: str = "health_and_care") -> go.Figure:
+    """Cost-effectiveness plane: difference in cost against difference in QALYs, per replication."""
+    fig = go.Figure()
+    cost_metrics = ("cost_nhs", "cost_council") if perspective == "health_and_care" else ("total_cost",)
+    xs_all, ys_all = [0.0], [0.0]
+    for i, s in enumerate(others):
+        if s.plan != base.plan:
+            continue
+        dq = [a - b for a, b in zip(s.values("qalys"), base.values("qalys"))]
+        dc = [sum(a) - sum(b) for a, b in zip(zip(*[s.values(m) for m in cost_metrics]), zip(*[base.values(m) for m in cost_metrics]))]
+        xs_all += dq
+        ys_all += dc
+        fig.add_trace(go.Scatter(x=dq, y=dc, mode="markers", name=s.label, marker=dict(size=10, color=colour(i + 1), symbol=i % 10),
+                                 hovertemplate=s.label + "<br>QALYs %{x:+,.1f}<br>cost £%{y:+,.0f}<extra></extra>"))
+    span = max(abs(v) for v in xs_all) or 1.0
+    for wtp, dash_style in ((20000, "dash"), (30000, "dot")):
+        fig.add_trace(go.Scatter(x=[-span * 1.1, span * 1.1], y=[-span * 1.1 * wtp, span * 1.1 * wtp], mode="lines",
+                                 line=dict(color="#555", dash=dash_style, width=2), name=f"£{wtp:,} per QALY", hoverinfo="skip"))
+    ymax = max(abs(v) for v in ys_all) or 1.0
+    fig.update_yaxes(range=[-ymax * 1.2, ymax * 1.2], title="Difference in cost (£)", tickprefix="£", tickformat=",", zeroline=True, zerolinecolor="#333")
+    fig.update_xaxes(range=[-span * 1.2, span * 1.2], title="Difference in QALYs", zeroline=True, zerolinecolor="#333")
+    who = "NHS and council costs" if perspective == "health_and_care" else "all costs, including wider society"
+    return _layout(fig, f"Cost-effectiveness plane ({who}); each point is one replication", height=520)
+
+
+SUBGROUP_LABELS = {
+    "budget_eligible": "Eligible for a budget", "not_budget_eligible": "Not eligible",
+    "with_carer": "With a carer", "without_carer": "Without a carer",
+}
+
+
+def subgroup_figure(base: ScenarioResults, others: list[ScenarioResults], metric: str) -> go.Figure:
+    """The paired difference in a metric for each sub-group, with 95% intervals."""
+    info = METRICS.get(metric)
+    label = info.label if info else metric.replace("_", " ")
+    fig = go.Figure()
+    for i, s in enumerate(others):
+        xs, ys, lo, hi = [], [], [], []
+        for key, sub_label in SUBGROUP_LABELS.items():
+            d = difference(s, base, f"{metric}.{key}")
+            if d is None:
+                continue
+            xs.append(sub_label)
+            ys.append(d.mean)
+            lo.append(d.mean - d.low)
+            hi.append(d.high - d.mean)
+        fig.add_trace(go.Bar(x=xs, y=ys, name=s.label, marker_color=colour(i + 1),
+                             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color="#333")))
+    fig.update_layout(barmode="group")
+    fig.add_hline(y=0, line_color="#333", line_width=1)
+    unit = f" ({info.unit})" if info and info.unit else ""
+    fig.update_yaxes(title=f"Change in {label.lower()}{unit}")
+    return _layout(fig, f"{label}: change for each group against {base.label} (95% intervals)")

@@ -122,7 +122,8 @@ def layout(state: AppState) -> html.Div:
         ], style={"marginTop": "12px"}),
         html.Div(id="compare-message", style={"marginTop": "10px", "color": "#6b3300", "fontWeight": "bold"}),
         html.H2("In short", style=SECTION),
-        html.Div(id="in-words", style={**HELP, "maxWidth": "1200px", "color": "#111"}),
+        html.P("Against the baseline; 'no clear change' when the 95% interval includes no change.", style=HELP),
+        html.Div(id="in-words", style={**HELP, "maxWidth": "1250px", "color": "#111"}),
         html.H2("Key differences", style=SECTION),
         dash_table.DataTable(
             id="table", page_action="none", sort_action="none",
@@ -358,7 +359,8 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         not_comparable = [s.label for s in others if s.plan != base.plan]
         if not_comparable:
             message = "Run with different settings, so not compared: " + ", ".join(not_comparable)
-        words = [html.P(in_words(base, s)) for s in others]
+        words = html.Ul([html.Li([html.B(s.label + ": "), in_words(base, s, short=True)], style={"marginBottom": "6px"})
+                         for s in others]) if others else ""
         return rows, columns, tips, _verdict_styles([f"s{i}" for i in range(len(others))]), message, words
 
     def _figures(base, others, ts_metric, sankey_key, perspective, sub_metric, session):

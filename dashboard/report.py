@@ -71,7 +71,11 @@ def _change_in_words(d, unit: str, what: str) -> str:
     return f"{what}: {number(abs(d.mean), unit)} {word} ({number(a, unit)} to {number(b, unit)} {word})"
 
 
-def in_words(base: ScenarioResults, s: ScenarioResults) -> str:
+SHORT_WORDS = (("cost_nhs", "NHS"), ("cost_council", "council"), ("cost_society", "wider society"),
+               ("crisis_episodes", "crisis episodes"), ("suicides", "suicides"), ("qalys", "QALYs"))
+
+
+def in_words(base: ScenarioResults, s: ScenarioResults, short: bool = False) -> str:
     """One paragraph a board member can read: the headline changes and who pays."""
     from simulation.outcomes import METRICS
 
@@ -81,10 +85,12 @@ def in_words(base: ScenarioResults, s: ScenarioResults) -> str:
     if d is None:
         return f"{s.label} was run with different settings from {base.label}, so the two cannot be compared."
     parts = [_change_in_words(d, "£", f"Over {s.plan.years:g} years, total cost")]
-    for metric, what in WORDS:
+    for metric, what in (SHORT_WORDS if short else WORDS):
         dm = difference(s, base, metric)
         if dm is not None:
             parts.append(_change_in_words(dm, METRICS[metric].unit, what))
+    if short:
+        return "; ".join(parts) + "."
     return f"{s.label} against {base.label}. " + "; ".join(parts) + "."
 
 

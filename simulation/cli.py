@@ -227,6 +227,164 @@ def dashboard(results: Optional[Path] = typer.Option(None, "--results", help="Sh
     serve(results=results, host=host, port=port, replications=reps, scale=scale, years=years, seed=seed, workers=workers)
 
 
+# ---------------------------------------------------------------------------
+# Sweeps, probabilistic sensitivity analysis and sensitivity indices
+
+
+class _SweepProgress:
+    """A progress bar with time left and replications a minute (shown on a terminal)."""
+
+    def __init__(self, what: str, runs_per_task: int):
+        self.what, self.runs_per_task = what, runs_per_task
+        self.bar: Progress | None = None
+        self.task = None
+        self.first: int | None = None
+        self.started = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.first is None:
+            self.first = done
+        if self.bar is None:
+            if done >= total:
+                return
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[rate]}"),
+                                console=err, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.what, total=total, completed=done, rate="")
+        elapsed = time.perf_counter() - self.started
+        new = done - (self.first or 0)
+        rate = f"{60 * new * self.runs_per_task / elapsed:,.0f} replications/min" if elapsed > 1 and new else ""
+        self.bar.update(self.task, completed=done, rate=rate)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _check_scheduler(address: str) -> list[Problem]:
+    import re
+
+    if not re.fullmatch(r"(tcp|tls)://[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5}", address or ""):
+        return [Problem("command line", "--scheduler is not a scheduler address", field="--scheduler", value=address,
+                        allowed="tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786")]
+    return []
+
+
+def _connect(address: str, timeout: float):
+    from .sweep import SchedulerError, connect
+
+    try:
+        return connect(address, timeout=timeout, wait_for_workers=max(timeout, 10.0))
+    except SchedulerError as exc:
+        _fail([Problem("command line", str(exc), field="--scheduler", value=address,
+                       allowed="the address 'dask scheduler' printed, reachable from here, with at least one 'dask worker'")])
+
+
+def _execute(store, model, spec, digest: str, out_dir: Path, workers: Optional[int], client, flush_seconds: float, what: str):
+    """Run what the store lacks; Ctrl-C keeps what finished and says how to resume."""
+    from .sweep import run_sweep
+
+    progress = _SweepProgress(what, spec.arm_runs)
+    try:
+        stats = run_sweep(store, model, workers=workers or (os.cpu_count() or 1), client=client, progress=progress,
+                          flush_seconds=flush_seconds)
+    except KeyboardInterrupt:
+        progress.close()
+        done = store.manifest().get("rows_done", 0)
+        err.print(f"Interrupted: {done} of {len(store.design()) * spec.reps} rows are saved in {display_path(out_dir)}. "
+                  "Run the same command with --resume to finish.", highlight=False)
+        raise typer.Exit(130)
+    finally:
+        progress.close()
+        if client is not None:
+            client.close(timeout=5)
+    return stats
+
+
+def _sweep_request(target: Path, vary: list[str], design: Optional[str], samples: Optional[int], reps: Optional[int],
+                   seed: Optional[int], years: Optional[float], scale: Optional[float], warmup_years: Optional[float],
+                   out_dir: Optional[Path], compare: Optional[Path], oneway: Optional[bool]):
+    from .sweep import SweepRequest, is_sweep_file, parse_vary, read_sweep_file
+
+    problems: list[Problem] = []
+    if target.suffix.lower() in (".yaml", ".yml") and target.is_file() and is_sweep_file(target):
+        req, problems = read_sweep_file(target)
+    else:
+        req = SweepRequest(scenario=target)
+    for text in vary:
+        path, low, high, steps = parse_vary(text)
+        if low == "" and high == "":
+            problems.append(Problem("command line", "a --vary is PATH=LOW:HIGH[:STEPS] or PATH", field="--vary", value=text,
+                                    allowed="e.g. services.day_centre.places=200:350:4, or a path alone for its declared range"))
+            continue
+        req.vary = [v for v in req.vary if v[0] != path]
+        req.vary.append((path, low, high, steps, "command line", None, "--vary"))
+    for name, value in (("design", design), ("samples", samples), ("reps", reps), ("seed", seed), ("years", years),
+                        ("scale", scale), ("warmup_years", warmup_years), ("out", out_dir), ("compare", compare), ("oneway", oneway)):
+        if value is not None:
+            setattr(req, name, value)
+    if req.out is None:
+        req.out = Path("results") / "sweep"
+    return req, problems
+
+
+@app.command()
+def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or a sweep file (YAML with 'vary').", show_default=False),
+          vary: List[str] = typer.Option([], "--vary", help="PATH=LOW:HIGH[:STEPS], or PATH for its declared low/high. Repeat for each parameter.", show_default=False),
+          design: Optional[str] = typer.Option(None, "--design", help="grid | lhs | sobol | morris (default lhs).", show_default=False),
+          samples: Optional[int] = typer.Option(None, "--samples", help="lhs: points; sobol: base samples N (N x (parameters + 2) points); morris: trajectories.", show_default=False),
+          reps: Optional[int] = typer.Option(None, "--reps", help="Replications at each point (default 2).", show_default=False),
+          seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the design and of every replication (default 1).", show_default=False),
+          years: Optional[float] = YEARS, scale: Optional[float] = SCALE, warmup_years: Optional[float] = WARMUP,
+          out_dir: Optional[Path] = typer.Option(None, "--out", help="Sweep folder (default results/sweep).", show_default=False),
+          compare: Optional[Path] = typer.Option(None, "--compare", help="Comparator scenario: each point also runs it with the same values and randomness, storing delta.METRIC.", show_default=False),
+          workers: Optional[int] = typer.Option(None, "--workers", help="Local processes (default one per CPU).", show_default=False),
+          scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT of 'dask scheduler'.", show_default=False),
+          resume: bool = typer.Option(False, "--resume", help="Finish a sweep that was stopped (same command)."),
+          oneway: Optional[bool] = typer.Option(None, "--oneway/--no-oneway", help="Also run each parameter at its low and high with the rest at base (the tornado).", show_default=False),
+          flush_seconds: float = typer.Option(2.0, "--flush-seconds", help="Write finished rows at least this often."),
+          connect_timeout: float = typer.Option(5.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler.")) -> None:
+    """Sweep parameters over ranges (grid, Latin hypercube, Sobol or Morris), resumably, locally or on Dask."""
+    from .sweep import ScenarioModel, build_sweep, check_out_dir, describe, design_hash, make_design, new_sweep
+
+    req, problems = _sweep_request(target, vary, design, samples, reps, seed, years, scale, warmup_years, out_dir, compare, oneway)
+    if workers is not None and workers < 1:
+        problems.append(Problem("command line", "--workers must be at least 1", field="--workers", value=workers, allowed="a whole number of at least 1"))
+    if workers is not None and scheduler is not None:
+        problems.append(Problem("command line", "give --workers or --scheduler, not both", field="--scheduler", value=scheduler,
+                                allowed="--workers N for local processes, or --scheduler tcp://HOST:PORT for a Dask cluster"))
+    if scheduler is not None:
+        problems += _check_scheduler(scheduler)
+    if not 0.01 <= flush_seconds <= 3600:
+        problems.append(Problem("command line", "--flush-seconds out of range", field="--flush-seconds", value=flush_seconds, allowed="0.01 to 3600"))
+    if not 0.1 <= connect_timeout <= 600:
+        problems.append(Problem("command line", "--connect-timeout out of range", field="--connect-timeout", value=connect_timeout, allowed="0.1 to 600 seconds"))
+    if problems:
+        _fail(problems)
+    spec, scenarios, problems = build_sweep(req)
+    if problems:
+        _fail(problems)
+    design_frame = make_design(spec)
+    digest = design_hash(spec, design_frame)
+    problems = check_out_dir(req.out, digest, spec, resume)
+    if problems:
+        _fail(problems)
+    if spec.design == "sobol" and spec.samples & (spec.samples - 1):
+        err.print(f"Note: Sobol sequences balance best when --samples is a power of 2 (e.g. {1 << (spec.samples.bit_length() - 1)} or {1 << spec.samples.bit_length()}).")
+    client = _connect(scheduler, connect_timeout) if scheduler else None
+    store, _, _ = new_sweep(req.out, spec, "sweep " + " ".join(sys.argv[2:]))
+    out.print(f"Sweep: {describe(spec, design_frame)}", highlight=False)
+    stats = _execute(store, ScenarioModel(spec, scenarios), spec, digest, req.out, workers, client, flush_seconds,
+                     f"{len(design_frame)} points x {spec.reps} reps")
+    manifest = store.manifest()
+    skipped = f" ({stats.tasks_skipped} were already done)" if stats.tasks_skipped else ""
+    out.print(f"{manifest['rows_done']} of {manifest['tasks']} rows in {display_path(req.out)}{skipped}; this run: "
+              f"{stats.tasks_run} rows in {stats.wall_seconds:.1f} s on {stats.executor} "
+              f"({stats.replications_per_minute:,.0f} replications a minute).", highlight=False)
+    out.print(f"Next: mhsim sensitivity {display_path(req.out)}", highlight=False)
+
+
 HEADLINE = (
     "total_cost", "cost_nhs", "cost_council", "cost_society", "crisis_episodes", "acute_admissions",
     "acute_bed_days", "out_of_area_placements", "residential_placements_end", "enablement_move_ons",

@@ -385,6 +385,171 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
     out.print(f"Next: mhsim sensitivity {display_path(req.out)}", highlight=False)
 
 
+def _save_figures(figures: dict, folder: Path, png: bool) -> list[str]:
+    """Each figure as a self-contained HTML file (plotly.js embedded) and, if asked, a PNG."""
+    written = []
+    for name, fig in figures.items():
+        html_path = folder / f"{name}.html"
+        tmp = folder / f".{name}.html.tmp"
+        tmp.write_text(fig.to_html(full_html=True, include_plotlyjs=True, config={"displaylogo": False}))
+        os.replace(tmp, html_path)
+        written.append(html_path.name)
+        if png:
+            from dashboard.report import figure_png
+
+            tmp = folder / f".{name}.png.tmp"
+            tmp.write_bytes(figure_png(fig))
+            os.replace(tmp, folder / f"{name}.png")
+            written.append(f"{name}.png")
+    return written
+
+
+def _write_csv(frame, path: Path) -> None:
+    tmp = path.parent / f".{path.name}.tmp"
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _slug(metric: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in metric).strip("_")
+
+
+@app.command()
+def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first is the reference for differences.", show_default=False),
+        samples: int = typer.Option(200, "--samples", help="Samples of the uncertain parameters."),
+        reps: int = typer.Option(1, "--reps", help="Replications of each sample (the same random numbers for every sample and scenario)."),
+        seed: int = SEED, years: Optional[float] = YEARS, scale: Optional[float] = SCALE, warmup_years: Optional[float] = WARMUP,
+        out_dir: Path = typer.Option(Path("results") / "psa", "--out", help="Folder for the PSA (a sweep folder plus its tables and figures)."),
+        workers: Optional[int] = typer.Option(None, "--workers", help="Local processes (default one per CPU).", show_default=False),
+        scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT.", show_default=False),
+        resume: bool = typer.Option(False, "--resume", help="Finish a PSA that was stopped (same command)."),
+        perspective: str = typer.Option("health_and_care", "--perspective", help="health_and_care (NHS and council costs, the NICE reference case) or all (with wider society)."),
+        png: bool = typer.Option(True, "--png/--no-png", help="Also save the figures as PNG (needs chromium)."),
+        flush_seconds: float = typer.Option(2.0, "--flush-seconds", help="Write finished rows at least this often."),
+        connect_timeout: float = typer.Option(5.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler.")) -> None:
+    """Probabilistic sensitivity analysis: sample every declared range, run each scenario; CE plane, CEAC, probability best."""
+    from .sensitivity import THRESHOLDS, build_psa, load_sweep, psa_results
+    from .sweep import ScenarioModel, check_out_dir, describe, design_hash, make_design, new_sweep
+
+    problems = []
+    if len(files) < 2:
+        problems.append(Problem("command line", "a PSA compares at least two scenarios", field="FILES", value=len(files),
+                                allowed="e.g. scenarios/baseline.yaml scenarios/close_day_centre.yaml"))
+    if perspective not in ("health_and_care", "all"):
+        problems.append(Problem("command line", "unknown perspective", field="--perspective", value=perspective, allowed="health_and_care, all"))
+    if workers is not None and workers < 1:
+        problems.append(Problem("command line", "--workers must be at least 1", field="--workers", value=workers, allowed="a whole number of at least 1"))
+    if workers is not None and scheduler is not None:
+        problems.append(Problem("command line", "give --workers or --scheduler, not both", field="--scheduler", value=scheduler))
+    if scheduler is not None:
+        problems += _check_scheduler(scheduler)
+    spec, scenarios, more = build_psa(files, samples, reps, seed, years, scale, warmup_years)
+    problems += more
+    if problems:
+        _fail(problems)
+    design_frame = make_design(spec)
+    digest = design_hash(spec, design_frame)
+    problems = check_out_dir(out_dir, digest, spec, resume)
+    if problems:
+        _fail(problems)
+    client = _connect(scheduler, connect_timeout) if scheduler else None
+    store, _, _ = new_sweep(out_dir, spec, "psa " + " ".join(sys.argv[2:]))
+    out.print(f"PSA: {len(spec.factors)} uncertain parameters sampled; {describe(spec, design_frame)}", highlight=False)
+    _execute(store, ScenarioModel(spec, scenarios), spec, digest, out_dir, workers, client, flush_seconds,
+             f"{spec.samples} samples x {spec.reps} reps")
+    result = psa_results(load_sweep(out_dir), perspective)
+    _write_csv(result.plane, out_dir / "psa-plane.csv")
+    _write_csv(result.ceac, out_dir / "psa-ceac.csv")
+    _write_csv(result.best, out_dir / "psa-best.csv")
+    from dashboard.sweep_figures import ceac_figure, psa_plane_figure
+
+    saved = _save_figures({"psa-plane": psa_plane_figure(result.plane, result.reference, perspective),
+                           "psa-ceac": ceac_figure(result.ceac)}, out_dir, png)
+    who = "NHS and council costs" if perspective == "health_and_care" else "all costs"
+    table = Table(title=f"Probability each scenario is best ({spec.samples} samples, {who}, against {escape(result.reference)})", title_justify="left")
+    table.add_column("Scenario")
+    table.add_column("Change in cost", justify="right")
+    table.add_column("Change in QALYs", justify="right")
+    for lam in THRESHOLDS:
+        table.add_column(f"Best at £{lam:,}/QALY", justify="right")
+    for row in result.best.itertuples():
+        table.add_row(escape(row.scenario), _fmt("total_cost", row.mean_delta_cost, signed=True), f"{row.mean_delta_qalys:+,.1f}",
+                      *[f"{getattr(row, f'probability_best_{lam}'):.0%}" for lam in THRESHOLDS])
+    out.print(table)
+    out.print(f"Wrote psa-plane.csv, psa-ceac.csv, psa-best.csv, {', '.join(saved)} to {display_path(out_dir)}.", highlight=False)
+
+
+@app.command()
+def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders written by 'mhsim sweep'.", show_default=False),
+                metric: List[str] = typer.Option([], "--metric", help="Metrics to analyse (default delta.total_cost, delta.crisis_episodes, delta.qalys when the sweep has a comparator).", show_default=False),
+                out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the tables and figures (default DIR/sensitivity).", show_default=False),
+                png: bool = typer.Option(True, "--png/--no-png", help="Also save the figures as PNG (needs chromium).")) -> None:
+    """Sobol indices, Morris screening and a one-way tornado from sweeps, as CSV and figures (HTML, PNG)."""
+    from .sensitivity import analyse, default_metrics, load_sweep, sweep_problems
+
+    problems = [p for d in dirs for p in sweep_problems(d)]
+    if problems:
+        _fail(problems)
+    datas = [load_sweep(d) for d in dirs]
+    for d in datas:
+        known = d.metrics()
+        for m in metric:
+            if m not in known:
+                from .scenario import _did_you_mean
+
+                problems.append(Problem(display_path(d.root), f"no such metric in this sweep{_did_you_mean(m, known)}", field="--metric", value=m,
+                                        allowed=", ".join(default_metrics(d)) + ", ... (any column of its rows)"))
+    target = out_dir or (dirs[0] / "sensitivity")
+    problems += _check_out_dir(target)
+    if problems:
+        _fail(problems)
+    result = analyse(datas, metric or None)
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    figures = {}
+    from dashboard.sweep_figures import _param_text, metric_words, morris_figure, sobol_figure, tornado_figure
+
+    for name, frame in (("sobol", result.sobol), ("morris", result.morris), ("tornado", result.tornado)):
+        if not frame.empty:
+            _write_csv(frame, target / f"{name}.csv")
+            written.append(f"{name}.csv")
+            for m in frame["metric"].unique():
+                make = {"sobol": sobol_figure, "morris": morris_figure, "tornado": tornado_figure}[name]
+                figures[f"{name}-{_slug(m)}"] = make(frame[frame["metric"] == m], m)
+    written += _save_figures(figures, target, png)
+    for note in result.notes:
+        err.print(f"Note: {note}", highlight=False)
+    if not result.sobol.empty:
+        for m, t in result.sobol.groupby("metric", sort=False):
+            table = Table(title=f"{metric_words(m)[0]}: parameters by total-order Sobol index (95% intervals)", title_justify="left")
+            for col in ("Parameter", "First order", "Total order"):
+                table.add_column(col, justify="left" if col == "Parameter" else "right")
+            for r in t.head(10).itertuples():
+                table.add_row(escape(r.label), f"{r.S1:.2f} ({r.S1_low:.2f} to {r.S1_high:.2f})", f"{r.ST:.2f} ({r.ST_low:.2f} to {r.ST_high:.2f})")
+            out.print(table)
+    if not result.morris.empty:
+        for m, t in result.morris.groupby("metric", sort=False):
+            label, unit = metric_words(m)
+            table = Table(title=f"{label}: Morris screening (mu* = mean absolute change across a parameter's range)", title_justify="left")
+            for col in ("Parameter", "mu*", "sigma"):
+                table.add_column(col, justify="left" if col == "Parameter" else "right")
+            for r in t.head(10).itertuples():
+                table.add_row(escape(r.label), _fmt(m.split(".", 1)[-1], r.mu_star), _fmt(m.split(".", 1)[-1], r.sigma))
+            out.print(table)
+    if not result.tornado.empty:
+        for m, t in result.tornado.groupby("metric", sort=False):
+            label, unit = metric_words(m)
+            name = m.split(".", 1)[-1] if m.startswith("delta.") else m
+            table = Table(title=f"{label}: one parameter at a time (base case {_fmt(name, t['base_mean'].iloc[0])})", title_justify="left")
+            for col in ("Parameter", "Range", "Change at low", "Change at high"):
+                table.add_column(col, justify="left" if col == "Parameter" else "right")
+            for r in t.head(10).itertuples():
+                table.add_row(escape(r.label), f"{_param_text(r.low, r.unit)} to {_param_text(r.high, r.unit)}", _fmt(name, r.change_at_low, signed=True),
+                              _fmt(name, r.change_at_high, signed=True))
+            out.print(table)
+    out.print(f"Wrote {', '.join(written)} to {display_path(target)}.", highlight=False)
+
+
 HEADLINE = (
     "total_cost", "cost_nhs", "cost_council", "cost_society", "crisis_episodes", "acute_admissions",
     "acute_bed_days", "out_of_area_placements", "residential_placements_end", "enablement_move_ons",

@@ -94,6 +94,12 @@ class Factor:
             x = float(_ppf(self.distribution, u))
         else:
             x = self.low + u * (self.high - self.low)
+        unit = UNITS.get(self.unit)
+        if unit is not None:  # a distribution's tail must not leave what the unit allows
+            if unit.minimum is not None:
+                x = max(x, float(unit.minimum))
+            if unit.maximum is not None:
+                x = min(x, float(unit.maximum))
         if self.integer:
             x = float(round(x))
         return x

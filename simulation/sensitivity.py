@@ -1,0 +1,340 @@
+"""Sensitivity analysis of sweeps, and probabilistic sensitivity analysis (PSA).
+
+From a sweep folder (``simulation.sweep``):
+
+- **Sobol** first- and total-order indices with 95% bootstrap intervals
+  (SALib, Saltelli/Jansen estimators) from a ``sobol`` design;
+- **Morris** mu* and sigma (SALib) from a ``morris`` design, in the metric's
+  units per move across a parameter's whole range;
+- a **one-way tornado** from the one-way points every sweep adds: each
+  parameter at its low and at its high end with the rest at their base
+  values, as the mean change from the base point with the 95% interval of the
+  paired (same random numbers) difference.
+
+Each point's output is the mean over its replications. PSA samples every
+parameter with a declared range or distribution, runs each sample under each
+scenario, and gives the cost-effectiveness plane, the acceptability curve and
+the probability each scenario is best at a threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem, display_path
+from .experiment import t_interval
+from .sweep import PARAM, UNIT, Arm, Factor, SweepSpec, SweepStore, spec_from_dict
+
+THRESHOLDS = (20_000, 30_000)
+"""NICE's range of cost per QALY a decision is usually judged at (£)."""
+
+
+@dataclass
+class SweepData:
+    """A finished sweep read back: what it is, its design and its rows."""
+
+    root: Path
+    spec: SweepSpec
+    manifest: dict
+    design: pd.DataFrame
+    rows: pd.DataFrame
+
+    @property
+    def complete(self) -> bool:
+        return len(self.rows) >= len(self.design) * self.spec.reps
+
+    def metrics(self) -> list[str]:
+        skip = {"task_id", "point", "replication", "seed"}
+        return [c for c in self.rows.columns if c not in skip and not c.startswith(PARAM) and not c.startswith("run.")]
+
+    def point_means(self, metric: str) -> pd.Series:
+        """The metric's mean over replications at each point (indexed by point)."""
+        return self.rows.groupby("point")[metric].mean().reindex(self.design["point"])
+
+    def block(self, name: str) -> pd.DataFrame:
+        return self.design[self.design["block"] == name].sort_values("point")
+
+
+def load_sweep(root: Path | str) -> SweepData:
+    store = SweepStore(root)
+    manifest = store.manifest()
+    return SweepData(Path(root), spec_from_dict(manifest["spec"]), manifest, store.design(), store.rows())
+
+
+def sweep_problems(root: Path) -> list[Problem]:
+    """Whether ``root`` is a finished sweep folder."""
+    shown = display_path(root)
+    store = SweepStore(root)
+    if not store.exists():
+        return [Problem(shown, "is not a sweep folder (no sweep-manifest.json)", field="DIR", allowed="a folder written by 'mhsim sweep' or 'mhsim psa'")]
+    try:
+        manifest = store.manifest()
+        done = len(store.done_ids())
+    except (OSError, ValueError) as exc:
+        return [Problem(shown, f"cannot be read: {exc}", field="DIR")]
+    if done < manifest["tasks"]:
+        return [Problem(shown, f"the sweep is not finished ({done} of {manifest['tasks']} rows)", field="DIR",
+                        allowed="run its command again with --resume to finish it")]
+    return []
+
+
+def default_metrics(data: SweepData) -> list[str]:
+    names = data.metrics()
+    for prefix in ("delta.", ""):
+        chosen = [prefix + m for m in ("total_cost", "crisis_episodes", "qalys") if prefix + m in names]
+        if chosen:
+            return chosen
+    return names[:3]
+
+
+def _problem(spec: SweepSpec) -> dict[str, Any]:
+    return {"num_vars": len(spec.factors), "names": [f.path for f in spec.factors], "bounds": [[0.0, 1.0]] * len(spec.factors)}
+
+
+def _label(f: Factor) -> str:
+    return f.label or f.path
+
+
+# ---------------------------------------------------------------------------
+# Sobol, Morris, one-way
+
+
+def sobol_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd.DataFrame:
+    """First- and total-order Sobol indices with 95% intervals (SALib)."""
+    from SALib.analyze import sobol
+
+    block = data.block("sobol")
+    y = data.point_means(metric).loc[block["point"]].to_numpy(dtype=float)
+    result = sobol.analyze(_problem(data.spec), y, calc_second_order=False, num_resamples=num_resamples,
+                           conf_level=0.95, seed=data.spec.seed)
+    rows = []
+    for i, f in enumerate(data.spec.factors):
+        s1, s1c, st, stc = (float(result[k][i]) for k in ("S1", "S1_conf", "ST", "ST_conf"))
+        rows.append({"metric": metric, "parameter": f.path, "label": _label(f), "low": f.low, "high": f.high,
+                     "S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c, "ST": st, "ST_low": st - stc, "ST_high": st + stc,
+                     "N": int(len(y) // (len(data.spec.factors) + 2)), "output_variance": float(np.var(y))})
+    return pd.DataFrame(rows).sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def morris_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd.DataFrame:
+    """Morris mu*, mu and sigma (SALib), per move across each parameter's whole range."""
+    from SALib.analyze import morris
+
+    from .sweep import MORRIS_LEVELS
+
+    block = data.block("morris")
+    x = block[[UNIT + f.path for f in data.spec.factors]].to_numpy(dtype=float)
+    y = data.point_means(metric).loc[block["point"]].to_numpy(dtype=float)
+    result = morris.analyze(_problem(data.spec), x, y, num_resamples=num_resamples, conf_level=0.95,
+                            num_levels=MORRIS_LEVELS, seed=data.spec.seed)
+    rows = []
+    for i, f in enumerate(data.spec.factors):
+        rows.append({"metric": metric, "parameter": f.path, "label": _label(f), "low": f.low, "high": f.high,
+                     "mu_star": float(result["mu_star"][i]), "mu_star_conf": float(result["mu_star_conf"][i]),
+                     "mu": float(result["mu"][i]), "sigma": float(result["sigma"][i]),
+                     "trajectories": int(len(y) // (len(data.spec.factors) + 1))})
+    return pd.DataFrame(rows).sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def tornado(data: SweepData, metric: str) -> pd.DataFrame:
+    """Each parameter at its low and high end, the rest at base: change from the base point (paired)."""
+    block = data.block("oneway")
+    if block.empty:
+        return pd.DataFrame()
+    points = block["point"].tolist()
+    by_point = {p: g.sort_values("replication")[metric].to_numpy(dtype=float) for p, g in data.rows.groupby("point")}
+    base = by_point[points[0]]
+    base_iv = t_interval(base)
+    rows = []
+    for i, f in enumerate(data.spec.factors):
+        lo_pt, hi_pt = points[1 + 2 * i], points[2 + 2 * i]
+        d_lo = t_interval(by_point[lo_pt] - base)
+        d_hi = t_interval(by_point[hi_pt] - base)
+        rows.append({
+            "metric": metric, "parameter": f.path, "label": _label(f), "unit": f.unit,
+            "base_value": f.base, "low": f.low, "high": f.high, "base_mean": base_iv.mean,
+            "change_at_low": d_lo.mean, "change_at_low_ci_low": d_lo.low, "change_at_low_ci_high": d_lo.high,
+            "change_at_high": d_hi.mean, "change_at_high_ci_low": d_hi.low, "change_at_high_ci_high": d_hi.high,
+            "swing": abs(d_hi.mean - d_lo.mean), "replications": d_lo.n,
+        })
+    return pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+@dataclass
+class Analysis:
+    """Everything ``mhsim sensitivity`` found in one or more sweeps."""
+
+    sobol: pd.DataFrame
+    morris: pd.DataFrame
+    tornado: pd.DataFrame
+    notes: list[str]
+
+
+def analyse(datas: Sequence[SweepData], metrics: Sequence[str] | None = None) -> Analysis:
+    sob, mor, tor, notes = [], [], [], []
+    for data in datas:
+        chosen = list(metrics) if metrics else default_metrics(data)
+        where = display_path(data.root)
+        for metric in chosen:
+            if metric not in data.rows.columns:
+                continue
+            extra = {"sweep": where}
+            if not data.block("sobol").empty:
+                sob.append(sobol_indices(data, metric).assign(**extra))
+            if not data.block("morris").empty:
+                mor.append(morris_indices(data, metric).assign(**extra))
+            t = tornado(data, metric)
+            if not t.empty:
+                tor.append(t.assign(**extra))
+        if data.block("sobol").empty:
+            notes.append(f"{where}: a {data.spec.design} design has no Sobol indices (sweep with --design sobol)")
+        if data.block("morris").empty:
+            notes.append(f"{where}: a {data.spec.design} design has no Morris indices (sweep with --design morris)")
+        if data.block("oneway").empty:
+            notes.append(f"{where}: no one-way points, so no tornado (sweep without --no-oneway)")
+    cat = lambda frames: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()  # noqa: E731
+    return Analysis(cat(sob), cat(mor), cat(tor), notes)
+
+
+# ---------------------------------------------------------------------------
+# Probabilistic sensitivity analysis
+
+
+def psa_factors(scenario: Any) -> list[Factor]:
+    """Every numeric parameter with a declared distribution or a range (low < high)."""
+    from .parameters import UNITS
+
+    factors = []
+    for path, p in scenario.params.items():
+        kind = UNITS[p.unit].kind
+        if kind not in ("int", "float"):
+            continue
+        base = float(p.value)
+        if p.distribution is not None:
+            dist = dict(p.distribution)
+            lo, hi = (p.low, p.high) if p.low is not None and p.high is not None else (None, None)
+            if lo is None:
+                from .sweep import _ppf
+
+                lo, hi = _ppf(dist, 0.025), _ppf(dist, 0.975)
+            factors.append(Factor(path, float(lo), float(hi), None, kind == "int", base, p.plain_label(), p.unit, dist))
+        elif p.low is not None and p.high is not None and p.high > p.low:
+            factors.append(Factor(path, float(p.low), float(p.high), None, kind == "int", base, p.plain_label(), p.unit))
+    return factors
+
+
+def build_psa(files: Sequence[Path], samples: int, reps: int, seed: int, years: float | None, scale: float | None,
+              warmup_years: float | None) -> tuple[SweepSpec | None, list[Any], list[Problem]]:
+    """A PSA as a sweep: every uncertain parameter sampled, each sample run under each scenario."""
+    from . import model_fingerprint
+    from .errors import InputError
+    from .scenario import load_scenarios
+
+    problems = []
+    if samples < 2 or samples > 1_000_000:
+        problems.append(Problem("command line", "--samples must be from 2 to 1,000,000", field="--samples", value=samples, allowed="e.g. 500"))
+    if reps < 1:
+        problems.append(Problem("command line", "--reps must be at least 1", field="--reps", value=reps, allowed="a whole number of at least 1"))
+    if years is not None and not 0.1 <= years <= 50:
+        problems.append(Problem("command line", "--years out of range", field="--years", value=years, allowed="a number of years from 0.1 to 50"))
+    if scale is not None and not 0.001 <= scale <= 1:
+        problems.append(Problem("command line", "--scale out of range", field="--scale", value=scale, allowed="a fraction above 0 and at most 1"))
+    if warmup_years is not None and not 0 <= warmup_years <= 20:
+        problems.append(Problem("command line", "--warmup-years out of range", field="--warmup-years", value=warmup_years, allowed="0 to 20 years"))
+    try:
+        scenarios = load_scenarios(files, years=years)
+    except InputError as exc:
+        return None, [], problems + exc.problems
+    if problems:
+        return None, [], problems
+    first = scenarios[0]
+    factors = psa_factors(first)
+    if not factors:
+        return None, [], [Problem(display_path(files[0]), "declares no parameter with a range or distribution to sample", allowed="parameters with low/high or distribution")]
+    arms = []
+    for i, (path, s) in enumerate(zip(files, scenarios)):
+        arms.append(Arm(f"s{i}", s.name, display_path(path), s.content_hash, tuple(sorted(s.overrides))))
+    spec = SweepSpec("psa", "psa", tuple(factors), tuple(arms), samples, reps, seed,
+                     float(years if years is not None else first.settings.years),
+                     float(scale if scale is not None else first.settings.scale),
+                     float(warmup_years if warmup_years is not None else first.settings.warmup_years),
+                     oneway=False, delta=None, model=model_fingerprint(), name="Probabilistic sensitivity analysis")
+    return spec, scenarios, []
+
+
+@dataclass
+class PsaResult:
+    plane: pd.DataFrame
+    """sample, scenario, cost, qalys, delta_cost, delta_qalys (against the first scenario)."""
+    ceac: pd.DataFrame
+    """threshold, scenario, probability_best."""
+    best: pd.DataFrame
+    """scenario, mean cost and QALYs, and the probability of being best at each of THRESHOLDS."""
+    perspective: str
+    reference: str
+
+
+COSTS = {"health_and_care": ("cost_nhs", "cost_council"), "all": ("total_cost",)}
+
+
+def psa_results(data: SweepData, perspective: str = "health_and_care", max_threshold: float = 100_000,
+                step: float = 1_000) -> PsaResult:
+    """The cost-effectiveness plane, the acceptability curve and the probability each scenario is best."""
+    spec = data.spec
+    labels = {a.key: a.label for a in spec.arms}
+    means = data.rows.groupby("point").mean(numeric_only=True).sort_index()
+    cost = {a.key: sum(means[f"{a.key}.{m}"] for m in COSTS[perspective]).to_numpy() for a in spec.arms}
+    qaly = {a.key: means[f"{a.key}.qalys"].to_numpy() for a in spec.arms}
+    ref = spec.arms[0].key
+    plane = []
+    for a in spec.arms:
+        for i, point in enumerate(means.index):
+            plane.append({"sample": int(point), "scenario": labels[a.key], "cost": cost[a.key][i], "qalys": qaly[a.key][i],
+                          "delta_cost": cost[a.key][i] - cost[ref][i], "delta_qalys": qaly[a.key][i] - qaly[ref][i]})
+    thresholds = sorted(set(np.arange(0, max_threshold + step / 2, step).tolist()) | set(THRESHOLDS))
+    keys = [a.key for a in spec.arms]
+    c = np.vstack([cost[k] for k in keys])  # scenarios x samples
+    q = np.vstack([qaly[k] for k in keys])
+    ceac = []
+    for lam in thresholds:
+        probs = probability_best(lam * q - c)
+        ceac += [{"threshold": float(lam), "scenario": labels[k], "probability_best": float(p)} for k, p in zip(keys, probs)]
+    best = []
+    for j, k in enumerate(keys):
+        row = {"scenario": labels[k], "mean_cost": float(c[j].mean()), "mean_qalys": float(q[j].mean()),
+               "mean_delta_cost": float((c[j] - c[0]).mean()), "mean_delta_qalys": float((q[j] - q[0]).mean())}
+        for lam in THRESHOLDS:
+            row[f"probability_best_{lam}"] = float(probability_best(lam * q - c)[j])
+            row[f"mean_net_benefit_{lam}"] = float((lam * q[j] - c[j]).mean())
+        best.append(row)
+    return PsaResult(pd.DataFrame(plane), pd.DataFrame(ceac), pd.DataFrame(best), perspective, labels[ref])
+
+
+def probability_best(nmb: np.ndarray) -> np.ndarray:
+    """Share of samples (columns) in which each scenario (row) has the highest net benefit.
+
+    Ties share the sample equally, so the shares always add up to 1.
+    """
+    nmb = np.asarray(nmb, dtype=float)
+    top = nmb.max(axis=0)
+    winners = np.isclose(nmb, top, rtol=0, atol=1e-9 * max(1.0, float(np.abs(top).max()) if top.size else 1.0))
+    return (winners / winners.sum(axis=0)).mean(axis=1)
+
+
+def ishigami_check(n: int = 1024, seed: int = 7) -> tuple[pd.DataFrame, tuple[list[float], list[float]]]:
+    """Sobol indices of the Ishigami function through the sweep machinery in memory (for docs and tests)."""
+    from .sweep import Ishigami, make_design, run_task, point_values, task_id
+
+    factors = tuple(Factor(f"x{i}", -math.pi, math.pi) for i in (1, 2, 3))
+    spec = SweepSpec("sweep", "sobol", factors, (Arm("", "Ishigami", "", ""),), n, 1, seed, 1.0, 1.0, 0.0, oneway=False)
+    design = make_design(spec)
+    model = Ishigami()
+    rows = [run_task(model, (task_id(p, 0), p, 0, v), seed) for p, v in enumerate(point_values(spec, design))]
+    data = SweepData(Path("."), spec, {}, design, pd.DataFrame(rows))
+    return sobol_indices(data, "y"), Ishigami.analytic()

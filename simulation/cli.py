@@ -206,6 +206,135 @@ def compare(base: Path = typer.Argument(..., help="The baseline scenario file.",
 
 
 @app.command()
+def preview(files: List[Path] = FILES_ARG, years: Optional[float] = YEARS, out_dir: Path = OUT,
+            warmup_years: Optional[float] = WARMUP) -> None:
+    """Answer at once with the mean-field twin (deterministic; same output files as 'run', one replication)."""
+    problems = _check_numbers(1, years, 1, None, warmup_years) + _check_out_dir(out_dir)
+    if problems:
+        _fail(problems)
+    scenarios = _load(files, years)
+    from .experiment import run_preview
+    from .results import write_outputs
+
+    exp = run_preview(scenarios, years=years, warmup_years=warmup_years)
+    written = write_outputs(exp, out_dir, "preview")
+    table = Table(title=f"Mean-field preview over {exp.plan.years_for(exp.scenarios[0]):g} years (deterministic; 'mhsim run' adds chance and queues)")
+    table.add_column("Outcome")
+    for label in exp.labels:
+        table.add_column(escape(label), justify="right")
+    for metric in HEADLINE:
+        table.add_row(_label(metric), *[_fmt(metric, exp.results[label][0].metrics[metric]) for label in exp.labels])
+    out.print(table)
+    out.print(f"Wrote {', '.join(p.name for p in written)} to {display_path(out_dir)} in {exp.wall_seconds:.1f} s.", highlight=False)
+
+
+@app.command()
+def verify(reps: int = typer.Option(10, "--reps", help="Replications of the baseline for calibration."),
+           scale: float = typer.Option(0.25, "--scale", help="Fraction of the county for the calibration runs."),
+           years: float = typer.Option(10.0, "--years", help="Years simulated for calibration."),
+           seed: int = SEED, workers: int = WORKERS,
+           quick: bool = typer.Option(False, "--quick", help="Fewer and shorter runs (for a first look)."),
+           baseline_file: Path = typer.Option(None, "--baseline", help="Scenario to calibrate (default: the shipped baseline).")) -> None:
+    """Check the model: calibration against the seed report, and verification against theory."""
+    problems = _check_numbers(reps, years, workers, scale)
+    if problems:
+        _fail(problems)
+    from .scenario import BASELINE_FILE
+    from .verification import calibration, verification
+
+    (baseline,) = _load([baseline_file or BASELINE_FILE], years)
+    from .experiment import RunPlan
+
+    progress = _LazyProgress("calibration runs")
+    try:
+        cal = calibration(baseline, RunPlan(seed=seed, replications=reps, years=years, scale=scale), workers=workers, progress=progress)
+    finally:
+        progress.close()
+    table = Table(title=f"Calibration: the baseline against published figures ({reps} replications, {years:g} years, scale {scale:g}; mean and 95% interval)",
+                  title_justify="left")
+    for col in ("Target", "Model", "Expected", "Result", "Source"):
+        table.add_column(col)
+    for line in cal:
+        table.add_row(line.check, line.figure, line.expected, "[green]pass[/]" if line.passed else "[red]outside band[/]", line.source)
+    out.print(table)
+    with err.status("Verification runs (queueing theory, Little's law, extremes, random numbers, the twin)..."):
+        ver = verification(baseline, workers=workers, quick=quick)
+    table = Table(title="Verification: the model against theory and against itself", title_justify="left")
+    for col in ("Check", "Figure", "Expected", "Result"):
+        table.add_column(col)
+    for line in ver:
+        table.add_row(line.check, line.figure, line.expected, "[green]pass[/]" if line.passed else "[red]FAIL[/]")
+    out.print(table)
+    failed = [line for line in ver if not line.passed]
+    missed = [line for line in cal if not line.passed]
+    out.print(f"{len(ver) - len(failed)} of {len(ver)} verification checks pass; {len(cal) - len(missed)} of {len(cal)} calibration targets "
+              "are inside their bands (a miss is reported, not tuned away).", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def replications(scenario_file: Path = typer.Argument(..., help="Scenario file.", show_default=False),
+                 metric: str = typer.Option("total_cost", "--metric", help="Metric whose interval should be narrow enough."),
+                 precision: float = typer.Option(0.05, "--precision", help="Target half-width of the 95% interval, as a share of the mean."),
+                 max_reps: int = typer.Option(40, "--max-reps", help="Most replications to try."),
+                 scale: Optional[float] = SCALE, years: Optional[float] = YEARS, seed: int = SEED, workers: int = WORKERS) -> None:
+    """How many replications: the confidence-interval method, and a warm-up check (MSER-5)."""
+    problems = _check_numbers(max_reps, years, workers, scale)
+    if not 0 < precision < 1:
+        problems.append(Problem("command line", "--precision out of range", field="--precision", value=precision, allowed="a share between 0 and 1, e.g. 0.05"))
+    if max_reps < 3:
+        problems.append(Problem("command line", "--max-reps too small", field="--max-reps", value=max_reps, allowed="at least 3"))
+    from .outcomes import METRICS
+
+    if metric not in METRICS and not metric.startswith("cost."):
+        problems.append(Problem("command line", f"unknown metric{_near(metric, METRICS)}", field="--metric", value=metric, allowed="a metric such as total_cost, crisis_episodes, suicides"))
+    if problems:
+        _fail(problems)
+    (scenario,) = _load([scenario_file], years)
+    from .experiment import RunPlan, run_experiment
+    from .verification import mser5, replications_needed, running_mean
+
+    progress = _LazyProgress(f"{max_reps} replications")
+    try:
+        exp = run_experiment([scenario], RunPlan(seed=seed, replications=max_reps, years=years, scale=scale), workers=workers, progress=progress)
+    finally:
+        progress.close()
+    reps = exp.results[exp.labels[0]]
+    rows, found = replications_needed([r.metrics[metric] for r in reps], precision)
+    table = Table(title=f"Replications for {metric}: 95% half-width as a share of the mean (target {precision:.1%})", title_justify="left")
+    for col in ("Replications", "Mean", "Half-width", "Relative"):
+        table.add_column(col, justify="right")
+    for row in rows:
+        mark = " <" if found == row.n else ""
+        table.add_row(str(row.n), _fmt(metric, row.mean) if metric in METRICS else f"{row.mean:,.0f}",
+                      f"{row.half_width:,.1f}", f"{row.relative:.2%}{mark}")
+    out.print(table)
+    if found:
+        out.print(f"{found} replications reach a half-width of {precision:.1%} of the mean for {metric}.", highlight=False)
+    else:
+        out.print(f"{max_reps} replications do not reach {precision:.1%}; try more with --max-reps.", highlight=False)
+    table = Table(title="Warm-up check: MSER-5 truncation point of monthly series (replication means)", title_justify="left")
+    for col in ("Series", "MSER-5 truncation", "Running mean after 1 year", "after the whole run"):
+        table.add_column(col, justify="right")
+    for series_name in ("people_in_contact", "acute", "residential", "crisis_episodes"):
+        n = len(reps[0].monthly[series_name])
+        mean_series = [sum(r.monthly[series_name][m] for r in reps) / len(reps) for m in range(n)]
+        d = mser5(mean_series)
+        rm = running_mean(mean_series)
+        table.add_row(series_name, f"{d} months", f"{rm[min(11, n - 1)]:,.1f}", f"{rm[-1]:,.1f}")
+    out.print(table)
+    out.print("A truncation point of 0 means the initial census needs no warm-up; otherwise use --warmup-years.", highlight=False)
+
+
+def _near(word: str, options) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+@app.command()
 def dashboard(results: Optional[Path] = typer.Option(None, "--results", help="Show what 'mhsim run' or 'mhsim compare' wrote in this folder instead of the shipped scenarios."),
               host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (only this machine by default)."),
               port: int = typer.Option(8050, "--port", help="Port to listen on."),
@@ -360,9 +489,9 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
         problems.append(Problem("command line", "--flush-seconds out of range", field="--flush-seconds", value=flush_seconds, allowed="0.01 to 3600"))
     if not 0.1 <= connect_timeout <= 600:
         problems.append(Problem("command line", "--connect-timeout out of range", field="--connect-timeout", value=connect_timeout, allowed="0.1 to 600 seconds"))
-    if problems:
-        _fail(problems)
-    spec, scenarios, problems = build_sweep(req)
+    if req.scenario is not None:  # report the sweep file's problems with the scenario's and the ranges'
+        spec, scenarios, more = build_sweep(req)
+        problems += [p for p in more if str(p) not in {str(q) for q in problems}]
     if problems:
         _fail(problems)
     design_frame = make_design(spec)

@@ -233,3 +233,15 @@ def comparison_rows(exp: Experiment, baseline: str) -> list[dict]:
                          "delta_mean": diff.mean, "delta_ci_low": diff.low, "delta_ci_high": diff.high,
                          "n": diff.n, "verdict": verdict(diff, metric_direction(metric))})
     return rows
+
+
+def run_preview(scenarios: Sequence[Scenario], years: float | None = None, warmup_years: float | None = None) -> Experiment:
+    """The mean-field twin for each scenario: one deterministic 'replication' each, in seconds."""
+    from .twin import run_twin
+
+    started = time.perf_counter()
+    labels = scenario_labels(scenarios)
+    plan = RunPlan(seed=0, replications=1, years=years, scale=1.0, warmup_years=warmup_years)
+    results = {label: (run_twin(s, years=years, warmup_years=warmup_years),) for label, s in zip(labels, scenarios)}
+    return Experiment(tuple(scenarios), tuple(labels), plan, results, time.perf_counter() - started, 1,
+                      extra={"method": "mean-field twin (ordinary differential equations, deterministic)"})

@@ -212,7 +212,7 @@ class HazardRules:
             else:
                 rate, f = self.job_gain(place, flags)
                 out.append((JOB_GAIN, rate, f))
-        elif flags & EMPLOYED and not paid_role and place != RESIDENTIAL:
+        elif flags & EMPLOYED and not paid_role:
             out.append((JOB_LOSS, self.job_loss(place), ()))
         self.roles(flags, out)
         if place == RECOVERED:

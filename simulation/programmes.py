@@ -61,6 +61,13 @@ class Programmes:
         else:
             self.market_maturity = 1.0
 
+    def copy(self) -> "Programmes":
+        twin = Programmes.__new__(Programmes)
+        twin.zero_suicide = TrainingStock(self.zero_suicide.trained, self.zero_suicide.workforce)
+        twin.carer_training = TrainingStock(self.carer_training.trained, self.carer_training.workforce)
+        twin.market_maturity = self.market_maturity
+        return twin
+
     def factors(self, P: Params) -> dict[str, float]:
         """Current multipliers the programmes put on everyone's rates."""
         zs = P.programmes.zero_suicide

@@ -75,6 +75,7 @@ def manifest(exp: Experiment, command: str, baseline: str | None = None) -> dict
         "machine": platform.machine(),
         "packages": package_versions(),
         "wall_seconds": round(exp.wall_seconds, 3),
+        "method": exp.extra.get("method", "discrete-event simulation (SimPy), common random numbers"),
         "per_replication": [
             {
                 "scenario": label,

@@ -33,42 +33,4 @@ def small_record(scenario: Scenario, seed: int = 1, rep: int = 0, years: float =
     return CountyModel(scenario, seed=seed, replication=rep, years=years, scale=scale).run()
 
 
-EMPTY_COUNTY = {
-    "population.in_contact_at_start": 0,
-    "population.recovered_at_start": 0,
-    "population.referrals_per_year": 0.0,
-    "census.in_home_treatment": 0,
-    "census.in_acute_beds": 0,
-    "census.out_of_area": 0,
-    "census.in_residential_care": 0,
-    "census.in_enablement": 0,
-    "census.waiting_for_enablement": 0,
-    "census.day_centre_users": 0,
-    "census.peer_support_members": 0,
-    "census.peer_leaders": 0,
-    "census.recovery_college_graduates": 0,
-}
-
-
-def bed_queue_only(baseline: Scenario, arrivals_per_day: float, mean_stay_days: float, beds: int, queue: bool) -> Scenario:
-    """The model reduced to one bed queue: Poisson arrivals, all in crisis and all
-    admitted, exponential stays, no other events (so theory applies)."""
-    values = dict(EMPTY_COUNTY)
-    values.update({
-        "population.referrals_per_year": arrivals_per_day * 365.25,
-        "population.referral_in_crisis_share": 1.0,
-        "crisis.admission_share_moderate": 1.0,
-        "crisis.admission_share_severe": 1.0,
-        "services.acute_beds.beds_in_area": beds,
-        "services.acute_beds.queue_when_full": queue,
-        "services.acute_beds.stay_exponential": True,
-        "services.acute_beds.stay_median_days": mean_stay_days,
-        "services.acute_beds.stay_spread": 0.0,
-        "services.acute_beds.discharge_to_residential_share_severe": 0.0,
-        "services.acute_beds.discharge_to_enablement_share_severe": 0.0,
-    })
-    # silence every other hazard: nothing but admissions and discharges happens
-    for path, spec in baseline.params.items():
-        if spec.unit == "per year" and path not in values:
-            values[path] = 0.0
-    return baseline.with_values(values, name="bed queue only")
+from simulation.verification import EMPTY_COUNTY, bed_queue_only  # noqa: E402,F401  (shared with 'mhsim verify')

@@ -19,17 +19,7 @@ from simulation.parameters import DAYS_PER_YEAR
 from conftest import bed_queue_only, small_record
 
 
-def erlang_b(c: int, a: float) -> float:
-    b = 1.0
-    for k in range(1, c + 1):
-        b = a * b / (k + a * b)
-    return b
-
-
-def erlang_c(c: int, a: float) -> float:
-    b = erlang_b(c, a)
-    rho = a / c
-    return b / (1 - rho + rho * b)
+from simulation.verification import erlang_b, erlang_c  # noqa: E402
 
 
 LAMBDA = 6.0   # admissions a day

@@ -1,0 +1,343 @@
+"""Why trust the model: calibration against the seed, and checks against theory.
+
+``mhsim verify`` runs everything here and prints one line per check with its
+figure. Calibration compares the baseline with what the Essex report and the
+parameter sourcebook say; where the model misses a band the table says so
+(the parameters are not bent to hit it). Verification reduces the model to
+cases with known answers: queueing formulas, Little's law, conservation,
+extreme values, common random numbers, serial against parallel runs, and
+the mean-field twin.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .experiment import RunPlan, paired_difference, run_experiment, t_interval
+from .model import CountyModel
+from .outcomes import ReplicationResult
+from .parameters import DAYS_PER_YEAR
+from .scenario import Scenario
+
+
+# ---------------------------------------------------------------------------
+# Reduced models with known answers
+
+
+def bed_queue_only(baseline: Scenario, arrivals_per_day: float, mean_stay_days: float, beds: int, queue: bool) -> Scenario:
+    """The model reduced to one bed queue: Poisson arrivals, all in crisis and all
+    admitted, exponential stays, no other events (so queueing theory applies)."""
+    values: dict = dict(EMPTY_COUNTY)
+    values.update({
+        "population.referrals_per_year": arrivals_per_day * DAYS_PER_YEAR,
+        "population.referral_in_crisis_share": 1.0,
+        "crisis.admission_share_moderate": 1.0,
+        "crisis.admission_share_severe": 1.0,
+        "services.acute_beds.beds_in_area": beds,
+        "services.acute_beds.queue_when_full": queue,
+        "services.acute_beds.stay_exponential": True,
+        "services.acute_beds.stay_median_days": mean_stay_days,
+        "services.acute_beds.stay_spread": 0.0,
+        "services.acute_beds.discharge_to_residential_share_severe": 0.0,
+        "services.acute_beds.discharge_to_enablement_share_severe": 0.0,
+    })
+    for path, spec in baseline.params.items():
+        if spec.unit == "per year" and path not in values:
+            values[path] = 0.0
+    return baseline.with_values(values, name="bed queue only")
+
+
+EMPTY_COUNTY = {
+    "population.in_contact_at_start": 0, "population.recovered_at_start": 0, "population.referrals_per_year": 0.0,
+    "census.in_home_treatment": 0, "census.in_acute_beds": 0, "census.out_of_area": 0, "census.in_residential_care": 0,
+    "census.in_enablement": 0, "census.waiting_for_enablement": 0, "census.day_centre_users": 0,
+    "census.peer_support_members": 0, "census.peer_leaders": 0, "census.recovery_college_graduates": 0,
+}
+
+UNBOUNDED = {
+    "services.crisis_home_treatment.caseload": 100_000, "services.acute_beds.beds_in_area": 100_000,
+    "services.enablement.tenancies_operative": 100_000, "services.day_centre.places": 100_000,
+    "services.peer_support.base_places": 100_000,
+}
+"""Capacities so large they never bind: the regime where the twin must agree with the simulation."""
+
+
+def erlang_b(c: int, a: float) -> float:
+    """Blocking probability of an M/M/c/c loss system with offered load ``a``."""
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
+def erlang_c(c: int, a: float) -> float:
+    """Probability of waiting in an M/M/c queue with offered load ``a`` (a < c)."""
+    b = erlang_b(c, a)
+    rho = a / c
+    return b / (1 - rho + rho * b)
+
+
+# ---------------------------------------------------------------------------
+# Calibration
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    metric: str
+    target: str
+    low: float
+    high: float
+    source: str
+    unit: str = ""
+
+
+TARGETS = (
+    Target("Suicides a year in the modelled population", "suicides_per_year", "about 74 (62 in Jan-Oct 2015)", 60, 90, "S4"),
+    Target("Share of people in contact who are in work", "employment_share_in_contact", "15.9%", 0.13, 0.19, "S6", "share"),
+    Target("Median acute length of stay (days)", "acute_median_stay_days", "23 days (national aim at most 32)", 18, 32, "R7"),
+    Target("Readmitted within a year of crisis care", "readmission_within_year_share", "29% to over 50%", 0.29, 0.55, "R3, R5", "share"),
+    Target("Residential residents moved on within 30 months", "residential_move_on_30_months_share", "about 10%", 0.05, 0.15, "R8", "share"),
+    Target("Enablement tenancies in use at the start", "enablement_in_use_start", "41 of 79", 40, 42, "S8"),
+    Target("Residential cost per person-year (2015 prices)", "residential_cost_per_person_year", "about £50,000", 45_000, 55_000, "S7", "£"),
+    Target("Out-of-area share of admissions", "out_of_area_share", "some, not most (no Essex figure)", 0.0, 0.15, "assumption", "share"),
+    Target("People in contact at the end against the start", "caseload_ratio", "stable (within 10%)", 0.9, 1.1, "E1, R21", "ratio"),
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One printed line: what was checked, the figure, what was expected, and the verdict."""
+
+    check: str
+    figure: str
+    expected: str
+    passed: bool
+    source: str = ""
+
+
+def _fmt(v: float, unit: str) -> str:
+    if unit == "share":
+        return f"{v * 100:.1f}%"
+    if unit == "£":
+        return f"£{v:,.0f}"
+    if unit == "ratio":
+        return f"{v:.2f}"
+    return f"{v:,.1f}"
+
+
+def derived(result: ReplicationResult, scenario: Scenario) -> dict[str, float]:
+    m = dict(result.metrics)
+    m["out_of_area_share"] = m["out_of_area_placements"] / m["acute_admissions"] if m["acute_admissions"] else 0.0
+    start = scenario.values["population.in_contact_at_start"]
+    m["caseload_ratio"] = m["people_in_contact_end"] / start if start else 0.0
+    return m
+
+
+def calibration(baseline: Scenario, plan: RunPlan, workers: int = 1, progress=None) -> list[Line]:
+    """Run the baseline and compare it with every target."""
+    exp = run_experiment([baseline], plan, workers=workers, progress=progress)
+    reps = exp.results[exp.labels[0]]
+    values = [derived(r, baseline) for r in reps]
+    lines = []
+    for t in TARGETS:
+        iv = t_interval([v[t.metric] for v in values])
+        figure = f"{_fmt(iv.mean, t.unit)} ({_fmt(iv.low, t.unit)} to {_fmt(iv.high, t.unit)})"
+        expected = f"{t.target}; band {_fmt(t.low, t.unit)} to {_fmt(t.high, t.unit)}"
+        lines.append(Line(t.name, figure, expected, t.low <= iv.mean <= t.high, t.source))
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# Verification
+
+
+def _queue_runs(baseline: Scenario, queue: bool, reps: int, lam: float, mean_stay: float, beds: int, years: float):
+    scenario = bed_queue_only(baseline, lam, mean_stay, beds, queue)
+    out = []
+    for rep in range(reps):
+        record = CountyModel(scenario, seed=11, replication=rep, years=years, scale=1.0, warmup_years=1.0).run()
+        first, last = record.snapshots[0], record.snapshots[-1]
+        admitted = sum(last.counts["acute_admissions"]) - sum(first.counts["acute_admissions"])
+        out.append((record, first, last, admitted))
+    return out
+
+
+def check_mmc(baseline: Scenario, reps: int = 8, lam: float = 6.0, mean_stay: float = 2.5, beds: int = 17, years: float = 8) -> list[Line]:
+    """Beds that queue: mean wait and occupancy against Erlang C."""
+    a = lam * mean_stay
+    wq = erlang_c(beds, a) / (beds / mean_stay - lam)
+    waits, occ = [], []
+    for record, first, last, admitted in _queue_runs(baseline, True, reps, lam, mean_stay, beds, years):
+        waits.append((sum(last.areas["waiting_for_bed"]) - sum(first.areas["waiting_for_bed"])) / admitted)
+        occ.append((sum(last.areas["acute"]) - sum(first.areas["acute"])) / (record.horizon_days - record.warmup_days))
+    w, o = t_interval(waits), t_interval(occ)
+    return [
+        Line(f"M/M/{beds} mean wait for a bed (days)", f"{w.mean:.3f} ({w.low:.3f} to {w.high:.3f})",
+             f"Erlang C: {wq:.3f}", w.low <= wq <= w.high),
+        Line(f"M/M/{beds} mean beds occupied", f"{o.mean:.2f} ({o.low:.2f} to {o.high:.2f})", f"offered load: {a:.2f}", o.low <= a <= o.high),
+    ]
+
+
+def check_erlang_b(baseline: Scenario, reps: int = 8, lam: float = 6.0, mean_stay: float = 2.5, beds: int = 17, years: float = 8) -> list[Line]:
+    """Beds that overflow out of area: the out-of-area share against Erlang B."""
+    a = lam * mean_stay
+    shares = []
+    for _, first, last, admitted in _queue_runs(baseline, False, reps, lam, mean_stay, beds, years):
+        ooa = sum(last.counts["out_of_area_placements"]) - sum(first.counts["out_of_area_placements"])
+        shares.append(ooa / admitted)
+    s = t_interval(shares)
+    b = erlang_b(beds, a)
+    return [Line(f"M/M/{beds}/{beds} share placed out of area", f"{s.mean:.4f} ({s.low:.4f} to {s.high:.4f})",
+                 f"Erlang B: {b:.4f}", s.low <= b <= s.high)]
+
+
+def check_little_and_conservation(baseline: Scenario, years: float = 6, scale: float = 0.2) -> list[Line]:
+    model = CountyModel(baseline, seed=5, replication=0, years=years, scale=scale)
+    record = model.run()
+    lines = []
+    for place in ("acute", "home_treatment", "out_of_area"):
+        area, entries, exits, sojourn, _ = record.little[place]
+        days = record.horizon_days
+        L, lam, W = area / days, entries / days, (sojourn / exits if exits else 0.0)
+        rel = abs(L - lam * W) / L if L else 0.0
+        lines.append(Line(f"Little's law, {place.replace('_', ' ')}", f"L = {L:.1f}, lambda x W = {lam * W:.1f}",
+                          "equal within 5%", rel <= 0.05))
+    from .people import N_ALIVE_PLACES
+
+    alive = sum(1 for p in model.people if p.place < N_ALIVE_PLACES)
+    exits = record.checks["exited"]
+    lines.append(Line("People conserved (created = alive + left)", f"{len(model.people):,} = {alive:,} + {exits:,}",
+                      "exact", len(model.people) == alive + exits))
+    return lines
+
+
+def check_extremes(baseline: Scenario) -> list[Line]:
+    from .experiment import run_replication
+
+    empty = run_replication(baseline.with_values(EMPTY_COUNTY), 1, 0, 2, 1.0, 0.0).metrics
+    nothing = all(empty[m] == 0 for m in ("crisis_episodes", "acute_admissions", "suicides", "recoveries", "qalys"))
+    roomy = run_replication(baseline.with_values({"services.acute_beds.beds_in_area": 100_000}), 1, 0, 2, 0.05, 0.0).metrics
+    none = run_replication(baseline.with_values({"services.acute_beds.beds_in_area": 0, "census.in_acute_beds": 0}), 1, 0, 1, 0.05, 0.0).metrics
+    return [
+        Line("No people and no arrivals: nothing happens", f"{empty['crisis_episodes']:.0f} crises, {empty['qalys']:.0f} QALYs", "0 and 0", nothing),
+        Line("Unlimited beds: no out-of-area placements", f"{roomy['out_of_area_placements']:.0f} of {roomy['acute_admissions']:,.0f} admissions",
+             "0", roomy["out_of_area_placements"] == 0 and roomy["acute_admissions"] > 0),
+        Line("No beds: every admission out of area", f"{none['out_of_area_placements']:,.0f} of {none['acute_admissions']:,.0f}",
+             "all", none["out_of_area_placements"] == none["acute_admissions"] > 0),
+    ]
+
+
+def check_crn_and_parallel(baseline: Scenario, workers: int = 2) -> list[Line]:
+    copy = baseline.with_values({}, name="Copy of the baseline")
+    plan = RunPlan(seed=3, replications=3, years=1, scale=0.03)
+    serial = run_experiment([baseline, copy], plan, workers=1)
+    parallel = run_experiment([baseline, copy], plan, workers=max(2, workers))
+    base, alt = serial.labels
+    diffs = [abs(paired_difference(serial.metric_values(alt, m), serial.metric_values(base, m)).mean) for m in ("total_cost", "crisis_episodes", "qalys", "suicides")]
+    same = all(s.metrics == p.metrics for label in serial.labels for s, p in zip(serial.results[label], parallel.results[label]))
+    return [
+        Line("Common random numbers: identical scenario, paired difference", f"largest |difference| {max(diffs):g}", "exactly 0", max(diffs) == 0),
+        Line("Serial run equals parallel run", "identical" if same else "different", "identical", same),
+    ]
+
+
+TWIN_STOCKS = ("people_in_contact", "community", "recovered", "people_employed", "residential", "budget_holders",
+               "carers_supported", "day_centre_users", "home_treatment", "acute")
+TWIN_TOTALS = ("crisis_episodes", "acute_admissions", "recoveries", "suicides", "deaths_other", "total_cost", "qalys")
+
+
+def check_twin(baseline: Scenario, reps: int = 6, scale: float = 0.5, years: float = 5, workers: int = 1) -> list[Line]:
+    """With capacity not binding, the simulation's means agree with the mean-field twin."""
+    from .twin import run_twin
+
+    roomy = baseline.with_values(UNBOUNDED, name="baseline, capacity unbounded")
+    twin = run_twin(roomy, years=years)
+    exp = run_experiment([roomy], RunPlan(seed=5, replications=reps, years=years, scale=scale), workers=workers)
+    sims = exp.results[exp.labels[0]]
+    lines = []
+    n = len(twin.monthly["people_in_contact"])
+    for stock in TWIN_STOCKS:
+        # one comparison per stock: the average level over months 12 to the end (not one per month,
+        # which would fail 1 month in 20 by chance alone)
+        iv = t_interval([statistics.fmean(s.monthly[stock][11:]) for s in sims])
+        tw = statistics.fmean(twin.monthly[stock][11:])
+        rel = abs(tw - iv.mean) / iv.mean if iv.mean else 0.0
+        lines.append(Line(f"Twin agrees: {stock.replace('_', ' ')} (average, months 12-{n})",
+                          f"twin {tw:,.1f}, simulation {iv.mean:,.1f} ({iv.low:,.1f} to {iv.high:,.1f}); gap {rel * 100:.1f}%",
+                          "within the interval or 2%", iv.low <= tw <= iv.high or rel <= 0.02))
+    for metric in TWIN_TOTALS:
+        iv = t_interval([s.metrics[metric] for s in sims])
+        rel = abs(twin.metrics[metric] - iv.mean) / iv.mean if iv.mean else 0.0
+        ok = iv.low <= twin.metrics[metric] <= iv.high or rel <= 0.02
+        lines.append(Line(f"Twin agrees: {metric.replace('_', ' ')} over {years:g} years", f"twin {twin.metrics[metric]:,.0f}, simulation {iv.mean:,.0f} ({rel * 100:.1f}%)",
+                          "within the interval or 2%", ok))
+    return lines
+
+
+def verification(baseline: Scenario, workers: int = 1, quick: bool = False) -> list[Line]:
+    """Every check against theory, with its figure."""
+    reps = 4 if quick else 8
+    lines = []
+    lines += check_mmc(baseline, reps=reps, years=4 if quick else 8)
+    lines += check_erlang_b(baseline, reps=reps, years=4 if quick else 8)
+    lines += check_little_and_conservation(baseline, years=3 if quick else 6)
+    lines += check_extremes(baseline)
+    lines += check_crn_and_parallel(baseline, workers=workers)
+    lines += check_twin(baseline, reps=4 if quick else 6, scale=0.2 if quick else 0.5, years=3 if quick else 5, workers=workers)
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# How many replications, and how much warm-up
+
+
+@dataclass(frozen=True)
+class ReplicationRow:
+    n: int
+    mean: float
+    half_width: float
+    relative: float
+
+
+def replications_needed(values: Sequence[float], precision: float) -> tuple[list[ReplicationRow], int | None]:
+    """The confidence-interval method: the smallest n whose 95% half-width / mean is below ``precision``."""
+    rows, found = [], None
+    for n in range(2, len(values) + 1):
+        iv = t_interval(values[:n])
+        rel = iv.half_width / abs(iv.mean) if iv.mean else math.inf
+        rows.append(ReplicationRow(n, iv.mean, iv.half_width, rel))
+        if found is None and rel <= precision:
+            found = n
+    return rows, found
+
+
+def mser5(series: Sequence[float]) -> int:
+    """MSER-5 truncation point (in observations): batch means of 5, then the d minimising
+    the variance of the remaining batch means over (n - d)^2 (White 1997)."""
+    batches = [statistics.fmean(series[i:i + 5]) for i in range(0, len(series) - len(series) % 5, 5)]
+    n = len(batches)
+    if n < 4:
+        return 0
+    best, best_d = math.inf, 0
+    for d in range(0, n // 2):
+        rest = batches[d:]
+        m = statistics.fmean(rest)
+        stat = sum((x - m) ** 2 for x in rest) / (n - d) ** 2
+        if stat < best:
+            best, best_d = stat, d
+    return best_d * 5
+
+
+def running_mean(series: Sequence[float]) -> list[float]:
+    out, total = [], 0.0
+    for i, x in enumerate(series, start=1):
+        total += x
+        out.append(total / i)
+    return out
+
+
+Progress = Callable[[int, int], None]

@@ -239,9 +239,12 @@ class Twin:
             self._rates_for = self.compiled
             self.eff_rows = {}
             self._dynamic = []
+            self._relevant_attrs = {}
             for key, (base, mult, base_mask, attr_entries, impossible) in self.compiled.items():
                 rows = (base.reshape(N_TP, K), mult.reshape(N_A, N_TP, K), impossible.reshape(N_A, N_TP, K))
                 self.eff_rows[key] = rows
+                rel = sorted({a for a in range(N_A) if np.any(mult[a] != 1.0)} | {a for a, _, _ in attr_entries})
+                self._relevant_attrs[key] = np.array(rel, dtype=int)
                 if base_mask.any() or attr_entries:
                     self._dynamic.append(key)
         for key in self._dynamic:
@@ -429,16 +432,25 @@ class Twin:
         def count(name: str, per_cell: np.ndarray) -> None:
             cnt_k[ci[name]] += per_cell
 
+        relevant = self._relevant_attrs
+
         def rates(key, tp: int) -> tuple[np.ndarray, np.ndarray]:
-            """Flow (people a day) of an event from place ``tp``, and the holders' part of it."""
+            """Flow (people a day) of an event from place ``tp``, and the holders' part of it.
+
+            Only the attributes that change this event's rate enter the product; holders of
+            the others leave in proportion to their share."""
             b, m, _ = self.eff_rows[key]
+            rel = relevant[key]
             b = b[tp]
-            m = m[:, tp]
-            factor = 1.0 + (m - 1.0) * share[:, tp]
+            if not rel.size:
+                flow = N[tp] * b
+                return flow, share[:, tp] * flow
+            m = m[rel, tp]
+            factor = 1.0 + (m - 1.0) * share[rel, tp]
             prod = np.prod(factor, axis=0)
             flow = N[tp] * b * prod
-            others = prod / np.where(factor > 0, factor, 1.0)
-            holders = A[:, tp] * b * m * others
+            holders = share[:, tp] * flow
+            holders[rel] = A[rel, tp] * b * m * (prod / np.where(factor > 0, factor, 1.0))
             return flow, holders
 
         def leave(tp: int, f: np.ndarray, h: np.ndarray) -> None:
@@ -561,10 +573,12 @@ class Twin:
         exits_res = np.zeros(K)
         for event, name in ((hz.DIE_OTHER, "deaths_other"), (hz.SUICIDE, "suicides"), (hz.MOVE_AWAY, "moved_away")):
             b, m, _ = self.eff_rows[(event, 0)]
-            factor = 1.0 + (m - 1.0) * share
+            rel = relevant[(event, 0)]
+            factor = 1.0 + (m[rel] - 1.0) * share[rel]
             prod = np.prod(factor, axis=0)
             f_all = N * b * prod
-            h_all = A * b * m * (prod / np.where(factor > 0, factor, 1.0))
+            h_all = share * f_all
+            h_all[rel] = A[rel] * b * m[rel] * (prod / np.where(factor > 0, factor, 1.0))
             count(name, f_all.sum(0))
             dN[:] -= f_all
             dA[:] -= h_all
@@ -585,9 +599,14 @@ class Twin:
         def fires(key, population: np.ndarray, held: int | None = None) -> np.ndarray:
             """People a day in ``population`` (place, k) for whom an attribute event fires."""
             b, m, impossible = self.eff_rows[key]
-            factor = np.where(impossible, 1.0, 1.0 + (m - 1.0) * share)
+            rel = relevant[key]
+            if held is not None and held not in rel:
+                rel = np.append(rel, held)
+            if not rel.size:
+                return population * b
+            factor = np.where(impossible[rel], 1.0, 1.0 + (m[rel] - 1.0) * share[rel])
             if held is not None:
-                factor[held] = m[held]
+                factor[list(rel).index(held)] = m[held]
             return population * b * np.prod(factor, axis=0)
 
         E = AI[EMPLOYED]

@@ -27,6 +27,7 @@ from .builder import MAX_UPLOAD_BYTES, PROGRAMME_LEVERS, UNIT_COSTS, Levers, Ser
 from .data import ScenarioResults, comparison_table
 from .report import HEADLINE, comparison_csv, figures_zip, html_brief, in_words
 from .state import AppState
+from .sweep_view import register_sweep_callbacks, sweep_tab
 
 TIMESERIES_CHOICES = [
     "crisis_episodes", "acute_admissions", "out_of_area_placements", "people_in_contact", "people_employed",
@@ -238,6 +239,7 @@ def layout(state: AppState) -> html.Div:
         dcc.Tabs(id="tabs", value="compare", children=[
             dcc.Tab(label="Compare decisions", value="compare", children=compare_tab),
             dcc.Tab(label="Build a scenario", value="build", children=build_tab),
+            dcc.Tab(label="Sweeps", value="sweeps", children=sweep_tab(getattr(state, "sweep_dir", "") or "")),
             dcc.Tab(label="About the model", value="about", children=about_tab),
         ], style={"marginTop": "12px"}),
     ], style={"fontFamily": "Arial, Helvetica, sans-serif", "margin": "16px 24px", "maxWidth": "1400px"})
@@ -534,6 +536,7 @@ def create_app(state: AppState) -> Dash:
                suppress_callback_exceptions=True, serve_locally=True)
     app.layout = layout(state)
     register_callbacks(app, state)
+    register_sweep_callbacks(app)
     return app
 
 

@@ -232,8 +232,8 @@ def psa_factors(scenario: Any) -> list[Factor]:
 def build_psa(files: Sequence[Path], samples: int, reps: int, seed: int, years: float | None, scale: float | None,
               warmup_years: float | None) -> tuple[SweepSpec | None, list[Any], list[Problem]]:
     """A PSA as a sweep: every uncertain parameter sampled, each sample run under each scenario."""
-    from . import model_fingerprint
     from .errors import InputError
+    from .sweep import model_code_hash
     from .scenario import load_scenarios
 
     problems = []
@@ -264,7 +264,7 @@ def build_psa(files: Sequence[Path], samples: int, reps: int, seed: int, years: 
                      float(years if years is not None else first.settings.years),
                      float(scale if scale is not None else first.settings.scale),
                      float(warmup_years if warmup_years is not None else first.settings.warmup_years),
-                     oneway=False, delta=None, model=model_fingerprint(), name="Probabilistic sensitivity analysis")
+                     oneway=False, delta=None, model=model_code_hash(), name="Probabilistic sensitivity analysis")
     return spec, scenarios, []
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -64,6 +65,26 @@ KEY_COLUMNS = ("task_id", "point", "replication", "seed")
 FORMAT_VERSION = 1
 
 Progress = Callable[[int, int], None]
+
+
+MODEL_FILES = ("model.py", "hazards.py", "outcomes.py", "people.py", "services.py", "programmes.py", "costs.py",
+               "streams.py", "experiment.py", "parameters.py", "catalogue.py")
+"""The modules that make a replication's numbers (scenario content is hashed separately)."""
+
+
+def model_code_hash() -> str:
+    """A hash of the code that produces the numbers: a sweep never mixes rows of different models.
+
+    Narrower than :func:`simulation.model_fingerprint` on purpose: editing a
+    report or the command line must not stop a sweep from being resumed.
+    """
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in MODEL_FILES:
+        path = here / name
+        h.update(name.encode())
+        h.update(path.read_bytes() if path.exists() else b"")
+    return h.hexdigest()[:12]
 
 
 # ---------------------------------------------------------------------------
@@ -342,12 +363,10 @@ def make_design(spec: SweepSpec) -> pd.DataFrame:
         cube = np.vstack([cube, np.array(ow_cube).reshape(-1, d)])
         values = np.vstack([values, np.array(ow_values, dtype=float).reshape(-1, d)])
         blocks += ["oneway"] * len(ow_values)
-    frame = pd.DataFrame({"point": np.arange(len(cube), dtype=np.int64), "block": blocks})
-    for j, f in enumerate(spec.factors):
-        frame[UNIT + f.path] = cube[:, j].astype(float)
-    for j, f in enumerate(spec.factors):
-        frame[PARAM + f.path] = values[:, j].astype(float)
-    return frame
+    columns: dict[str, Any] = {"point": np.arange(len(cube), dtype=np.int64), "block": blocks}
+    columns.update({UNIT + f.path: cube[:, j].astype(float) for j, f in enumerate(spec.factors)})
+    columns.update({PARAM + f.path: values[:, j].astype(float) for j, f in enumerate(spec.factors)})
+    return pd.DataFrame(columns)
 
 
 def _to_unit(f: Factor, x: float) -> float:
@@ -799,7 +818,12 @@ def run_sweep(store: SweepStore, model: Callable, workers: int = 1, scheduler: s
     done = store.done_ids()
     tasks = pending_tasks(spec, design, done)
     total = len(design) * spec.reps
-    executor = f"dask {scheduler}" if (scheduler or client is not None) else ("local processes" if workers > 1 else "this process")
+    if client is not None:
+        executor = f"dask {getattr(client.scheduler, 'address', None) or scheduler}"
+    elif scheduler:
+        executor = f"dask {scheduler}"
+    else:
+        executor = "local processes" if workers > 1 else "this process"
     stats = RunStats(executor, workers, _now(), total, len(done), runs_per_task=spec.arm_runs)
     buffer = _Buffer(store, chunk_rows, flush_seconds, stats)
     started = time.perf_counter()
@@ -921,8 +945,8 @@ def _run_dask(tasks: list, model: Callable, seed: int, scheduler: str | None, no
         queue = iter(tasks)
         limit = nthreads * 4 + 4
         first = [client.submit(run_task, model_future, t, seed, key=f"mhsim-{digest}-{t[0]}", pure=False)
-                 for t, _ in zip(queue, range(limit))]
-        pending = as_completed(first)
+                 for t in itertools.islice(queue, limit)]
+        pending = as_completed(first, loop=client.loop)
         for future in pending:
             note(future.result())
             future.release()
@@ -1046,7 +1070,6 @@ def read_sweep_file(path: Path) -> tuple[SweepRequest, list[Problem]]:
 
 def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list[Any], list[Problem]]:
     """Check a request and resolve it: (spec, scenarios per arm, problems)."""
-    from . import model_fingerprint
     from .scenario import load_scenarios
 
     problems: list[Problem] = []
@@ -1108,7 +1131,7 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
         delta = ("", "base")
     spec = SweepSpec(kind, req.design, tuple(factors), tuple(arms), samples if req.design in DEFAULT_SAMPLES else 0,
                      req.reps, req.seed, float(years), float(scale), float(warmup), req.oneway, delta,
-                     model_fingerprint(), req.name)
+                     model_code_hash(), req.name)
     return spec, scenarios, []
 
 

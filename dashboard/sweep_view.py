@@ -1,0 +1,171 @@
+"""The dashboard's Sweeps tab: open a sweep folder and see what its parameters do.
+
+A metric against one parameter (line with a 95% band), against two (heatmap),
+the one-way tornado and the Sobol bars, all drawn by
+:mod:`dashboard.sweep_figures` (the same figures ``mhsim sensitivity`` saves).
+Only folders holding a ``sweep-manifest.json`` are read, and only their
+Parquet and JSON files.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import plotly.graph_objects as go
+from dash import Dash, Input, Output, State, dcc, html, no_update
+
+from simulation.errors import display_path
+from simulation.sensitivity import SweepData, default_metrics, load_sweep, sobol_indices, tornado
+from simulation.sweep import MANIFEST, SweepStore
+
+from . import sweep_figures as SF
+from .figures import _layout
+
+HELP = {"color": "#444", "fontSize": "15px", "maxWidth": "1000px"}
+SECTION = {"marginTop": "28px"}
+
+_cache: dict[tuple, SweepData] = {}
+_lock = threading.Lock()
+
+
+def find_sweeps(*roots: Path) -> list[str]:
+    """Sweep folders below the given folders (two levels deep), for the picker."""
+    found = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for pattern in (MANIFEST, f"*/{MANIFEST}", f"*/*/{MANIFEST}"):
+            found += [display_path(p.parent) for p in sorted(root.glob(pattern))]
+    return sorted(set(found))
+
+
+def open_sweep(path: str) -> SweepData:
+    """Read a sweep folder, reusing the last read while no new chunk has arrived."""
+    root = Path(path).expanduser()
+    store = SweepStore(root)
+    chunks = store.chunk_files()
+    key = (str(root.resolve()), len(chunks), chunks[-1].stat().st_mtime_ns if chunks else 0,
+           store.manifest_path.stat().st_mtime_ns)
+    with _lock:
+        if key not in _cache:
+            _cache.clear()
+            _cache[key] = load_sweep(root)
+        return _cache[key]
+
+
+def _empty(message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16, color="#555"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, "", height=260)
+
+
+def sweep_tab(default: str = "") -> html.Div:
+    choices = find_sweeps(Path.cwd() / "results", Path.cwd())
+    return html.Div([
+        html.P("Open a folder written by 'mhsim sweep' to see how an outcome changes with the parameters it varied. "
+               "Every point was run with the same random numbers, so differences between points come from the parameters.",
+               style=HELP),
+        html.Div([
+            html.Label("Sweep folder ", htmlFor="sweep-dir", style={"fontWeight": "bold"}),
+            dcc.Input(id="sweep-dir", type="text", value=default or (choices[0] if choices else ""), list="sweep-dirs",
+                      placeholder="results/day-centre-sobol", style={"width": "520px"}),
+            html.Datalist(id="sweep-dirs", children=[html.Option(value=c) for c in choices]),
+            html.Button("Open", id="sweep-open", style={"fontSize": "15px", "padding": "6px 14px", "marginLeft": "10px", "cursor": "pointer"}),
+        ]),
+        html.Div(id="sweep-info", style={**HELP, "marginTop": "10px", "color": "#111"}),
+        dcc.Store(id="sweep-path"),
+        html.Div([
+            html.Div([html.Label("Outcome", htmlFor="sweep-metric", style={"fontWeight": "bold"}),
+                      dcc.Dropdown(id="sweep-metric", clearable=False)], style={"width": "32%", "display": "inline-block", "verticalAlign": "top"}),
+            html.Div([html.Label("Parameter", htmlFor="sweep-x", style={"fontWeight": "bold"}),
+                      dcc.Dropdown(id="sweep-x", clearable=False)], style={"width": "32%", "display": "inline-block", "marginLeft": "2%", "verticalAlign": "top"}),
+            html.Div([html.Label("Second parameter (heatmap)", htmlFor="sweep-y", style={"fontWeight": "bold"}),
+                      dcc.Dropdown(id="sweep-y")], style={"width": "32%", "display": "inline-block", "marginLeft": "2%", "verticalAlign": "top"}),
+        ], style={"marginTop": "14px"}),
+        html.H2("Against one parameter", style=SECTION),
+        dcc.Graph(id="sweep-line", config={"displaylogo": False}),
+        html.H2("Against two parameters", style=SECTION),
+        dcc.Graph(id="sweep-heatmap", config={"displaylogo": False}),
+        html.H2("One at a time (tornado)", style=SECTION),
+        dcc.Graph(id="sweep-tornado", config={"displaylogo": False}),
+        html.H2("What drives the outcome (Sobol indices)", style=SECTION),
+        dcc.Graph(id="sweep-sobol", config={"displaylogo": False}),
+    ])
+
+
+def register_sweep_callbacks(app: Dash) -> None:
+    @app.callback(Output("sweep-path", "data"), Output("sweep-info", "children"),
+                  Output("sweep-metric", "options"), Output("sweep-metric", "value"),
+                  Output("sweep-x", "options"), Output("sweep-x", "value"),
+                  Output("sweep-y", "options"), Output("sweep-y", "value"),
+                  Input("sweep-open", "n_clicks"), State("sweep-dir", "value"), prevent_initial_call=True)
+    def open_folder(_n, path):
+        if not path or not str(path).strip():
+            return None, "Type or pick a sweep folder.", [], None, [], None, [], None
+        root = Path(str(path).strip()).expanduser()
+        try:
+            if not (root / MANIFEST).is_file():
+                return None, html.Span(f"{path} is not a sweep folder (no {MANIFEST}).", className="sweep-error", style={"color": "#a00"}), [], None, [], None, [], None
+            data = open_sweep(str(root))
+        except (OSError, ValueError, KeyError) as exc:
+            return None, html.Span(f"{path} cannot be read: {exc}", className="sweep-error", style={"color": "#a00"}), [], None, [], None, [], None
+        spec = data.spec
+        arms = " against ".join(a.label for a in spec.arms)
+        done, total = len(data.rows), len(data.design) * spec.reps
+        status = "complete" if done >= total else f"in progress or stopped: {done} of {total} rows so far"
+        info = html.Div([
+            html.B(f"{spec.name or 'Sweep'}: "),
+            f"{arms}; {spec.design} design, {len(data.design)} points x {spec.reps} replications, "
+            f"{spec.years:g} years at scale {spec.scale:g}, seed {spec.seed} ({status}).",
+        ], id="sweep-summary")
+        arm_names = {a.key: a.label for a in spec.arms if a.key}
+        metrics = data.metrics()
+        first = default_metrics(data)
+        ordered = first + [m for m in metrics if m not in first]
+        metric_opts = [{"label": f"{SF.metric_words(m, arm_names)[0]}  [{m}]", "value": m} for m in ordered]
+        params = [{"label": f.label or f.path, "value": f.path} for f in spec.factors]
+        x = params[0]["value"] if params else None
+        y = params[1]["value"] if len(params) > 1 else None
+        return str(root), info, metric_opts, first[0] if first else None, params, x, params, y
+
+    @app.callback(Output("sweep-line", "figure"), Output("sweep-heatmap", "figure"), Output("sweep-tornado", "figure"),
+                  Output("sweep-sobol", "figure"),
+                  Input("sweep-path", "data"), Input("sweep-metric", "value"), Input("sweep-x", "value"), Input("sweep-y", "value"))
+    def figures(path, metric, px, py):
+        if not path or not metric:
+            blank = _empty("Open a sweep folder to see its figures.")
+            return blank, blank, blank, blank
+        try:
+            data = open_sweep(path)
+        except (OSError, ValueError, KeyError) as exc:
+            blank = _empty(f"Cannot read the sweep: {exc}")
+            return blank, blank, blank, blank
+        if metric not in data.rows.columns:
+            return (no_update,) * 4
+        factors = {f.path: f for f in data.spec.factors}
+        labels = {p: (f.label or p) for p, f in factors.items()}
+        main = data.rows[data.rows["point"].isin(data.design.loc[data.design["block"] != "oneway", "point"])]
+        if main.empty:
+            main = data.rows
+        if px in factors and not main.empty:
+            line = SF.line_figure(main, metric, px, labels[px], factors[px].unit)
+        else:
+            line = _empty("Pick a parameter.")
+        if px in factors and py in factors and py != px and not main.empty:
+            heat = SF.heatmap_figure(main, metric, px, py, labels)
+        else:
+            heat = _empty("Pick a second parameter for the heatmap.")
+        complete = len(data.rows) >= len(data.design) * data.spec.reps
+        if not complete:
+            tor = sob = _empty("The tornado and Sobol indices appear when the sweep is complete.")
+        else:
+            t = tornado(data, metric)
+            tor = SF.tornado_figure(t, metric) if not t.empty else _empty("This sweep has no one-way points (it was run with --no-oneway).")
+            if data.block("sobol").empty:
+                sob = _empty(f"A {data.spec.design} sweep has no Sobol indices: run one with --design sobol.")
+            else:
+                sob = SF.sobol_figure(sobol_indices(data, metric), metric)
+        return line, heat, tor, sob

@@ -1,0 +1,156 @@
+"""Sensitivity analysis and PSA: Morris and the tornado on functions with known answers,
+the acceptability curve on a tiny PSA, and ``mhsim sensitivity`` end to end (CSV, HTML, PNG)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.sensitivity import build_psa, load_sweep, morris_indices, probability_best, psa_factors, tornado
+from simulation.sweep import Arm, Factor, ScenarioModel, SweepSpec, SweepStore, design_hash, make_design, run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+
+
+def mhsim(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simulation.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env=ENV)
+
+
+class Linear:
+    """y = 2 x1 + 0.5 x2: Morris mu* is the change across each range, sigma is 0."""
+
+    def __call__(self, values, seed, rep):
+        return {"y": 2 * values["x1"] + 0.5 * values["x2"]}
+
+
+def _function_sweep(tmp: Path, design: str, samples: int, model, factors) -> "object":
+    spec = SweepSpec("sweep", design, tuple(factors), (Arm("", "function", "", ""),), samples, 1, 5, 1.0, 1.0, 0.0)
+    d = make_design(spec)
+    store = SweepStore(tmp)
+    store.create(spec, d, design_hash(spec, d), "test")
+    run_sweep(store, model, workers=1)
+    return load_sweep(tmp)
+
+
+def test_morris_and_tornado_recover_a_linear_function(tmp_path):
+    factors = [Factor("x1", 0.0, 10.0), Factor("x2", 0.0, 1.0, base=0.25)]
+    data = _function_sweep(tmp_path / "m", "morris", 6, Linear(), factors)
+    m = morris_indices(data, "y").set_index("parameter")
+    assert m.loc["x1", "mu_star"] == pytest.approx(20.0)
+    assert m.loc["x2", "mu_star"] == pytest.approx(0.5)
+    assert m["sigma"].abs().max() == pytest.approx(0.0, abs=1e-9)
+    t = tornado(data, "y").set_index("parameter")
+    # x1 has no declared base: the middle of its range (5); x2's base is 0.25
+    assert t.loc["x1", "change_at_low"] == pytest.approx(-10.0) and t.loc["x1", "change_at_high"] == pytest.approx(10.0)
+    assert t.loc["x2", "change_at_low"] == pytest.approx(-0.125) and t.loc["x2", "change_at_high"] == pytest.approx(0.375)
+    assert list(t.index) == ["x1", "x2"]  # largest swing first
+
+
+def test_probability_best_adds_up_to_one_even_with_ties():
+    nmb = np.array([[1.0, 5.0, 3.0, 2.0], [2.0, 1.0, 3.0, 2.0], [0.0, 0.0, 0.0, 2.0]])
+    p = probability_best(nmb)
+    assert p == pytest.approx([(0 + 1 + 0.5 + 1 / 3) / 4, (1 + 0 + 0.5 + 1 / 3) / 4, (1 / 3) / 4])
+    assert p.sum() == pytest.approx(1.0)
+
+
+def test_psa_samples_every_declared_range_and_keeps_each_scenarios_decisions(baseline, monkeypatch, tmp_path):
+    decision = tmp_path / "more_training.yaml"
+    decision.write_text(f"name: More training\nextends: {SCENARIOS / 'baseline.yaml'}\n"
+                        "parameters:\n  programmes.zero_suicide.trainees_per_year: 120\n  services.day_centre.places: 300\n")
+    files = [SCENARIOS / "baseline.yaml", decision]
+    spec, scenarios, problems = build_psa(files, 50, 1, 3, 1.0, 0.02, None)
+    assert not problems
+    uncertain = {p for p, s in baseline.params.items() if s.low is not None and s.high is not None and s.high > s.low}
+    assert {f.path for f in spec.factors} == uncertain
+    assert "prices.index_2024" not in uncertain  # declared 1 to 1: fixed
+    design = make_design(spec)
+    for f in spec.factors:
+        col = design["param." + f.path]
+        assert col.between(f.low, f.high).all(), f.path
+        if f.integer:
+            assert (col == col.round()).all()
+    assert design["param.population.carer_share"].std() > 0.05  # really sampled
+    decided = set(scenarios[1].overrides)
+    assert decided == {"programmes.zero_suicide.trainees_per_year", "services.day_centre.places"} and spec.arms[1].fixed_paths == tuple(sorted(decided)) and spec.arms[0].fixed_paths == ()
+    seen = []
+    import simulation.experiment as experiment
+
+    monkeypatch.setattr(experiment, "run_replication", lambda sc, *a, **k: seen.append(sc) or type("R", (), {"metrics": {"x": 1.0}})())
+    values = dict(zip([f.path for f in spec.factors], design.iloc[0][["param." + f.path for f in spec.factors]]))
+    ScenarioModel(spec, scenarios)(values, 3, 0)
+    base_run, alt_run = seen
+    for path in decided & set(values):
+        assert alt_run.params[path].value == scenarios[1].params[path].value  # the decision stands
+        assert base_run.params[path].value == pytest.approx(values[path])     # the baseline's value is uncertain
+    shared = next(p for p in values if p not in decided)
+    assert base_run.params[shared].value == pytest.approx(alt_run.params[shared].value) == pytest.approx(values[shared])
+
+
+def test_tiny_psa_gives_a_valid_acceptability_curve(tmp_path):
+    out = tmp_path / "psa"
+    result = mhsim("psa", str(SCENARIOS / "baseline.yaml"), str(SCENARIOS / "close_day_centre.yaml"),
+                   str(SCENARIOS / "reopen_recovery_college.yaml"), "--samples", "8", "--reps", "1", "--years", "1",
+                   "--scale", "0.02", "--workers", "2", "--no-png", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Best at £20,000/QALY" in result.stdout
+    ceac = pd.read_csv(out / "psa-ceac.csv")
+    assert ceac["probability_best"].between(0, 1).all()
+    sums = ceac.groupby("threshold")["probability_best"].sum()
+    assert np.allclose(sums, 1.0)
+    assert {20000.0, 30000.0} <= set(ceac["threshold"]) and ceac["scenario"].nunique() == 3
+    best = pd.read_csv(out / "psa-best.csv")
+    for lam in (20000, 30000):
+        assert best[f"probability_best_{lam}"].sum() == pytest.approx(1.0)
+        at = ceac[ceac["threshold"] == lam].set_index("scenario")["probability_best"]
+        assert np.allclose(best.set_index("scenario")[f"probability_best_{lam}"].loc[at.index], at)
+    plane = pd.read_csv(out / "psa-plane.csv")
+    assert len(plane) == 8 * 3
+    assert (plane[plane["scenario"] == plane["scenario"].iloc[0]]["delta_cost"] == 0).all()  # against the first scenario
+    assert (out / "psa-ceac.html").stat().st_size > 100_000  # plotly.js embedded: opens offline
+    # every sample ran under each scenario with the same sampled values
+    rows = SweepStore(out).rows()
+    assert len(rows) == 8 and {"s0.total_cost", "s1.total_cost", "s2.total_cost"} <= set(rows.columns)
+
+
+def test_sensitivity_command_writes_sobol_morris_and_tornado(tmp_path):
+    common = ["--vary", "population.carer_share=0.25:0.6", "--vary", "services.day_centre.effect_on_crisis",
+              "--vary", "crisis.rate_per_year_moderate", "--reps", "2", "--years", "1", "--scale", "0.02", "--workers", "2"]
+    sobol_dir, morris_dir = tmp_path / "sobol", tmp_path / "morris"
+    for design, samples, out in (("sobol", "8", sobol_dir), ("morris", "3", morris_dir)):
+        r = mhsim("sweep", str(SCENARIOS / "baseline.yaml"), "--design", design, "--samples", samples, *common, "--out", str(out))
+        assert r.returncode == 0, r.stderr
+    report = tmp_path / "report"
+    r = mhsim("sensitivity", str(sobol_dir), str(morris_dir), "--metric", "crisis_episodes", "--out", str(report))
+    assert r.returncode == 0, r.stderr
+    assert "total-order Sobol index" in r.stdout and "Morris screening" in r.stdout and "one parameter at a time" in r.stdout
+    sobol = pd.read_csv(report / "sobol.csv")
+    assert set(sobol["parameter"]) == {"population.carer_share", "services.day_centre.effect_on_crisis", "crisis.rate_per_year_moderate"}
+    assert {"S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"} <= set(sobol.columns)
+    assert (sobol["S1_low"] <= sobol["S1"]).all() and (sobol["ST"] <= sobol["ST_high"]).all()
+    # the crisis rate drives crises: it leads the total-order ranking
+    assert sobol.sort_values("ST", ascending=False)["parameter"].iloc[0] == "crisis.rate_per_year_moderate"
+    morris = pd.read_csv(report / "morris.csv")
+    assert morris.sort_values("mu_star", ascending=False)["parameter"].iloc[0] == "crisis.rate_per_year_moderate"
+    assert (morris["mu_star"] >= 0).all() and (morris["sigma"] >= 0).all()
+    tornado_table = pd.read_csv(report / "tornado.csv")
+    assert tornado_table["sweep"].nunique() == 2  # a tornado from each sweep
+    crisis = tornado_table[tornado_table["parameter"] == "crisis.rate_per_year_moderate"].iloc[0]
+    assert crisis["change_at_low"] < 0 < crisis["change_at_high"]  # fewer crises at a lower crisis rate
+    for name in ("sobol-crisis_episodes", "morris-crisis_episodes", "tornado-crisis_episodes"):
+        assert (report / f"{name}.html").exists()
+        png = (report / f"{name}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    # an unfinished or unknown folder, and an unknown metric, are refused
+    bad = mhsim("sensitivity", str(tmp_path / "nothing"))
+    assert bad.returncode == 2 and "is not a sweep folder" in bad.stderr
+    bad = mhsim("sensitivity", str(sobol_dir), "--metric", "crisis_episode", "--no-png")
+    assert bad.returncode == 2 and "did you mean 'crisis_episodes'" in bad.stderr

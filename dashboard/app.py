@@ -523,6 +523,8 @@ def register_callbacks(app: Dash, state: AppState) -> None:
                 rows.append(html.Div(f"{job.label}: done in {job.finished - job.started:.0f} s; it is in the comparison.", className="job-done"))
             else:
                 rows.append(_progress_bar(job.fraction, f"{job.label}: {job.done} of {job.total} replications"))
+                if job.preview:
+                    rows.append(html.Div(job.preview, className="job-preview", style={"color": "#333", "margin": "4px 0 10px 0"}))
         return rows
 
 

@@ -38,6 +38,7 @@ class Job:
     result_key: str | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None
+    preview: str = ""            # the mean-field twin's answer, shown while the simulation runs
 
     @property
     def fraction(self) -> float:
@@ -79,6 +80,7 @@ class AppState:
         self.lock = threading.RLock()
         self.startup = Job("startup", "", "shipped scenarios", 0, status="done")
         self.source = "shipped scenarios"
+        self._twins: dict = {}
 
     # -- shared results ------------------------------------------------------
     def load_results_folder(self, folder: Path) -> None:
@@ -176,12 +178,44 @@ class AppState:
                          name=f"mhsim-job-{job.id}").start()
         return job
 
+    def _twin(self, scenario: Scenario):
+        """The mean-field twin's result for a scenario under this plan (cached by content)."""
+        from simulation.twin import run_twin
+
+        key = (scenario.content_hash, self.plan.years)
+        with self.lock:
+            hit = self._twins.get(key)
+        if hit is None:
+            hit = run_twin(scenario, years=self.plan.years)
+            with self.lock:
+                self._twins[key] = hit
+        return hit
+
+    def _preview(self, job: Job, scenario: Scenario) -> None:
+        """A first answer from the twin in seconds, while the replications run."""
+        try:
+            from simulation.scenario import BASELINE_FILE, load_scenario
+
+            base = self._twin(load_scenario(BASELINE_FILE)).metrics
+            alt = self._twin(scenario).metrics
+            from .figures import number
+
+            parts = []
+            for metric, label, unit in (("total_cost", "total cost", "£"), ("cost_nhs", "NHS", "£"), ("cost_council", "council", "£"),
+                                        ("crisis_episodes", "crises", ""), ("qalys", "QALYs", "")):
+                parts.append(f"{label} {number(alt[metric] - base[metric], unit, signed=True)}")
+            job.preview = "Preview against the baseline (mean-field twin, no intervals): " + "; ".join(parts) + "."
+        except Exception as exc:  # pragma: no cover - a preview is a courtesy, never a failure
+            job.preview = f"(no preview: {exc.__class__.__name__})"
+
     def _run_job(self, job: Job, scenario: Scenario, yaml_text: str, origin: str) -> None:
         job.status = "running"
 
         def progress(done: int, total: int) -> None:
             job.done = done
 
+        if cached(scenario, self.plan) is None:
+            self._preview(job, scenario)
         try:
             folder = _run_or_load(scenario, self.plan, self.workers, progress)
             (bundle,) = load_results_dir(folder, origin=origin)

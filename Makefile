@@ -43,6 +43,7 @@ test: setup browser
 
 benchmark: setup
 	$(BIN)/python benchmarks/bench_replication.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis

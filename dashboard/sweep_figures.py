@@ -87,8 +87,10 @@ def sobol_figure(table: pd.DataFrame, metric: str, top: int = 15) -> go.Figure:
                                           arrayminus=t[key] - t[f"{key}_low"], color="#333"),
                              hovertemplate="%{y}<br>" + name + ": %{x:.3f}<extra></extra>"))
     fig.update_layout(barmode="group")
-    fig.update_xaxes(title="Share of the variance explained (Sobol index)", range=[min(0, float(t["S1_low"].min()) if len(t) else 0) - 0.02,
-                                                                              max(1.0, float(t["ST_high"].max()) if len(t) else 1) + 0.02])
+    # indices live in 0..1; wild intervals (too few samples) run off the chart rather than squash it
+    lo = max(-0.5, min(0.0, float(t["S1_low"].min()) if len(t) else 0.0)) - 0.02
+    hi = min(1.5, max(1.0, float(t["ST_high"].max()) if len(t) else 1.0)) + 0.02
+    fig.update_xaxes(title="Share of the variance explained (Sobol index)", range=[lo, hi])
     return _layout(fig, f"Which assumptions drive the {label[0].lower() + label[1:]}? Sobol indices (95% intervals)", height=max(420, 70 + 52 * len(t)))
 
 
@@ -150,6 +152,10 @@ def ceac_figure(ceac: pd.DataFrame) -> go.Figure:
 # A metric against the swept parameters (the dashboard's sweep view)
 
 
+def _tick(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
 def _bins(x: pd.Series, max_bins: int = 10) -> pd.Series:
     """Grid values stay as they are; sampled values are cut into equal-count bins (shown at their mean)."""
     if x.nunique() <= max_bins:
@@ -185,7 +191,7 @@ def heatmap_figure(rows: pd.DataFrame, metric: str, px: str, py: str, labels: di
     x = _bins(rows["param." + px], 8)
     y = _bins(rows["param." + py], 8)
     table = rows.groupby([y, x])[metric].mean().unstack()
-    fig = go.Figure(go.Heatmap(z=table.values, x=[f"{v:,.4g}" for v in table.columns], y=[f"{v:,.4g}" for v in table.index],
+    fig = go.Figure(go.Heatmap(z=table.values, x=[_tick(v) for v in table.columns], y=[_tick(v) for v in table.index],
                                colorscale="Cividis", colorbar=dict(title=unit or ""),
                                hovertemplate=f"{labels.get(px, px)} %{{x}}<br>{labels.get(py, py)} %{{y}}<br>mean %{{z:,.4g}}<extra></extra>"))
     fig.update_xaxes(title=labels.get(px, px), type="category")

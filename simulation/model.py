@@ -344,7 +344,9 @@ class CountyModel:
         clock = -1.0
         uc = 0.0
         while True:
-            tab = tables.get(p.place | (p.flags << _FLAG_SHIFT) | (p.risk << _RISK_SHIFT))
+            key = p.place | (p.flags << _FLAG_SHIFT) | (p.risk << _RISK_SHIFT)
+            p.slept = key
+            tab = tables.get(key)
             if tab is None:
                 tab = self._table(p)
             total = tab[0]
@@ -972,6 +974,7 @@ class CountyModel:
         old_referrals = self.P.population.referrals_per_year
         closing = action.verb == "close" and self.open.get(action.service, False)
         opening = action.verb == "open" and not self.open.get(action.service, True)
+        old_tables = dict(self._tables)
         self._apply_values(values)
         if closing:
             self._close_support(action)
@@ -986,9 +989,17 @@ class CountyModel:
             self._fill_beds()
         if self.P.population.referrals_per_year != old_referrals:
             self.arrivals_process.interrupt()
+        # Wake only those whose rates changed: their situation's table differs under the new
+        # parameters, or the action changed their situation (a closure took their place).
+        changed = set()
+        for key, old in old_tables.items():
+            t = self.rules.table(key & 0xF, (key >> _FLAG_SHIFT) & ((1 << (_RISK_SHIFT - _FLAG_SHIFT)) - 1), key >> _RISK_SHIFT)
+            if (t.total, t.cum, t.events, t.rates, t.factors) != old:
+                changed.add(key)
         for p in self.people:
             if p.place < N_ALIVE_PLACES:
-                self._wake(p)
+                if p.slept in changed or p.slept != (p.place | (p.flags << _FLAG_SHIFT) | (p.risk << _RISK_SHIFT)):
+                    self._wake(p)
 
     def _risk_level(self, multiplier: float) -> int:
         if multiplier not in self.risk_multipliers:

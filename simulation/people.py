@@ -93,7 +93,7 @@ class Person:
     __slots__ = (
         "pid", "flags", "place", "group", "home", "proc", "rs", "rs2", "risk",
         "t_place", "t_stay_end", "t_assess_end", "t_discharge_window", "t_risk_window",
-        "t_last_discharge", "timer",
+        "t_last_discharge", "timer", "slept",
     )
 
     def __init__(self, pid: int, flags: int, place: int, rs: int, rs2: int, now: float):
@@ -113,6 +113,7 @@ class Person:
         self.t_risk_window = INF
         self.t_last_discharge = -INF
         self.timer = INF           # the earliest of the t_* deadlines
+        self.slept = -1            # the situation (rate table key) the person is sleeping in
 
     def update_timer(self) -> None:
         """Recompute the next personal deadline (call after changing any t_*)."""

@@ -44,6 +44,12 @@ class Job:
     def fraction(self) -> float:
         return self.done / self.total if self.total else 0.0
 
+    def fail(self, exc: Exception) -> None:
+        """Record a failure for the page to show (and the server log)."""
+        self.status = "failed"
+        self.message = f"{exc.__class__.__name__}: {exc}"
+        traceback.print_exc()
+
 
 @dataclass
 class Session:
@@ -131,9 +137,7 @@ class AppState:
                 self._add_shared(folder, s)
             job.status = "done"
         except Exception as exc:  # pragma: no cover - reported in the page
-            job.status = "failed"
-            job.message = f"{exc.__class__.__name__}: {exc}"
-            traceback.print_exc()
+            job.fail(exc)
         job.finished = time.time()
 
     def _add_shared(self, folder: Path, scenario: Scenario) -> None:
@@ -232,9 +236,7 @@ class AppState:
             job.result_key = bundle.key
             job.status = "done"
         except Exception as exc:  # pragma: no cover - reported in the page
-            job.status = "failed"
-            job.message = f"{exc.__class__.__name__}: {exc}"
-            traceback.print_exc()
+            job.fail(exc)
         job.finished = time.time()
 
     def _unique_label(self, session_id: str, name: str, key: str) -> str:

@@ -633,6 +633,9 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
     if problems:
         _fail(problems)
     result = analyse(datas, metric or None)
+    if result.sobol.empty and result.morris.empty and result.tornado.empty:
+        _fail([Problem(", ".join(display_path(d) for d in dirs), "has nothing to analyse: no Sobol or Morris design and no one-way points",
+                       field="DIR", allowed="a sweep run with --design sobol or morris, or with one-way points (the default)")])
     target.mkdir(parents=True, exist_ok=True)
     written = []
     figures = {}
@@ -656,6 +659,11 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
             for r in t.head(10).itertuples():
                 table.add_row(escape(r.label), f"{r.S1:.2f} ({r.S1_low:.2f} to {r.S1_high:.2f})", f"{r.ST:.2f} ({r.ST_low:.2f} to {r.ST_high:.2f})")
             out.print(table)
+            noise = float(t["noise_ratio"].iloc[0])
+            if noise == noise and noise > 0.3:
+                err.print(f"Warning: in {m}, replications of the same point differ about as much as the points do or more "
+                          f"(variance ratio {noise:.2f}), so these indices mostly measure chance: use more --reps or a larger --scale.",
+                          highlight=False)
     if not result.morris.empty:
         for m, t in result.morris.groupby("metric", sort=False):
             label, unit = metric_words(m)

@@ -113,13 +113,32 @@ def sobol_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd.
     y = data.point_means(metric).loc[block["point"]].to_numpy(dtype=float)
     result = sobol.analyze(_problem(data.spec), y, calc_second_order=False, num_resamples=num_resamples,
                            conf_level=0.95, seed=data.spec.seed)
+    noise = noise_ratio(data, metric, block["point"])
     rows = []
     for i, f in enumerate(data.spec.factors):
         s1, s1c, st, stc = (float(result[k][i]) for k in ("S1", "S1_conf", "ST", "ST_conf"))
         rows.append({"metric": metric, "parameter": f.path, "label": _label(f), "low": f.low, "high": f.high,
                      "S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c, "ST": st, "ST_low": st - stc, "ST_high": st + stc,
-                     "N": int(len(y) // (len(data.spec.factors) + 2)), "output_variance": float(np.var(y))})
+                     "N": int(len(y) // (len(data.spec.factors) + 2)), "output_variance": float(np.var(y)),
+                     "noise_ratio": noise})
     return pd.DataFrame(rows).sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def noise_ratio(data: SweepData, metric: str, points: Any) -> float:
+    """Replication noise against the spread between points: (mean within-point variance / reps) / variance of point means.
+
+    Near 0, the parameters explain the spread between points; near 1 or
+    above, replications of one point differ as much as the points do, and the
+    indices mostly measure chance (with common random numbers, that chance is
+    loaded onto the parameters that reshuffle everyone's events, such as a
+    hazard every person faces). NaN with one replication.
+    """
+    rows = data.rows[data.rows["point"].isin(set(points))]
+    if data.spec.reps < 2 or rows.empty:
+        return float("nan")
+    within = rows.groupby("point")[metric].var(ddof=1).mean() / data.spec.reps
+    between = rows.groupby("point")[metric].mean().var(ddof=1)
+    return float(within / between) if between > 0 else float("nan")
 
 
 def morris_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd.DataFrame:

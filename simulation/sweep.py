@@ -782,6 +782,11 @@ class _Buffer:
         if len(self.rows) >= self.chunk_rows or time.monotonic() - self.since >= self.flush_seconds:
             self.flush()
 
+    def tick(self, upcoming: float = 0.0) -> None:
+        """Write waiting rows if they would otherwise wait ``flush_seconds`` (``upcoming``: the wait ahead)."""
+        if self.rows and time.monotonic() - self.since + upcoming >= self.flush_seconds:
+            self.flush()
+
     def flush(self) -> None:
         if self.rows:
             self.store.write_chunk(self.rows)
@@ -839,13 +844,10 @@ def run_sweep(store: SweepStore, model: Callable, workers: int = 1, scheduler: s
         if not tasks:
             pass
         elif scheduler or client is not None:
-            stats.workers = _run_dask(tasks, model, spec.seed, scheduler, note, connect_timeout, client,
+            stats.workers = _run_dask(tasks, model, spec.seed, scheduler, note, buffer.tick, connect_timeout, client,
                                       manifest["design_hash"])
-        elif workers <= 1 or len(tasks) == 1:
-            for task in tasks:
-                note(run_task(model, task, spec.seed))
         else:
-            _run_local(tasks, model, spec.seed, workers, note)
+            _run_local(tasks, model, spec.seed, workers, note, buffer.tick, min(0.25, flush_seconds))
     except BaseException:
         stats.interrupted = True
         try:
@@ -885,24 +887,37 @@ def _pool_context():
     return multiprocessing.get_context("spawn")
 
 
-def _run_local(tasks: list, model: Callable, seed: int, workers: int, note: Callable[[dict], None]) -> None:
-    """Local processes; a bounded number of tasks in flight so rows stream back in order of completion."""
+def _run_local(tasks: list, model: Callable, seed: int, workers: int, note: Callable[[dict], None],
+               tick: Callable[[], None], poll: float) -> None:
+    """Local processes (one worker: a thread of this process), with a bounded number of tasks in flight.
+
+    The main thread only collects rows and writes them, so a finished row is
+    written within ``flush_seconds`` even while a long task runs.
+    """
     workers = min(workers, len(tasks))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker, initargs=(model,))
+    if workers <= 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        submit = lambda task: pool.submit(run_task, model, task, seed)  # noqa: E731
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker, initargs=(model,))
+        submit = lambda task: pool.submit(_local_task, task, seed)  # noqa: E731
     try:
         queue = iter(tasks)
         in_flight = set()
-        limit = workers * 4
+        limit = max(2, workers * 4)
         for task in queue:
-            in_flight.add(pool.submit(_local_task, task, seed))
+            in_flight.add(submit(task))
             if len(in_flight) >= limit:
                 break
         while in_flight:
-            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            finished, in_flight = wait(in_flight, timeout=poll, return_when=FIRST_COMPLETED)
             for future in finished:
                 note(future.result())
+            tick()
             for task in queue:
-                in_flight.add(pool.submit(_local_task, task, seed))
+                in_flight.add(submit(task))
                 if len(in_flight) >= limit:
                     break
     except BaseException:
@@ -933,7 +948,7 @@ def connect(scheduler: str, timeout: float = 5.0, wait_for_workers: float = 10.0
 
 
 def _run_dask(tasks: list, model: Callable, seed: int, scheduler: str | None, note: Callable[[dict], None],
-              connect_timeout: float, client: Any, digest: str) -> int:
+              tick: Callable[[], None], connect_timeout: float, client: Any, digest: str) -> int:
     from distributed import as_completed
 
     own = client is None
@@ -947,12 +962,18 @@ def _run_dask(tasks: list, model: Callable, seed: int, scheduler: str | None, no
         first = [client.submit(run_task, model_future, t, seed, key=f"mhsim-{digest}-{t[0]}", pure=False)
                  for t in itertools.islice(queue, limit)]
         pending = as_completed(first, loop=client.loop)
-        for future in pending:
-            note(future.result())
-            future.release()
-            for t in queue:
-                pending.add(client.submit(run_task, model_future, t, seed, key=f"mhsim-{digest}-{t[0]}", pure=False))
-                break
+        while not pending.is_empty():
+            batch = pending.next_batch(block=False)
+            if not batch:
+                tick()
+                time.sleep(0.02)
+                continue
+            for future in batch:
+                note(future.result())
+                future.release()
+                for t in itertools.islice(queue, 1):
+                    pending.add(client.submit(run_task, model_future, t, seed, key=f"mhsim-{digest}-{t[0]}", pure=False))
+            tick()
         return nthreads
     finally:
         if own:

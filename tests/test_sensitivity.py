@@ -154,3 +154,15 @@ def test_sensitivity_command_writes_sobol_morris_and_tornado(tmp_path):
     assert bad.returncode == 2 and "is not a sweep folder" in bad.stderr
     bad = mhsim("sensitivity", str(sobol_dir), "--metric", "crisis_episode", "--no-png")
     assert bad.returncode == 2 and "did you mean 'crisis_episodes'" in bad.stderr
+
+
+def test_noise_ratio_compares_replication_noise_with_the_spread_between_points():
+    from simulation.sensitivity import SweepData, noise_ratio
+
+    spec = SweepSpec("sweep", "lhs", (Factor("x", 0.0, 1.0),), (Arm("", "f", "", ""),), 3, 2, 1, 1.0, 1.0, 0.0, oneway=False)
+    design = pd.DataFrame({"point": [0, 1, 2], "block": ["lhs"] * 3})
+    # point means 0, 1, 2 (variance 1); replications +-a around them (within variance 2 a^2, over 2 reps: a^2)
+    for a, expected in ((0.0, 0.0), (0.5, 0.25), (2.0, 4.0)):
+        rows = pd.DataFrame({"point": [0, 0, 1, 1, 2, 2], "replication": [0, 1] * 3,
+                             "y": [p + s * a for p in (0, 1, 2) for s in (-1, 1)]})
+        assert noise_ratio(SweepData(Path("."), spec, {}, design, rows), "y", [0, 1, 2]) == pytest.approx(expected)

@@ -263,6 +263,38 @@ def _raw_rows(out: Path) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(p) for p in files], ignore_index=True) if files else pd.DataFrame(columns=["task_id"])
 
 
+class Sleepy:
+    """A model whose point 'x' takes x seconds."""
+
+    def __call__(self, values, seed, rep):
+        time.sleep(values["x"])
+        return {"y": values["x"]}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_finished_row_is_written_while_a_long_task_runs(tmp_path, workers):
+    import threading
+
+    from simulation.sweep import Arm, SweepSpec
+
+    spec = SweepSpec("sweep", "grid", (Factor("x", 0.0, 4.0, steps=2),), (Arm("", "sleepy", "", ""),), 0, 1, 1, 1.0, 1.0, 0.0,
+                     oneway=False)
+    design = make_design(spec)
+    store = SweepStore(tmp_path / "s")
+    store.create(spec, design, design_hash(spec, design), "test")
+    worker = threading.Thread(target=run_sweep, args=(store, Sleepy()), kwargs={"workers": workers, "flush_seconds": 0.3})
+    started = time.monotonic()
+    worker.start()
+    try:
+        while "p0000000r00000" not in store.done_ids():
+            assert time.monotonic() - started < 3.5, "the quick point's row waited for the slow one"
+            time.sleep(0.05)
+        assert "p0000001r00000" not in store.done_ids()
+    finally:
+        worker.join()
+    assert len(store.rows()) == 2
+
+
 def test_sigkill_at_any_moment_then_resume_loses_and_duplicates_nothing(tmp_path):
     out = tmp_path / "killed"
     args = ["sweep", str(SCENARIOS / "close_day_centre.yaml"), "--compare", str(SCENARIOS / "baseline.yaml"),

@@ -949,7 +949,7 @@ def connect(scheduler: str, timeout: float = 5.0, wait_for_workers: float = 10.0
 
 def _run_dask(tasks: list, model: Callable, seed: int, scheduler: str | None, note: Callable[[dict], None],
               tick: Callable[[], None], connect_timeout: float, client: Any, digest: str) -> int:
-    from distributed import as_completed
+    from distributed import wait as dask_wait
 
     own = client is None
     if own:
@@ -958,21 +958,25 @@ def _run_dask(tasks: list, model: Callable, seed: int, scheduler: str | None, no
         nthreads = sum(client.nthreads().values()) or 1
         [model_future] = client.scatter([model], broadcast=True, hash=False)
         queue = iter(tasks)
-        limit = nthreads * 4 + 4
-        first = [client.submit(run_task, model_future, t, seed, key=f"mhsim-{digest}-{t[0]}", pure=False)
-                 for t in itertools.islice(queue, limit)]
-        pending = as_completed(first, loop=client.loop)
-        while not pending.is_empty():
-            batch = pending.next_batch(block=False)
-            if not batch:
+        limit = nthreads * 8 + 8  # enough queued on each worker that it never waits for the next task
+
+        def submit(t):
+            return client.submit(run_task, model_future, t, seed, key=f"mhsim-{digest}-{t[0]}", pure=False)
+
+        in_flight = {submit(t) for t in itertools.islice(queue, limit)}
+        while in_flight:
+            try:
+                with client.as_current():  # distributed.wait looks for the current client
+                    finished, waiting = dask_wait(list(in_flight), timeout=0.25, return_when="FIRST_COMPLETED")
+            except TimeoutError:
                 tick()
-                time.sleep(0.02)
                 continue
-            for future in batch:
-                note(future.result())
+            done = list(finished)
+            for row in client.gather(done):  # one round trip for the whole batch
+                note(row)
+            for future in done:
                 future.release()
-                for t in itertools.islice(queue, 1):
-                    pending.add(client.submit(run_task, model_future, t, seed, key=f"mhsim-{digest}-{t[0]}", pure=False))
+            in_flight = set(waiting) | {submit(t) for t in itertools.islice(queue, len(finished))}
             tick()
         return nthreads
     finally:

@@ -661,9 +661,9 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
             out.print(table)
             noise = float(t["noise_ratio"].iloc[0])
             if noise == noise and noise > 0.3:
-                err.print(f"Warning: in {m}, replications of the same point differ about as much as the points do or more "
-                          f"(variance ratio {noise:.2f}), so these indices mostly measure chance: use more --reps or a larger --scale.",
-                          highlight=False)
+                err.print(f"Warning: in {m}, replication noise is large against the spread between points (variance ratio "
+                          f"{noise:.2f}; 0 = none, 1 = as large), so these indices partly or mostly measure chance: use more --reps "
+                          "or a larger --scale.", highlight=False)
     if not result.morris.empty:
         for m, t in result.morris.groupby("metric", sort=False):
             label, unit = metric_words(m)

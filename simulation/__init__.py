@@ -29,19 +29,24 @@ except PackageNotFoundError:  # running from a source tree without install
 MODEL_VERSION = __version__
 
 
+MODEL_FILES = ("model.py", "hazards.py", "outcomes.py", "people.py", "services.py", "programmes.py", "costs.py",
+               "streams.py", "experiment.py", "parameters.py", "catalogue.py", "scenario.py", "twin.py")
+"""The modules that make the numbers (scenario content is hashed separately)."""
+
+
 @lru_cache(maxsize=1)
 def model_fingerprint() -> str:
-    """A hash of the model's source code and shipped baseline.
+    """A hash of the code that produces the numbers.
 
     The version number changes only at releases; this changes whenever the
-    code that produces numbers changes, so caches keyed on it never serve
-    stale results.
+    code that produces numbers changes, so caches and resumable sweeps keyed
+    on it never mix results of different models. Editing reports, the
+    dashboard or the command line does not change it.
     """
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for path in sorted(here.glob("*.py")):
-        if path.name in ("cli.py",):
-            continue
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
+    for name in MODEL_FILES:
+        path = here / name
+        h.update(name.encode())
+        h.update(path.read_bytes() if path.exists() else b"")
     return h.hexdigest()[:12]

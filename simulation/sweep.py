@@ -40,7 +40,7 @@ import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -67,24 +67,12 @@ FORMAT_VERSION = 1
 Progress = Callable[[int, int], None]
 
 
-MODEL_FILES = ("model.py", "hazards.py", "outcomes.py", "people.py", "services.py", "programmes.py", "costs.py",
-               "streams.py", "experiment.py", "parameters.py", "catalogue.py")
-"""The modules that make a replication's numbers (scenario content is hashed separately)."""
-
-
 def model_code_hash() -> str:
-    """A hash of the code that produces the numbers: a sweep never mixes rows of different models.
+    """The code that produces the numbers (see :func:`simulation.model_fingerprint`):
+    a sweep never mixes rows of different models."""
+    from . import model_fingerprint
 
-    Narrower than :func:`simulation.model_fingerprint` on purpose: editing a
-    report or the command line must not stop a sweep from being resumed.
-    """
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for name in MODEL_FILES:
-        path = here / name
-        h.update(name.encode())
-        h.update(path.read_bytes() if path.exists() else b"")
-    return h.hexdigest()[:12]
+    return model_fingerprint()
 
 
 # ---------------------------------------------------------------------------

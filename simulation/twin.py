@@ -425,7 +425,6 @@ class Twin:
         cnt = dy[self.o_cnt:self.o_area].reshape(len(self.count_names), G)
         share = A / np.where(N > 1e-12, N, 1.0)
         ci = self.ci
-        gk = K_GROUP
 
         cnt_k = np.zeros((len(self.count_names), K))
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.sensitivity import build_psa, load_sweep, morris_indices, probability_best, psa_factors, tornado
+from simulation.sensitivity import build_psa, load_sweep, morris_indices, probability_best, tornado
 from simulation.sweep import Arm, Factor, ScenarioModel, SweepSpec, SweepStore, design_hash, make_design, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent

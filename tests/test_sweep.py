@@ -22,7 +22,7 @@ import pytest
 
 from simulation.sweep import (
     Factor, Ishigami, ScenarioModel, SweepRequest, SweepStore, build_sweep, design_hash, make_design, new_sweep,
-    read_sweep_file, rows_equal, run_sweep,
+    rows_equal, run_sweep,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

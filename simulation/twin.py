@@ -121,6 +121,12 @@ class EventTable:
     attr_factors: dict[int, list[tuple[int, ...]]]   # attribute -> extra dynamic factors per compartment
 
 
+_TABLES: dict[str, tuple[dict, EventTable, dict]] = {}
+"""Rate tables by parameter values, open services and raised-risk multiplier (read-only once built):
+building them is a third of a preview's time, and the scenarios of one comparison mostly share them."""
+_TABLES_KEPT = 16
+
+
 class Twin:
     """Expected numbers of people over time under one scenario."""
 
@@ -144,7 +150,15 @@ class Twin:
         self.open = {name: bool(values[info.open_path]) if info.open_path else True for name, info in SERVICES.items()}
         self.rules = HazardRules(P, self.open, [1.0, self.risk_multiplier])
         self._events_cache: dict[tuple[int, int, int], dict[int, tuple[float, tuple[int, ...]]]] = {}
-        self._build_tables()
+        key = repr((sorted(values.items()), sorted(self.open.items()), self.risk_multiplier))
+        built = _TABLES.get(key)
+        if built is None:
+            self._build_tables()
+            if len(_TABLES) >= _TABLES_KEPT:
+                _TABLES.pop(next(iter(_TABLES)))
+            _TABLES[key] = (self.tables, self.paid_burnout, self.compiled)
+        else:
+            self.tables, self.paid_burnout, self.compiled = built
 
     def _rate_of(self, place: int, flags: int, risk: int, event: int) -> tuple[float, tuple[int, ...]]:
         key = (place, flags, risk)

@@ -30,6 +30,18 @@ def test_the_twin_is_deterministic(baseline, twin_baseline):
     assert again.metrics == twin_baseline.metrics
 
 
+def test_rate_tables_shared_between_runs_give_the_same_numbers_as_fresh_ones(close_day_centre):
+    """Tables are cached by parameter values; a run must not change them for the next one."""
+    import simulation.twin as twin
+
+    twin._TABLES.clear()
+    fresh = run_twin(close_day_centre, years=2)
+    assert twin._TABLES, "the run should have left its tables for the next"
+    shared = run_twin(close_day_centre, years=2)
+    assert shared.metrics == fresh.metrics
+    assert shared.monthly == fresh.monthly
+
+
 def test_the_twin_conserves_people(baseline, twin_baseline):
     """Everyone at the start or arriving is alive at the end or has left (died or moved away)."""
     from simulation.twin import Twin

@@ -272,9 +272,16 @@ class _Resolver:
         def problem(msg: str, fld: str | None, value: Any = None, allowed: str | None = None) -> None:
             problems.append(Problem(doc.file, msg, doc.line(fld) if fld else None, fld, value, allowed))
 
+        meant: dict[Any, str] = {}
         for key in data:
             if key not in TOP_KEYS:
-                problem(f"unknown field '{key}'{_did_you_mean(key, TOP_KEYS)}", key, None, ", ".join(TOP_KEYS))
+                problem(f"unknown field '{key}'{_did_you_mean(str(key), TOP_KEYS)}", str(key), None, ", ".join(TOP_KEYS))
+                guess = _closest(str(key), TOP_KEYS)
+                if guess is not None and guess not in data:
+                    meant[key] = guess
+        if meant:  # go on with what a misspelt field most likely meant, so one pass reports every problem
+            doc = _as_meant(doc, meant)
+            data = doc.data
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
             problem("every scenario needs a 'name' (text)", "name" if "name" in data else None, name, "a short name such as 'Close the day centre'")
@@ -388,10 +395,15 @@ class _Resolver:
         for path, node in iter_leaves(raw):
             fld = f"parameters.{path}"
             line = doc.line(fld)
-            if path not in base:
+            keep = path in base
+            if not keep:
                 problems.append(Problem(doc.file, f"unknown parameter{_did_you_mean(path, base)}", line, fld, None, "a dotted path declared in baseline.yaml"))
-                continue
-            spec = base[path]
+                meant = _closest(path, base)
+                if meant is None:
+                    continue
+            # a misspelt path's value is still checked (against what it most likely means) so
+            # that one pass reports every problem; it is never used
+            spec = base[path] if keep else base[meant]
             if is_leaf(node):
                 merged = {k: v for k, v in spec.__dict__.items() if k != "path" and v is not None}
                 if "low" not in node and "high" not in node and spec.low is not None and spec.high is not None:
@@ -404,7 +416,7 @@ class _Resolver:
                 leaf_issues = leaf_problems(path, merged, require_provenance=False)
                 for f, msg, value, allowed in leaf_issues:
                     problems.append(Problem(doc.file, msg, doc.line(f"parameters.{f}") or line, f"parameters.{f}", value, allowed))
-                if not leaf_issues:
+                if not leaf_issues and keep:
                     params[path] = spec_from_leaf(path, merged)
                 continue
             if isinstance(node, list):
@@ -414,7 +426,8 @@ class _Resolver:
             if issue:
                 problems.append(Problem(doc.file, issue, line, fld, node, spec_allowed(spec)))
                 continue
-            params[path] = spec.with_value(value)
+            if keep:
+                params[path] = spec.with_value(value)
         return params
 
     # -- actions ----------------------------------------------------------
@@ -444,16 +457,26 @@ class _Resolver:
             return None
         verb = verbs[0]
         ok = True
+        meant: dict[str, str] = {}   # field the check uses -> field as written (misspelt)
         for key in item:
             if key != verb and key not in ACTION_KEYS[verb]:
                 problem(f"unknown field '{key}' for a '{verb}' action{_did_you_mean(key, ACTION_KEYS[verb])}", f"{fld}.{key}", None, ", ".join(sorted(ACTION_KEYS[verb])))
                 ok = False
+                guess = _closest(str(key), ACTION_KEYS[verb])
+                if guess is not None and guess not in item:
+                    meant[guess] = key
+        if meant:  # check what a misspelt field holds too, so one pass reports every problem
+            item = {**item, **{guess: item[key] for guess, key in meant.items()}}
+
+        def at(name: str) -> str:
+            return f"{fld}.{meant.get(name, name)}"
         if "at" not in item:
             problem("the action needs 'at' (when it happens)", fld, None, "'month 6', a month number, or a date such as 2016-05-01")
-            return None
-        day, when = _parse_when(item["at"], settings)
-        if day is None:
-            problem("cannot tell when this happens", f"{fld}.at", item["at"], "'month 6', a month number, or a date such as 2016-05-01")
+            day, when, ok = None, "", False
+        else:
+            day, when = _parse_when(item["at"], settings)
+        if day is None and "at" in item:
+            problem("cannot tell when this happens", at("at"), item["at"], "'month 6', a month number, or a date such as 2016-05-01")
             ok = False
         service = None
         values: list[tuple[str, Any]] = []
@@ -480,7 +503,10 @@ class _Resolver:
             service = item[verb]
             if not isinstance(service, str) or service not in SERVICES:
                 problem(f"no such service{_did_you_mean(str(service), SERVICES)}", f"{fld}.{verb}", service, ", ".join(SERVICES))
-                return None
+                service = _closest(str(service), SERVICES)
+                if service is None:
+                    return None
+                ok = False  # go on checking the rest as if the service were the one it most likely means
             info = SERVICES[service]
             if verb in ("open", "close") and info.open_path is None:
                 problem(f"{info.label} cannot be opened or closed", f"{fld}.{verb}", service, "resize it instead: " + ", ".join(s for s, i in SERVICES.items() if i.open_path))
@@ -491,12 +517,12 @@ class _Resolver:
             if verb in ("open", "resize"):
                 if "capacity" in item:
                     if info.capacity_path is None:
-                        problem(f"{info.label} has no capacity", f"{fld}.capacity", item["capacity"], "leave 'capacity' out")
+                        problem(f"{info.label} has no capacity", at("capacity"), item["capacity"], "leave 'capacity' out")
                         ok = False
                     else:
                         cap, issue = coerce_value("places", item["capacity"])
                         if issue:
-                            problem(f"capacity {issue}", f"{fld}.capacity", item["capacity"], "a whole number of places, at least 0")
+                            problem(f"capacity {issue}", at("capacity"), item["capacity"], "a whole number of places, at least 0")
                             ok = False
                         else:
                             values.append((info.capacity_path, cap))
@@ -504,7 +530,7 @@ class _Resolver:
                     problem("'resize' needs 'capacity'", fld, None, "capacity: a whole number of places")
                     ok = False
             if verb == "close" and "redirect" in item:
-                redirect, raised, good = self._redirect(item["redirect"], service, f"{fld}.redirect", problem)
+                redirect, raised, good = self._redirect(item["redirect"], service, at("redirect"), problem)
                 ok = ok and good
         if not ok or day is None:
             return None
@@ -619,7 +645,19 @@ def _exists(path: Path) -> bool:
         return False
 
 
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
+def _as_meant(doc: YamlDocument, meant: Mapping[Any, str]) -> YamlDocument:
+    """The document with misspelt top-level fields renamed to what they most likely mean (lines kept)."""
+    data = {meant.get(k, k): v for k, v in doc.data.items()}
+    lines = dict(doc.lines)
+    for old, new in meant.items():
+        for path, line in doc.lines.items():
+            if path == str(old) or path.startswith(f"{old}.") or path.startswith(f"{old}["):
+                lines.setdefault(new + path[len(str(old)):], line)
+    return replace(doc, data=data, lines=lines)
+
+
+def _closest(word: str, options: Iterable[str]) -> str | None:
+    """The option a misspelt word most likely meant, if any is close."""
     options = list(options)
     match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if not match:
@@ -627,7 +665,12 @@ def _did_you_mean(word: str, options: Iterable[str]) -> str:
         by_tail = {o.rsplit(".", 1)[-1]: o for o in options}
         close = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=0.75)
         match = [by_tail[close[0]]] if close else []
-    return f" (did you mean '{match[0]}'?)" if match else ""
+    return match[0] if match else None
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    match = _closest(word, options)
+    return f" (did you mean '{match}'?)" if match else ""
 
 
 __all__ = ["Action", "Scenario", "Settings", "load_scenario", "load_scenarios", "scenario_from_text", "horizon_problems", "LEAF_KEYS"]

@@ -1054,6 +1054,43 @@ def test_every_problem_in_a_file_is_reported_at_once(tmp_path):
     assert all(same_file(p.file, path) and p.line is not None for p in problems)
 
 
+def test_a_misspelt_field_does_not_hide_the_problems_in_what_it_holds(tmp_path):
+    """One pass reports everything: what a misspelt name holds is checked as what it most likely means."""
+    text = child(
+        "paramters:\n"                                   # misspelt section...
+        "  services.day_centre.places: -5\n"             # ...still checked: negative capacity
+        "  services.day_centre.place: 7\n"               # misspelt parameter holding a bad value
+        "actions:\n"
+        "  - close: day_centre\n"
+        "    at: month 6\n"
+        "    redirekt: {personal_budgets: 0.45, peer_support: 0.75}\n"   # misspelt field, shares over 1
+        "  - resize: enablment\n"                        # misspelt service...
+        "    capacity: -5\n"                             # ...with a negative capacity
+        "    at: month 3\n"
+    ).replace("place: 7", "place: -7")
+    path = write(tmp_path, "typos.yaml", text)
+    problems = load_problems(path)
+    by_field: dict[str, list[str]] = {}
+    for problem in problems:
+        by_field.setdefault(problem.field, []).append(problem.message)
+    assert any("did you mean 'parameters'" in m for m in by_field["paramters"])
+    assert any("at least 0" in m for m in by_field["parameters.services.day_centre.places"])
+    messages = by_field["parameters.services.day_centre.place"]
+    assert any("did you mean" in m for m in messages) and any("at least 0" in m for m in messages)
+    messages = by_field["actions[0].redirekt"]
+    assert any("did you mean 'redirect'" in m for m in messages) and any("more than 1" in m for m in messages)
+    assert any("did you mean 'enablement'" in m for m in by_field["actions[1].resize"])
+    assert any("at least 0" in m for m in by_field["actions[1].capacity"])
+    assert all(p.line is not None for p in problems), "\n".join(map(str, problems))
+
+
+def test_an_action_without_a_time_still_has_its_other_fields_checked(tmp_path):
+    text = child("actions:\n  - close: day_centre\n    redirect: {peer_support: 2}\n")
+    path = write(tmp_path, "no_time.yaml", text)
+    fields = {p.field for p in load_problems(path)}
+    assert fields == {"actions[0]", "actions[0].redirect.peer_support"}
+
+
 def test_problems_in_several_files_are_reported_together(tmp_path):
     bad1 = write(tmp_path, "bad1.yaml", child("parameters:\n  services.day_centre.places: -5\n"))
     bad2 = write(tmp_path, "bad2.yaml", child("descripton: typo\n"))

@@ -107,6 +107,8 @@ def money(value: float, signed: bool = False) -> str:
         return f"{sign}£{v / 1e9:,.2f}bn"
     if v >= 1e6:
         return f"{sign}£{v / 1e6:,.1f}m"
+    if v >= 1e5:  # beside changes in millions: +£0.31m, not +£310,521
+        return f"{sign}£{v / 1e6:,.2f}m"
     return f"{sign}£{v:,.0f}"
 
 
@@ -120,11 +122,11 @@ def number(value: float, unit: str = "", signed: bool = False) -> str:
     v = abs(value)
     if unit == "share":
         return f"{sign}{v * 100:.1f}%"
-    if v >= 100 or float(v).is_integer():
+    if v >= 10 or float(v).is_integer():
         return f"{sign}{v:,.0f}"
     if v >= 1:
         return f"{sign}{v:,.1f}"
-    return f"{sign}{v:,.3f}"
+    return f"{sign}{v:.2g}"   # two significant figures: 0.24, 0.8, 0.0031
 
 
 def _months_to_dates(months, start: dt.date) -> list[dt.date]:

@@ -53,11 +53,15 @@ def table_for_people(base: ScenarioResults, others: list[ScenarioResults], metri
     return pd.DataFrame(rows)
 
 
+PAYERS = (("cost_nhs", "the NHS"), ("cost_council", "the council"), ("cost_society", "wider society"))
+
 WORDS = (
-    ("cost_nhs", "NHS costs"), ("cost_council", "council costs"), ("cost_society", "costs to wider society"),
-    ("crisis_episodes", "crisis episodes"), ("acute_bed_days", "acute bed days"), ("residential_placements_end", "people in residential care at the end"),
-    ("recoveries", "recoveries"), ("people_employed_end", "people in work at the end"), ("suicides", "suicides"), ("qalys", "quality-adjusted life years"),
+    ("crisis_episodes", "crisis episodes"), ("acute_admissions", "acute admissions"), ("acute_bed_days", "acute bed days"),
+    ("residential_placements_end", "people in residential care at the end"), ("recoveries", "recoveries"),
+    ("people_employed_end", "people in work at the end"), ("suicides", "suicides"), ("qalys", "quality-adjusted life years"),
 )
+SHORT_WORDS = (("crisis_episodes", "crisis episodes"), ("acute_admissions", "acute admissions"),
+               ("acute_bed_days", "acute bed days"), ("suicides", "suicides"), ("qalys", "QALYs"))
 
 
 def _change_in_words(d, unit: str, what: str) -> str:
@@ -71,12 +75,18 @@ def _change_in_words(d, unit: str, what: str) -> str:
     return f"{what}: {number(abs(d.mean), unit)} {word} ({number(a, unit)} to {number(b, unit)} {word})"
 
 
-SHORT_WORDS = (("cost_nhs", "NHS"), ("cost_council", "council"), ("cost_society", "wider society"),
-               ("crisis_episodes", "crisis episodes"), ("suicides", "suicides"), ("qalys", "QALYs"))
+def _who_pays_in_words(d, payer: str) -> str:
+    """'the NHS saves £9.4m (£7.9m to £10.9m)', 'the council pays £1.2m more (...)' or 'no clear change'."""
+    if d.n < 2 or d.low <= 0 <= d.high:
+        return f"{payer}: no clear change ({number(d.low, '£', signed=True)} to {number(d.high, '£', signed=True)})"
+    a, b = sorted((abs(d.low), abs(d.high)))
+    verb = "saves" if d.mean < 0 else "pays"
+    more = "" if d.mean < 0 else " more"
+    return f"{payer} {verb} {number(abs(d.mean), '£')}{more} ({number(a, '£')} to {number(b, '£')})"
 
 
 def in_words(base: ScenarioResults, s: ScenarioResults, short: bool = False) -> str:
-    """One paragraph a board member can read: the headline changes and who pays."""
+    """A paragraph a board member can read: who pays, the total, then what happens to people."""
     from simulation.outcomes import METRICS
 
     from .data import difference
@@ -84,14 +94,13 @@ def in_words(base: ScenarioResults, s: ScenarioResults, short: bool = False) -> 
     d = difference(s, base, "total_cost")
     if d is None:
         return f"{s.label} was run with different settings from {base.label}, so the two cannot be compared."
-    parts = [_change_in_words(d, "£", f"Over {s.plan.years:g} years, total cost")]
-    for metric, what in (SHORT_WORDS if short else WORDS):
-        dm = difference(s, base, metric)
-        if dm is not None:
-            parts.append(_change_in_words(dm, METRICS[metric].unit, what))
-    if short:
-        return "; ".join(parts) + "."
-    return f"{s.label} against {base.label}. " + "; ".join(parts) + "."
+    payers = [_who_pays_in_words(dp, payer) for metric, payer in PAYERS if (dp := difference(s, base, metric)) is not None]
+    outcomes = [_change_in_words(dm, METRICS[metric].unit, what)
+                for metric, what in (SHORT_WORDS if short else WORDS) if (dm := difference(s, base, metric)) is not None]
+    text = (f"Who pays over {s.plan.years:g} years: " + "; ".join(payers) + ". "
+            + _change_in_words(d, "£", "Total cost") + ". "
+            + "What happens to people: " + "; ".join(outcomes) + ".")
+    return text if short else f"{s.label} against {base.label}. {text}"
 
 
 def comparison_csv(base: ScenarioResults, others: list[ScenarioResults], metrics) -> str:

@@ -1,0 +1,45 @@
+"""The brief's words: who pays comes first, in plain words, and agrees with the intervals."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.data import Plan, ScenarioResults
+from dashboard.report import in_words
+
+PLAN = Plan(seed=1, replications=5, years=10.0, scale=0.25, warmup_years=0.0)
+
+
+def results(label: str, **columns: list[float]) -> ScenarioResults:
+    frame = pd.DataFrame({"replication": range(5), **columns})
+    empty = pd.DataFrame()
+    return ScenarioResults(label, label, label, "", label, PLAN, frame, empty, empty)
+
+
+BASE = results("Baseline", total_cost=[100e6, 110e6, 90e6, 105e6, 95e6], cost_nhs=[50e6, 52e6, 48e6, 51e6, 49e6],
+               cost_council=[10e6, 11e6, 9e6, 10e6, 10e6], cost_society=[40e6, 47e6, 33e6, 44e6, 36e6],
+               crisis_episodes=[500, 510, 490, 505, 495])
+CLOSE = results("Close", total_cost=[95e6, 108e6, 84e6, 99e6, 92e6],
+                cost_nhs=[40e6, 43e6, 37e6, 41e6, 39e6],            # about £10m lower in every replication
+                cost_council=[11e6, 10e6, 10e6, 9e6, 11e6],         # up and down: no clear change
+                cost_society=[44e6, 55e6, 37e6, 49e6, 42e6],        # about £5m higher in every replication
+                crisis_episodes=[600, 611, 588, 607, 594])
+
+
+def test_who_pays_comes_first_and_names_each_payer_plainly():
+    text = in_words(BASE, CLOSE, short=True)
+    assert text.startswith("Who pays over 10 years: ")
+    who = text.split(". ")[0]
+    assert "the NHS saves £10" in who
+    assert "the council: no clear change" in who
+    assert "wider society pays £5" in who and "more" in who
+
+
+def test_the_total_and_what_happens_to_people_follow():
+    text = in_words(BASE, CLOSE, short=True)
+    assert text.index("Total cost") < text.index("What happens to people")
+    assert "crisis episodes: 100 more" in text
+
+
+def test_the_long_form_names_both_scenarios():
+    assert in_words(BASE, CLOSE).startswith("Close against Baseline. Who pays")

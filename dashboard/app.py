@@ -489,7 +489,7 @@ def register_callbacks(app: Dash, state: AppState) -> None:
                     dict(content=text, filename=_file_name(scenario.name), type="text/yaml"))
         if trigger == "build-run":
             job = state.submit(session, scenario, text)
-            return html.Div(f"Running '{scenario.name}' ({job.total} replications); it joins the comparison when done.", id="build-ok"), text, no_update
+            return html.Div(f"Submitted '{scenario.name}' ({job.total} replications): see its progress under 'Your runs'.", id="build-ok"), text, no_update
         return html.Div(f"'{scenario.name}' is a valid scenario: {len(scenario.actions)} action(s), "
                         f"{len(scenario.overrides)} changed parameter(s).", id="build-ok"), text, no_update
 
@@ -520,7 +520,9 @@ def register_callbacks(app: Dash, state: AppState) -> None:
             if job.status == "failed":
                 rows.append(html.Div(f"{job.label}: failed ({job.message})", style={"color": "#a00"}))
             elif job.status == "done":
-                rows.append(html.Div(f"{job.label}: done in {job.finished - job.started:.0f} s; it is in the comparison.", className="job-done"))
+                how = ("the same scenario had been run before, so its results were reused" if job.reused
+                       else f"done in {job.finished - job.started:.0f} s")
+                rows.append(html.Div(f"{job.label}: {how}; it is in the comparison.", className="job-done"))
             else:
                 rows.append(_progress_bar(job.fraction, f"{job.label}: {job.done} of {job.total} replications"))
                 if job.preview:

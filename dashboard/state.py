@@ -39,6 +39,7 @@ class Job:
     started: float = field(default_factory=time.time)
     finished: float | None = None
     preview: str = ""            # the mean-field twin's answer, shown while the simulation runs
+    reused: bool = False         # the same scenario content had been run before: its results were reused
 
     @property
     def fraction(self) -> float:
@@ -57,6 +58,11 @@ class Session:
     results: dict[str, ScenarioResults] = field(default_factory=dict)
     jobs: list[str] = field(default_factory=list)
     last_seen: float = field(default_factory=time.time)
+
+
+PREVIEW_LEAD = "Rough estimate against the baseline while the simulation runs (mean-field twin): "
+PREVIEW_CAVEAT = ("The twin has no chance and no queues and gives no intervals: small differences such as these "
+                  "can change size or even direction once the simulation's replications are in. Decide on those.")
 
 
 def _run_or_load(scenario: Scenario, plan: Plan, workers: int, progress: Callable[[int, int], None] | None) -> Path:
@@ -208,7 +214,7 @@ class AppState:
             for metric, label, unit in (("total_cost", "total cost", "£"), ("cost_nhs", "NHS", "£"), ("cost_council", "council", "£"),
                                         ("crisis_episodes", "crises", ""), ("qalys", "QALYs", "")):
                 parts.append(f"{label} {number(alt[metric] - base[metric], unit, signed=True)}")
-            job.preview = "Preview against the baseline (mean-field twin, no intervals): " + "; ".join(parts) + "."
+            job.preview = (PREVIEW_LEAD + "; ".join(parts) + ". " + PREVIEW_CAVEAT)
         except Exception as exc:  # pragma: no cover - a preview is a courtesy, never a failure
             job.preview = f"(no preview: {exc.__class__.__name__})"
 
@@ -220,6 +226,8 @@ class AppState:
 
         if cached(scenario, self.plan) is None:
             self._preview(job, scenario)
+        else:
+            job.reused = True
         try:
             folder = _run_or_load(scenario, self.plan, self.workers, progress)
             (bundle,) = load_results_dir(folder, origin=origin)

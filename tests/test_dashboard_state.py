@@ -16,7 +16,8 @@ def test_a_run_shows_the_twins_preview_while_it_runs(tmp_path, monkeypatch, clos
     while job.status not in ("done", "failed") and time.time() < deadline:
         time.sleep(0.2)
     assert job.status == "done", job.message
-    assert job.preview.startswith("Preview against the baseline")
+    assert job.preview.startswith("Rough estimate against the baseline")
+    assert "change size or even direction" in job.preview   # never read as the answer
     assert "NHS" in job.preview and "£" in job.preview
 
 
@@ -29,3 +30,17 @@ def test_sessions_see_only_their_own_runs(tmp_path, monkeypatch, close_day_centr
     assert [r.name for r in state.visible("a")] == ["Close the day centre"]
     assert state.visible("b") == []
     assert state.session_jobs("b") == []
+
+
+def test_a_scenario_run_before_says_its_results_were_reused(tmp_path, monkeypatch, close_day_centre):
+    monkeypatch.setenv("MHSIM_CACHE", str(tmp_path))
+    state = AppState(Plan(seed=1, replications=2, years=1.0, scale=0.02, warmup_years=0.0), workers=1)
+    jobs = []
+    for _ in range(2):
+        job = state.submit("a", close_day_centre, "name: x")
+        while job.status not in ("done", "failed"):
+            time.sleep(0.2)
+        jobs.append(job)
+    assert [j.status for j in jobs] == ["done", "done"]
+    assert [j.reused for j in jobs] == [False, True]
+    assert jobs[0].preview and not jobs[1].preview   # no estimate is needed for numbers already in hand

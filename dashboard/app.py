@@ -88,7 +88,7 @@ def layout(state: AppState) -> html.Div:
             html.Td(html.Span(id={"type": "now-capacity", "service": name}, style={"color": "#444"})),
             html.Td(dcc.Input(id={"type": "lever-capacity", "service": name}, type="number", min=0, step=1,
                               disabled=info.capacity_path is None, placeholder="no change" if info.capacity_path else "n/a",
-                              style={"width": "140px"})),
+                              style={"width": "160px"})),
             html.Td(html.Span(id={"type": "now-cost", "service": name}, style={"color": "#444"})),
             html.Td(dcc.Input(id={"type": "lever-cost", "service": name}, type="number", min=0,
                               placeholder="no change", style={"width": "160px"})),
@@ -98,7 +98,7 @@ def layout(state: AppState) -> html.Div:
         html.Tr([html.Td(label, style={"fontWeight": "bold"}),
                  html.Td(html.Span(id={"type": "now-prog", "lever": key}, style={"color": "#444"})),
                  html.Td(dcc.Input(id={"type": "prog-value", "lever": key}, type="number", min=0, placeholder="no change",
-                                   style={"width": "140px"})),
+                                   style={"width": "160px"})),
                  html.Td(["from month ", dcc.Input(id={"type": "prog-month", "lever": key}, type="number", min=0, step=1, value=0,
                                                    style={"width": "70px"})])])
         for key, (_, label) in PROGRAMME_LEVERS.items()
@@ -167,7 +167,8 @@ def layout(state: AppState) -> html.Div:
                style=HELP),
         html.Div([
             html.Label("Start from", style={"fontWeight": "bold"}),
-            dcc.Dropdown(id="build-start", clearable=False, style={"width": "480px"}),
+            dcc.Dropdown(id="build-start", clearable=False, style={"width": "480px"},
+                         placeholder="the scenarios appear here when the first run finishes"),
         ]),
         html.Div([
             html.Label("Name ", style={"fontWeight": "bold"}),
@@ -301,8 +302,8 @@ def register_callbacks(app: Dash, state: AppState) -> None:
             chosen = [k for k in keys if k != base]
         else:
             chosen = [k for k in (chosen or []) if k in keys] + [k for k in new if state.find(session, k) and state.find(session, k).origin == "built in the page"]
-        if sankey not in keys:
-            sankey = base
+        if sankey not in keys:  # where people went under the first decision picked, else the baseline
+            sankey = next((k for k in chosen or [] if k in keys), base)
         if start not in [o["value"] for o in builder_opts]:
             start = base if base in [o["value"] for o in builder_opts] else (builder_opts[0]["value"] if builder_opts else None)
         return keys, opts, opts, opts, builder_opts, base, chosen, sankey, start
@@ -388,7 +389,7 @@ def register_callbacks(app: Dash, state: AppState) -> None:
     def update_figures(base_key, keys, ts_metric, sankey_key, perspective, sub_metric, _known, session):
         base, others = _selected(state, session, base_key, keys)
         if base is None:
-            return (no_update,) * 7
+            return (F.waiting_figure(),) * 7
         f = _figures(base, others, ts_metric, sankey_key, perspective, sub_metric, session)
         return (f["over_time"], f["who_pays_change"], f["costs_by_payer"], f["costs_by_service"], f["flows"],
                 f["value_for_money"], f["who_is_affected"])

@@ -22,6 +22,9 @@ from .data import ScenarioResults, difference, mean_flows, monthly_band
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 PAYER_COLOURS = {"nhs": "#0072B2", "council": "#E69F00", "society": "#CC79A7"}
 PAYER_LABELS = {"nhs": "NHS", "council": "Council", "society": "Wider society"}
+SERVICE_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#882255", "#AA4499")
+"""Paul Tol's 'muted' scheme (colour-blind safe) for services, so no service wears a payer's colour."""
+OTHER_SERVICES_COLOUR = "#BBBBBB"
 FONT = dict(family="Arial, Helvetica, sans-serif", size=15)
 
 SERIES_LABELS = {
@@ -82,6 +85,16 @@ def _layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=14)),
         separators=".,",
     )
+    return fig
+
+
+def waiting_figure(message: str = "Results appear here when the first run finishes: see its progress at the top of the page.") -> go.Figure:
+    """What a chart shows before there are results to draw: a sentence, not empty axes."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=17, color="#444"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(font=FONT, height=220, template="plotly_white", margin=dict(l=20, r=20, t=20, b=20))
     return fig
 
 
@@ -178,7 +191,8 @@ def costs_by_service_figure(results: list[ScenarioResults], top: int = 7) -> go.
     x = [wrap(s.label) for s in results]
     for i, (name, keys) in enumerate(groups):
         ys = [sum(services[k].get(s.label, 0.0) for k in keys) / 1e6 for s in results]
-        fig.add_trace(go.Bar(x=x, y=ys, name=name, marker_color=colour(i),
+        shade = OTHER_SERVICES_COLOUR if name == "All other services" else SERVICE_PALETTE[i % len(SERVICE_PALETTE)]
+        fig.add_trace(go.Bar(x=x, y=ys, name=name, marker_color=shade,
                              hovertemplate="%{x}<br>" + name + ": £%{y:,.1f}m<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title="£ million over the run", tickprefix="£", ticksuffix="m")
@@ -253,17 +267,18 @@ def ce_plane_figure(base: ScenarioResults, others: list[ScenarioResults], perspe
         if s.plan != base.plan:
             continue
         dq = [a - b for a, b in zip(s.values("qalys"), base.values("qalys"))]
-        dc = [sum(a) - sum(b) for a, b in zip(zip(*[s.values(m) for m in cost_metrics]), zip(*[base.values(m) for m in cost_metrics]))]
+        dc = [(sum(a) - sum(b)) / 1e6 for a, b in zip(zip(*[s.values(m) for m in cost_metrics]), zip(*[base.values(m) for m in cost_metrics]))]
         xs_all += dq
         ys_all += dc
         fig.add_trace(go.Scatter(x=dq, y=dc, mode="markers", name=s.label, marker=dict(size=10, color=colour(i + 1), symbol=i % 10),
-                                 hovertemplate=s.label + "<br>QALYs %{x:+,.1f}<br>cost £%{y:+,.0f}<extra></extra>"))
+                                 hovertemplate=s.label + "<br>QALYs %{x:+,.1f}<br>cost £%{y:+,.2f}m<extra></extra>"))
     span = max(abs(v) for v in xs_all) or 1.0
     for wtp, dash_style in ((20000, "dash"), (30000, "dot")):
-        fig.add_trace(go.Scatter(x=[-span * 1.1, span * 1.1], y=[-span * 1.1 * wtp, span * 1.1 * wtp], mode="lines",
+        fig.add_trace(go.Scatter(x=[-span * 1.1, span * 1.1], y=[-span * 1.1 * wtp / 1e6, span * 1.1 * wtp / 1e6], mode="lines",
                                  line=dict(color="#555", dash=dash_style, width=2), name=f"£{wtp:,} per QALY", hoverinfo="skip"))
     ymax = max(abs(v) for v in ys_all) or 1.0
-    fig.update_yaxes(range=[-ymax * 1.2, ymax * 1.2], title="Difference in cost (£)", tickprefix="£", tickformat=",", zeroline=True, zerolinecolor="#333")
+    fig.update_yaxes(range=[-ymax * 1.2, ymax * 1.2], title="Difference in cost (£ million)", tickprefix="£", ticksuffix="m",
+                     tickformat=",.3~g", zeroline=True, zerolinecolor="#333", automargin=True)
     fig.update_xaxes(range=[-span * 1.2, span * 1.2], title="Difference in QALYs", zeroline=True, zerolinecolor="#333")
     who = "NHS and council costs" if perspective == "health_and_care" else "all costs, including wider society"
     return _layout(fig, f"Cost-effectiveness plane ({who}); each point is one replication", height=520)

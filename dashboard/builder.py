@@ -64,6 +64,11 @@ class Levers:
     raised_months: float = 6.0
 
 
+def _tidy(x: float) -> float | int:
+    """6.0 months is written '6': the file is for people to read."""
+    return int(x) if float(x).is_integer() else x
+
+
 def _when(month: float) -> str:
     return f"month {month:g}"
 
@@ -80,7 +85,7 @@ def action_to_yaml(a: Action) -> dict[str, Any]:
         if a.verb == "close" and (a.redirect or a.raised_risk):
             redirect: dict[str, Any] = {t: s for t, s in a.redirect}
             if a.raised_risk:
-                redirect["raised_crisis_risk"] = {"multiplier": a.raised_risk[0], "months": a.raised_risk[1]}
+                redirect["raised_crisis_risk"] = {"multiplier": a.raised_risk[0], "months": _tidy(a.raised_risk[1])}
             out["redirect"] = redirect
     out["at"] = a.when if a.when else _when(a.day / DAYS_PER_MONTH)
     return out
@@ -122,7 +127,7 @@ def levers_to_yaml(start: Scenario, levers: Levers) -> str:
                 action["redirect"] = {
                     "personal_budgets": levers.redirect_budgets,
                     "peer_support": levers.redirect_peer if lever.service != "peer_support" else 0.0,
-                    "raised_crisis_risk": {"multiplier": levers.raised_multiplier, "months": levers.raised_months},
+                    "raised_crisis_risk": {"multiplier": levers.raised_multiplier, "months": _tidy(levers.raised_months)},
                 }
             actions.append(action)
         elif lever.status == "open" and info.open_path:

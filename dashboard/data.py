@@ -21,6 +21,7 @@ from typing import Iterable
 import pandas as pd
 
 from simulation.experiment import Interval, metric_direction, paired_difference, t_interval, verdict
+from simulation.costs import SERVICE_LABELS
 from simulation.outcomes import METRICS
 from simulation.scenario import Scenario
 
@@ -78,17 +79,39 @@ def difference(alt: ScenarioResults, base: ScenarioResults, metric: str) -> Inte
     return paired_difference(a, b)
 
 
+SUBGROUP_LABELS = {
+    "budget_eligible": "Eligible for a budget", "not_budget_eligible": "Not eligible",
+    "with_carer": "With a carer", "without_carer": "Without a carer",
+}
+PAYER_NAMES = {"nhs": "NHS", "council": "council", "society": "wider society"}
+
+
+def describe_metric(metric: str) -> tuple[str, str]:
+    """(label, unit) in words for any column of the results, including cost items and sub-groups."""
+    info = METRICS.get(metric)
+    if info:
+        return info.label, info.unit
+    parts = metric.split(".")
+    if len(parts) == 3 and parts[0] == "cost":
+        service = SERVICE_LABELS.get(parts[1], parts[1].replace("_", " "))
+        return f"{service}: {PAYER_NAMES.get(parts[2], parts[2])} cost", "£"
+    if len(parts) == 2 and parts[0] in METRICS and parts[1] in SUBGROUP_LABELS:
+        info = METRICS[parts[0]]
+        return f"{info.label}: {SUBGROUP_LABELS[parts[1]].lower()}", info.unit
+    return metric.replace("_", " "), ""
+
+
 def comparison_table(base: ScenarioResults, others: list[ScenarioResults], metrics: Iterable[str]) -> pd.DataFrame:
     """Rows: metric x scenario, with mean, interval, paired difference and verdict."""
     rows = []
     for metric in metrics:
-        info = METRICS.get(metric)
+        label, unit = describe_metric(metric)
         for s in [base, *others]:
             iv = s.interval(metric)
             row = {
                 "metric": metric,
-                "label": info.label if info else metric,
-                "unit": info.unit if info else "",
+                "label": label,
+                "unit": unit,
                 "scenario": s.label,
                 "mean": iv.mean, "ci_low": iv.low, "ci_high": iv.high, "n": iv.n,
                 "delta_mean": math.nan, "delta_ci_low": math.nan, "delta_ci_high": math.nan, "verdict": "baseline",

@@ -17,7 +17,7 @@ from simulation.costs import SERVICE_LABELS
 from simulation.outcomes import METRICS
 from simulation.people import PLACE_LABELS, PLACE_NAMES
 
-from .data import ScenarioResults, difference, mean_flows, monthly_band
+from .data import SUBGROUP_LABELS, ScenarioResults, difference, mean_flows, monthly_band
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 PAYER_COLOURS = {"nhs": "#0072B2", "council": "#E69F00", "society": "#CC79A7"}
@@ -284,10 +284,6 @@ def ce_plane_figure(base: ScenarioResults, others: list[ScenarioResults], perspe
     return _layout(fig, f"Cost-effectiveness plane ({who}); each point is one replication", height=520)
 
 
-SUBGROUP_LABELS = {
-    "budget_eligible": "Eligible for a budget", "not_budget_eligible": "Not eligible",
-    "with_carer": "With a carer", "without_carer": "Without a carer",
-}
 
 
 def subgroup_figure(base: ScenarioResults, others: list[ScenarioResults], metric: str) -> go.Figure:

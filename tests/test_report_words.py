@@ -43,3 +43,17 @@ def test_the_total_and_what_happens_to_people_follow():
 
 def test_the_long_form_names_both_scenarios():
     assert in_words(BASE, CLOSE).startswith("Close against Baseline. Who pays")
+
+
+def test_every_column_of_the_csv_has_a_label_in_words_and_a_unit():
+    from dashboard.data import comparison_table
+
+    columns = {"cost.acute_beds.nhs": [1e6] * 5, "crisis_episodes.with_carer": [50.0] * 5, "total_cost": [2e6] * 5}
+    base, alt = results("Baseline", **columns), results("Close", **columns)
+    table = comparison_table(base, [alt], list(columns))
+    labels = dict(zip(table["metric"], table["label"]))
+    units = dict(zip(table["metric"], table["unit"]))
+    assert labels["cost.acute_beds.nhs"] == "Acute beds (in area): NHS cost" and units["cost.acute_beds.nhs"] == "£"
+    assert labels["crisis_episodes.with_carer"] == "Crisis episodes: with a carer"
+    assert units["crisis_episodes.with_carer"] == "episodes"
+    assert all(label != metric for metric, label in labels.items())

@@ -66,6 +66,8 @@ SHORT_WORDS = (("crisis_episodes", "crisis episodes"), ("acute_admissions", "acu
 
 def _change_in_words(d, unit: str, what: str) -> str:
     lo, hi = d.low, d.high
+    if lo == hi == 0:
+        return f"{what}: no change"
     if d.n < 2 or lo <= 0 <= hi:
         return f"{what}: no clear change ({number(lo, unit, signed=True)} to {number(hi, unit, signed=True)})"
     word = "higher" if d.mean > 0 else "lower"
@@ -77,6 +79,8 @@ def _change_in_words(d, unit: str, what: str) -> str:
 
 def _who_pays_in_words(d, payer: str) -> str:
     """'the NHS saves £9.4m (£7.9m to £10.9m)', 'the council pays £1.2m more (...)' or 'no clear change'."""
+    if d.low == d.high == 0:
+        return f"{payer}: no change"
     if d.n < 2 or d.low <= 0 <= d.high:
         return f"{payer}: no clear change ({number(d.low, '£', signed=True)} to {number(d.high, '£', signed=True)})"
     a, b = sorted((abs(d.low), abs(d.high)))

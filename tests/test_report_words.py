@@ -57,3 +57,10 @@ def test_every_column_of_the_csv_has_a_label_in_words_and_a_unit():
     assert labels["crisis_episodes.with_carer"] == "Crisis episodes: with a carer"
     assert units["crisis_episodes.with_carer"] == "episodes"
     assert all(label != metric for metric, label in labels.items())
+
+
+def test_an_outcome_a_decision_cannot_touch_reads_no_change_not_an_interval():
+    same = results("Same", **{k: list(BASE.replications[k]) for k in BASE.replications.columns if k != "replication"})
+    text = in_words(BASE, same, short=True)
+    assert "crisis episodes: no change" in text and "(0 to 0)" not in text
+    assert "the NHS: no change" in text

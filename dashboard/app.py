@@ -19,6 +19,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dash_table, dcc, html, no
 
 from simulation.catalogue import SERVICES
 from simulation.errors import InputError
+from simulation.formatting import number
 from simulation.outcomes import METRICS
 from simulation.scenario import shipped_catalogue
 
@@ -344,18 +345,18 @@ def register_callbacks(app: Dash, state: AppState) -> None:
             b = sub[sub["scenario"] == base.label].iloc[0]
             unit = b["unit"]
             row = {"Outcome": b["label"] + (f" ({unit})" if unit and unit not in ("£",) else ""),
-                   "base": f"{F.number(b['mean'], unit)}\n({F.number(b['ci_low'], unit)} to {F.number(b['ci_high'], unit)})"}
+                   "base": f"{number(b['mean'], unit)}\n({number(b['ci_low'], unit)} to {number(b['ci_high'], unit)})"}
             tip = {"Outcome": METRICS[metric].meaning if metric in METRICS else metric}
             for i, s in enumerate(others):
                 r = sub[sub["scenario"] == s.label].iloc[0]
                 if math.isnan(r["delta_mean"]):
                     row[f"s{i}"] = r["verdict"]
                 else:
-                    row[f"s{i}"] = (f"{F.number(r['delta_mean'], unit, signed=True)}\n"
-                                    f"({F.number(r['delta_ci_low'], unit, signed=True)} to {F.number(r['delta_ci_high'], unit, signed=True)})\n"
+                    row[f"s{i}"] = (f"{number(r['delta_mean'], unit, signed=True)}\n"
+                                    f"({number(r['delta_ci_low'], unit, signed=True)} to {number(r['delta_ci_high'], unit, signed=True)})\n"
                                     f"{r['verdict']}")
-                tip[f"s{i}"] = (f"{s.label}: {F.number(r['mean'], unit)} (95% interval {F.number(r['ci_low'], unit)} to "
-                                f"{F.number(r['ci_high'], unit)}) against {F.number(b['mean'], unit)} in the baseline")
+                tip[f"s{i}"] = (f"{s.label}: {number(r['mean'], unit)} (95% interval {number(r['ci_low'], unit)} to "
+                                f"{number(r['ci_high'], unit)}) against {number(b['mean'], unit)} in the baseline")
             rows.append(row)
             tips.append({k: {"value": v, "type": "text"} for k, v in tip.items()})
         message = "" if others else "Pick one or more scenarios to compare with the baseline."

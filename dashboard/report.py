@@ -19,11 +19,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from simulation import MODEL_VERSION, model_fingerprint
+from simulation.formatting import number
 from simulation.scenario import shipped_catalogue
 
 from .data import ScenarioResults, comparison_table
 from .figures import (
-    ce_plane_figure, cost_change_by_payer_figure, costs_by_payer_figure, number, subgroup_figure, timeseries_figure,
+    ce_plane_figure, cost_change_by_payer_figure, costs_by_payer_figure, subgroup_figure, timeseries_figure,
 )
 
 HEADLINE = (

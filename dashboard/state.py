@@ -208,7 +208,7 @@ class AppState:
 
             base = self._twin(load_scenario(BASELINE_FILE)).metrics
             alt = self._twin(scenario).metrics
-            from .figures import number
+            from simulation.formatting import number
 
             parts = []
             for metric, label, unit in (("total_cost", "total cost", "£"), ("cost_nhs", "NHS", "£"), ("cost_council", "council", "£"),

@@ -14,9 +14,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from simulation.experiment import t_interval
+from simulation.formatting import money, number
 from simulation.outcomes import METRICS
 
-from .figures import PALETTE, _layout, _rgba, colour, money, number, wrap
+from .figures import PALETTE, _layout, _rgba, colour, wrap
 
 LOW_COLOUR, HIGH_COLOUR = PALETTE[0], PALETTE[1]
 

@@ -702,22 +702,10 @@ def _label(metric: str) -> str:
 
 
 def _fmt(metric: str, value: float, signed: bool = False) -> str:
+    from .formatting import number
     from .outcomes import METRICS
 
-    if value != value:  # NaN
-        return "-"
-    unit = METRICS[metric].unit if metric in METRICS else ""
-    sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
-    v = abs(value)
-    if unit == "£":
-        if v >= 1e6:
-            return f"{sign}£{v / 1e6:,.1f}m"
-        return f"{sign}£{v:,.0f}"
-    if unit == "share":
-        return f"{sign}{v * 100:.1f}%"
-    if v >= 100 or v == int(v):
-        return f"{sign}{v:,.0f}"
-    return f"{sign}{v:,.1f}"
+    return number(value, METRICS[metric].unit if metric in METRICS else "", signed)
 
 
 def main() -> None:

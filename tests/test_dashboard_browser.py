@@ -101,7 +101,7 @@ def test_numbers_in_the_page_equal_the_command_lines_summary(browser, server, tm
                            *CLI_PLAN, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     summary = pd.read_csv(out / "summary.csv").set_index(["scenario", "metric"])
-    from dashboard.figures import number
+    from simulation.formatting import number
     from simulation.outcomes import METRICS
 
     ctx, page, errors = open_page(browser, server)

@@ -298,11 +298,10 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         builder_opts = _options(state.scenarios_for_builder(session))
         if base not in keys:
             base = _default_baseline(results)
+        # Results that arrive join the comparison: the shipped decisions as the first start
+        # finishes each one (the page may have been open all along), and a person's own runs.
         new = [k for k in keys if k not in known and k != base]
-        if not known:  # first view: every shipped decision beside the baseline
-            chosen = [k for k in keys if k != base]
-        else:
-            chosen = [k for k in (chosen or []) if k in keys] + [k for k in new if state.find(session, k) and state.find(session, k).origin == "built in the page"]
+        chosen = [k for k in (chosen or []) if k in keys and k != base] + new
         if sankey not in keys:  # where people went under the first decision picked, else the baseline
             sankey = next((k for k in chosen or [] if k in keys), base)
         if start not in [o["value"] for o in builder_opts]:

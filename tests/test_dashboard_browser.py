@@ -288,3 +288,35 @@ def test_first_start_runs_then_later_starts_are_instant(server):
     assert again.startup.status == "done" and len(again.shared) == 8
     assert instant < server["first_run"]
     (ARTIFACTS / "startup-times.json").write_text(json.dumps({"first_run_seconds": server["first_run"], "cached_start_seconds": instant}))
+
+
+def test_a_page_open_during_the_first_start_fills_in_every_decision_as_it_arrives(browser, tmp_path, monkeypatch):
+    """Nobody should have to reload: charts say what they wait for, then every shipped decision joins."""
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+    from dashboard.data import Plan
+    from dashboard.state import AppState
+
+    monkeypatch.setenv("MHSIM_CACHE", str(tmp_path / "fresh-cache"))
+    state = AppState(Plan(**{**PLAN, "seed": 4}), workers=1)
+    app = create_app(state)
+    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"http://127.0.0.1:{srv.server_port}/")
+        page.wait_for_selector("text=Results appear here when the first run finishes", timeout=30_000)
+        state.start_shipped()   # the first start begins while the page is open
+        page.wait_for_function("document.body.innerText.includes('Scale up Zero Suicide training:')", timeout=300_000, polling=500)
+        assert state.startup.status == "done"
+        headers = page.inner_text("#table thead") if page.query_selector("#table thead") else table_text(page)
+        for name in ("Close the day centre", "Carer-led workforce training", "Scale up Zero Suicide training"):
+            assert name in headers
+        assert errors == []
+        ctx.close()
+    finally:
+        srv.shutdown()

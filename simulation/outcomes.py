@@ -134,10 +134,12 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     _m("residential_move_on_30_months_share", "Residential move-on in 30 months", "share", "Share of people in residential care at the start who moved on within 30 months (calibration: about 10%, R8).", "higher"),
     _m("residential_cost_per_person_year", "Residential cost per person-year", "£", "Residential care cost divided by person-years in residential care (calibration: about £50,000 in 2015 prices, S7).", None),
     _m("enablement_in_use_start", "Enablement tenancies in use (start)", "tenancies", "Tenancies in use at the start (calibration: 41 of 79, S8).", None),
-    _m("day_centre_mean_wait_days", "Mean wait for a day centre place", "days", "Average wait of people who got a day centre place.", "lower"),
-    _m("peer_support_mean_wait_days", "Mean wait for peer support", "days", "Average wait of people who got a peer support place.", "lower"),
-    _m("recovery_college_mean_wait_days", "Mean wait for the Recovery College", "days", "Average wait of people who got a college place.", "lower"),
-    _m("enablement_mean_wait_days", "Mean wait for an enablement tenancy", "days", "Average wait of people who got a tenancy.", "lower"),
+    # Waits for supports are averaged over the people who got a place, so a shorter wait can
+    # mean fewer places given (a service closed, people gave up): no 'better' direction.
+    _m("day_centre_mean_wait_days", "Mean wait for a day centre place", "days", "Average wait of people who got a day centre place (shorter is not better if fewer got one).", None),
+    _m("peer_support_mean_wait_days", "Mean wait for peer support", "days", "Average wait of people who got a peer support place (shorter is not better if fewer got one).", None),
+    _m("recovery_college_mean_wait_days", "Mean wait for the Recovery College", "days", "Average wait of people who got a college place (shorter is not better if fewer got one).", None),
+    _m("enablement_mean_wait_days", "Mean wait for an enablement tenancy", "days", "Average wait of people who got a tenancy (shorter is not better if fewer got one).", None),
     _m("acute_mean_wait_days", "Mean wait for a bed", "days", "Average wait for an in-area bed (only when beds queue).", "lower"),
     _m("person_level_cost", "Cost of care for people", "£", "Costs that follow individuals (beds, teams, placements, budgets, suicides, lost output), discounted; excludes block contracts and programmes.", "lower"),
     _m("people_alive_end", "People alive (end)", "people", "People in the modelled population alive and in the county at the end.", None),

@@ -43,3 +43,13 @@ def test_verdicts(low, high, better, expected):
 def test_repeated_scenario_names_get_distinct_labels(baseline):
     labels = scenario_labels([baseline, baseline])
     assert len(set(labels)) == 2 and labels[0].startswith(baseline.name)
+
+
+def test_a_shorter_wait_for_a_support_is_not_called_better():
+    """Waits are averaged over people who got a place: after a closure few do, so 'shorter' says little."""
+    from simulation.experiment import metric_direction
+
+    shorter = Interval(mean=-5.0, low=-8.0, high=-2.0, sd=4.0, n=10)
+    for support in ("day_centre", "peer_support", "recovery_college", "enablement"):
+        assert verdict(shorter, metric_direction(f"{support}_mean_wait_days")) == "lower"
+    assert verdict(shorter, metric_direction("acute_mean_wait_days")) == "better"   # a bed wait is for everyone admitted

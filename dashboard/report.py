@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from simulation import MODEL_VERSION, model_fingerprint
-from simulation.formatting import number
+from simulation.formatting import number, parameter_value
 from simulation.scenario import shipped_catalogue
 
 from .data import ScenarioResults, comparison_table
@@ -69,6 +69,8 @@ def _change_in_words(d, unit: str, what: str) -> str:
     lo, hi = d.low, d.high
     if lo == hi == 0:
         return f"{what}: no change"
+    if d.n < 2:
+        return f"{what}: {number(d.mean, unit, signed=True)} (one replication: no interval)"
     if d.n < 2 or lo <= 0 <= hi:
         return f"{what}: no clear change ({number(lo, unit, signed=True)} to {number(hi, unit, signed=True)})"
     word = "higher" if d.mean > 0 else "lower"
@@ -82,6 +84,8 @@ def _who_pays_in_words(d, payer: str) -> str:
     """'the NHS saves £9.4m (£7.9m to £10.9m)', 'the council pays £1.2m more (...)' or 'no clear change'."""
     if d.low == d.high == 0:
         return f"{payer}: no change"
+    if d.n < 2:
+        return f"{payer}: {number(d.mean, '£', signed=True)} (one replication: no interval)"
     if d.n < 2 or d.low <= 0 <= d.high:
         return f"{payer}: no clear change ({number(d.low, '£', signed=True)} to {number(d.high, '£', signed=True)})"
     a, b = sorted((abs(d.low), abs(d.high)))
@@ -123,15 +127,15 @@ def _assumption_rows(scenarios: list[ScenarioResults]) -> list[tuple[str, str, s
             continue
         for path in s.scenario.overrides:
             spec = s.scenario.params[path]
-            rows.append((f"{path} (changed in {s.label})", number(spec.value) if isinstance(spec.value, (int, float)) and not isinstance(spec.value, bool) else str(spec.value),
+            rows.append((f"{path} (changed in {s.label})", parameter_value(spec.value),
                          spec.unit, spec.source or f"assumption: {spec.assumption}"))
             seen.add(path)
     for path, spec in catalogue.items():
         if path in seen:
             continue
         where = f"source: {spec.source}" if spec.source else f"assumption: {spec.assumption}"
-        rng = f" (range {number(spec.low)} to {number(spec.high)})" if spec.low is not None and spec.high is not None else ""
-        value = str(spec.value) if isinstance(spec.value, bool) else number(spec.value)
+        rng = f" (range {parameter_value(spec.low)} to {parameter_value(spec.high)})" if spec.low is not None and spec.high is not None else ""
+        value = parameter_value(spec.value)
         rows.append((path, value + rng, spec.unit, where))
     return rows
 

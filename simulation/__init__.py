@@ -30,8 +30,9 @@ MODEL_VERSION = __version__
 
 
 MODEL_FILES = ("model.py", "hazards.py", "outcomes.py", "people.py", "services.py", "programmes.py", "costs.py",
-               "streams.py", "experiment.py", "parameters.py", "catalogue.py", "scenario.py", "twin.py")
-"""The modules that make the numbers (scenario content is hashed separately)."""
+               "streams.py", "experiment.py", "parameters.py", "catalogue.py", "scenario.py", "twin.py",
+               "results.py")
+"""The modules that make the numbers or shape the stored results (scenario content is hashed separately)."""
 
 
 @lru_cache(maxsize=1)

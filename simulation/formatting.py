@@ -10,32 +10,64 @@ from __future__ import annotations
 import math
 
 
+def _missing(value) -> bool:
+    """None, NaN, infinity or anything that is not a number: shown as '-'."""
+    try:
+        return value is None or not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _signed(text: str, value: float, signed: bool) -> str:
+    """A sign only for a value that does not print as zero."""
+    if text.strip("£0.,%") == "":
+        return text
+    return ("+" if signed and value > 0 else "-" if value < 0 else "") + text
+
+
 def money(value: float, signed: bool = False) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """Pounds at a scale read at a glance: £8.87bn, £9.4m, £0.31m beside millions, £50,000."""
+    if _missing(value):
         return "-"
-    sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
-    v = abs(value)
-    if v >= 1e9:
-        return f"{sign}£{v / 1e9:,.2f}bn"
-    if v >= 1e6:
-        return f"{sign}£{v / 1e6:,.1f}m"
-    if v >= 1e5:  # beside changes in millions: +£0.31m, not +£310,521
-        return f"{sign}£{v / 1e6:,.2f}m"
-    return f"{sign}£{v:,.0f}"
+    v = abs(float(value))
+    if round(v / 1e6, 1) >= 1000:
+        text = f"£{v / 1e9:,.2f}bn"
+    elif v >= 1e6:
+        text = f"£{v / 1e6:,.1f}m"
+    elif v >= 1e5:  # beside changes in millions: +£0.31m, not +£310,521
+        text = f"£{v / 1e6:,.2f}m"
+    else:
+        text = f"£{v:,.0f}"
+    return _signed(text, value, signed)
 
 
 def number(value: float, unit: str = "", signed: bool = False) -> str:
-    """A value for people to read: pounds, percentages or counts with separators."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """An outcome for people to read: pounds, percentages or counts, without false precision.
+
+    Values under 0.001 print as 0: outcomes that small are rounding noise, not findings.
+    """
+    if _missing(value):
         return "-"
     if unit == "£":
         return money(value, signed)
-    sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
-    v = abs(value)
+    v = abs(float(value))
     if unit == "share":
-        return f"{sign}{v * 100:.1f}%"
-    if v >= 10 or float(v).is_integer():
-        return f"{sign}{v:,.0f}"
-    if v >= 1:
-        return f"{sign}{v:,.1f}"
-    return f"{sign}{v:.2g}"   # two significant figures: 0.24, 0.8, 0.0031
+        text = f"{v * 100:.1f}%"
+    elif v < 1e-3:
+        text = "0"
+    elif round(v, 1) >= 10 or float(v).is_integer():
+        text = f"{v:,.0f}"
+    elif v >= 1:
+        text = f"{v:,.1f}"
+    else:
+        text = f"{v:.2g}"   # two significant figures: 0.24, 0.8, 0.0031
+    return _signed(text, value, signed)
+
+
+def parameter_value(value) -> str:
+    """A parameter as declared, to its full precision (0.425 stays 0.425): inputs are not rounded."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.6g}" if abs(value) >= 1e-4 else f"{value:.3g}"

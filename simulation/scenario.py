@@ -275,10 +275,12 @@ class _Resolver:
         meant: dict[Any, str] = {}
         for key in data:
             if key not in TOP_KEYS:
-                problem(f"unknown field '{key}'{_did_you_mean(str(key), TOP_KEYS)}", str(key), None, ", ".join(TOP_KEYS))
                 guess = _closest(str(key), TOP_KEYS)
-                if guess is not None and guess not in data:
+                problem(f"unknown field '{key}'{_hint(guess)}", str(key), None, ", ".join(TOP_KEYS))
+                # a guessed 'extends' is never followed: only a path spelt out is read
+                if guess is not None and guess not in data and guess != "extends":
                     meant[key] = guess
+        meant = _unambiguous(meant)
         if meant:  # go on with what a misspelt field most likely meant, so one pass reports every problem
             doc = _as_meant(doc, meant)
             data = doc.data
@@ -397,8 +399,8 @@ class _Resolver:
             line = doc.line(fld)
             keep = path in base
             if not keep:
-                problems.append(Problem(doc.file, f"unknown parameter{_did_you_mean(path, base)}", line, fld, None, "a dotted path declared in baseline.yaml"))
                 meant = _closest(path, base)
+                problems.append(Problem(doc.file, f"unknown parameter{_hint(meant)}", line, fld, None, "a dotted path declared in baseline.yaml"))
                 if meant is None:
                     continue
             # a misspelt path's value is still checked (against what it most likely means) so
@@ -457,14 +459,16 @@ class _Resolver:
             return None
         verb = verbs[0]
         ok = True
-        meant: dict[str, str] = {}   # field the check uses -> field as written (misspelt)
+        guesses: dict[str, list[str]] = {}
         for key in item:
             if key != verb and key not in ACTION_KEYS[verb]:
-                problem(f"unknown field '{key}' for a '{verb}' action{_did_you_mean(key, ACTION_KEYS[verb])}", f"{fld}.{key}", None, ", ".join(sorted(ACTION_KEYS[verb])))
-                ok = False
                 guess = _closest(str(key), ACTION_KEYS[verb])
+                problem(f"unknown field '{key}' for a '{verb}' action{_hint(guess)}", f"{fld}.{key}", None, ", ".join(sorted(ACTION_KEYS[verb])))
+                ok = False
                 if guess is not None and guess not in item:
-                    meant[guess] = key
+                    guesses.setdefault(guess, []).append(key)
+        # field the check uses -> field as written; two misspellings of one field: neither is followed
+        meant: dict[str, str] = {guess: keys[0] for guess, keys in guesses.items() if len(keys) == 1}
         if meant:  # check what a misspelt field holds too, so one pass reports every problem
             item = {**item, **{guess: item[key] for guess, key in meant.items()}}
 
@@ -500,19 +504,19 @@ class _Resolver:
                     continue
                 values.append((path, coerced))
         else:
-            service = item[verb]
+            service = written = item[verb]
             if not isinstance(service, str) or service not in SERVICES:
-                problem(f"no such service{_did_you_mean(str(service), SERVICES)}", f"{fld}.{verb}", service, ", ".join(SERVICES))
-                service = _closest(str(service), SERVICES)
+                service = _closest(str(written), SERVICES)
+                problem(f"no such service{_hint(service)}", f"{fld}.{verb}", written, ", ".join(SERVICES))
                 if service is None:
                     return None
                 ok = False  # go on checking the rest as if the service were the one it most likely means
             info = SERVICES[service]
             if verb in ("open", "close") and info.open_path is None:
-                problem(f"{info.label} cannot be opened or closed", f"{fld}.{verb}", service, "resize it instead: " + ", ".join(s for s, i in SERVICES.items() if i.open_path))
+                problem(f"{info.label} cannot be opened or closed", f"{fld}.{verb}", written, "resize it instead: " + ", ".join(s for s, i in SERVICES.items() if i.open_path))
                 return None
             if verb == "resize" and info.capacity_path is None:
-                problem(f"{info.label} has no capacity to resize", f"{fld}.resize", service, ", ".join(s for s, i in SERVICES.items() if i.capacity_path))
+                problem(f"{info.label} has no capacity to resize", f"{fld}.resize", written, ", ".join(s for s, i in SERVICES.items() if i.capacity_path))
                 return None
             if verb in ("open", "resize"):
                 if "capacity" in item:
@@ -668,9 +672,18 @@ def _closest(word: str, options: Iterable[str]) -> str | None:
     return match[0] if match else None
 
 
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    match = _closest(word, options)
+def _hint(match: str | None) -> str:
     return f" (did you mean '{match}'?)" if match else ""
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    return _hint(_closest(word, options))
+
+
+def _unambiguous(meant: Mapping[Any, str]) -> dict[Any, str]:
+    """Misspelt fields to follow: not those whose guess is shared with another misspelling."""
+    guesses = list(meant.values())
+    return {k: g for k, g in meant.items() if guesses.count(g) == 1}
 
 
 __all__ = ["Action", "Scenario", "Settings", "load_scenario", "load_scenarios", "scenario_from_text", "horizon_problems", "LEAF_KEYS"]

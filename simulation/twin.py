@@ -25,6 +25,7 @@ every metric are computed by the same code (:func:`outcomes.summarise`).
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -125,6 +126,7 @@ _TABLES: dict[str, tuple[dict, EventTable, dict]] = {}
 """Rate tables by parameter values, open services and raised-risk multiplier (read-only once built):
 building them is a third of a preview's time, and the scenarios of one comparison mostly share them."""
 _TABLES_KEPT = 16
+_TABLES_LOCK = threading.Lock()
 
 
 class Twin:
@@ -151,12 +153,14 @@ class Twin:
         self.rules = HazardRules(P, self.open, [1.0, self.risk_multiplier])
         self._events_cache: dict[tuple[int, int, int], dict[int, tuple[float, tuple[int, ...]]]] = {}
         key = repr((sorted(values.items()), sorted(self.open.items()), self.risk_multiplier))
-        built = _TABLES.get(key)
+        with _TABLES_LOCK:  # the dashboard runs twins in several threads
+            built = _TABLES.get(key)
         if built is None:
             self._build_tables()
-            if len(_TABLES) >= _TABLES_KEPT:
-                _TABLES.pop(next(iter(_TABLES)))
-            _TABLES[key] = (self.tables, self.paid_burnout, self.compiled)
+            with _TABLES_LOCK:
+                while len(_TABLES) >= _TABLES_KEPT:
+                    _TABLES.pop(next(iter(_TABLES)))
+                _TABLES[key] = (self.tables, self.paid_burnout, self.compiled)
         else:
             self.tables, self.paid_burnout, self.compiled = built
 

@@ -35,3 +35,24 @@ def test_the_command_line_prints_what_the_page_prints():
         from simulation.outcomes import METRICS
 
         assert _fmt(metric, value, signed=True) == number(value, METRICS[metric].unit, signed=True)
+
+
+@pytest.mark.parametrize("value, text", [
+    (1e-10, "0"), (-3.1e-9, "0"), (9.96, "+10"), (9.94, "+9.9"),
+])
+def test_rounding_noise_reads_zero_and_rounding_never_adds_a_false_decimal(value, text):
+    assert number(value, signed=True) == text
+
+
+@pytest.mark.parametrize("value, text", [
+    (-0.4, "£0"), (999_960_000, "+£1.00bn"), (float("inf"), "-"), (None, "-"), (float("nan"), "-"),
+])
+def test_money_edge_cases(value, text):
+    assert money(value, signed=True) == text
+
+
+def test_parameters_are_shown_as_declared_not_rounded():
+    from simulation.formatting import parameter_value
+
+    assert [parameter_value(v) for v in (0.425, 0.159, 0.0007, 12.5, 1_100_000, True)] == \
+        ["0.425", "0.159", "0.0007", "12.5", "1,100,000", "True"]

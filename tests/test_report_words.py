@@ -64,3 +64,20 @@ def test_an_outcome_a_decision_cannot_touch_reads_no_change_not_an_interval():
     text = in_words(BASE, same, short=True)
     assert "crisis episodes: no change" in text and "(0 to 0)" not in text
     assert "the NHS: no change" in text
+
+
+def test_one_replication_says_there_is_no_interval():
+    one = Plan(seed=1, replications=1, years=10.0, scale=0.25, warmup_years=0.0)
+    empty = pd.DataFrame()
+    a = ScenarioResults("a", "A", "A", "", "a", one, pd.DataFrame({"replication": [0], "total_cost": [1e6], "cost_nhs": [5e5]}), empty, empty)
+    b = ScenarioResults("b", "B", "B", "", "b", one, pd.DataFrame({"replication": [0], "total_cost": [2e6], "cost_nhs": [7e5]}), empty, empty)
+    text = in_words(a, b, short=True)
+    assert "the NHS: +£0.20m (one replication: no interval)" in text
+    assert "no clear change" not in text
+
+
+def test_the_brief_shows_parameters_to_their_declared_precision():
+    from dashboard.report import _assumption_rows
+
+    rows = {path: value for path, value, _unit, _where in _assumption_rows([])}
+    assert rows["population.budget_eligible_share"].startswith("0.425")

@@ -1084,6 +1084,23 @@ def test_a_misspelt_field_does_not_hide_the_problems_in_what_it_holds(tmp_path):
     assert all(p.line is not None for p in problems), "\n".join(map(str, problems))
 
 
+def test_a_misspelt_extends_is_never_followed(tmp_path):
+    """Guessing 'extends' would let an upload read any file on the server: only a path spelt out is read."""
+    secret = write(tmp_path, "secret.txt", "not: [a scenario\n")
+    with pytest.raises(InputError) as info:
+        scenario_from_text(f"name: x\nextend: {secret}\n", "upload.yaml")
+    text = str(info.value)
+    assert "did you mean 'extends'" in text
+    assert str(secret) not in text.replace(f"extend: {secret}", "") and "secret.txt:" not in text
+
+
+def test_two_misspellings_of_one_field_are_reported_and_neither_is_guessed(tmp_path):
+    text = child("actoins:\n  - close: day_centre\n    at: month 6\nactons:\n  - close: day_centre\n    at: month 99999\n")
+    path = write(tmp_path, "two_typos.yaml", text)
+    problems = load_problems(path)
+    assert {p.field for p in problems} == {"actoins", "actons"}
+
+
 def test_an_action_without_a_time_still_has_its_other_fields_checked(tmp_path):
     text = child("actions:\n  - close: day_centre\n    redirect: {peer_support: 2}\n")
     path = write(tmp_path, "no_time.yaml", text)

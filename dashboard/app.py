@@ -301,9 +301,11 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         # Results that arrive join the comparison: the shipped decisions as the first start
         # finishes each one (the page may have been open all along), and a person's own runs.
         new = [k for k in keys if k not in known and k != base]
+        had_decisions = any(k in keys and k != base for k in chosen or [])
         chosen = [k for k in (chosen or []) if k in keys and k != base] + new
-        if sankey not in keys:  # where people went under the first decision picked, else the baseline
-            sankey = next((k for k in chosen or [] if k in keys), base)
+        # where people went under the first decision picked (once there is one), else the baseline
+        if sankey not in keys or (sankey == base and not had_decisions):
+            sankey = next((k for k in chosen if k in keys), base)
         if start not in [o["value"] for o in builder_opts]:
             start = base if base in [o["value"] for o in builder_opts] else (builder_opts[0]["value"] if builder_opts else None)
         return keys, opts, opts, opts, builder_opts, base, chosen, sankey, start

@@ -316,6 +316,7 @@ def test_a_page_open_during_the_first_start_fills_in_every_decision_as_it_arrive
         headers = page.inner_text("#table thead") if page.query_selector("#table thead") else table_text(page)
         for name in ("Close the day centre", "Carer-led workforce training", "Scale up Zero Suicide training"):
             assert name in headers
+        assert "Baseline" not in page.inner_text("#sankey-scenario"), "flows should show a decision once there is one"
         assert errors == []
         ctx.close()
     finally:

@@ -252,7 +252,7 @@ def build_psa(files: Sequence[Path], samples: int, reps: int, seed: int, years: 
               warmup_years: float | None) -> tuple[SweepSpec | None, list[Any], list[Problem]]:
     """A PSA as a sweep: every uncertain parameter sampled, each sample run under each scenario."""
     from .errors import InputError
-    from .sweep import model_code_hash
+    from . import model_fingerprint
     from .scenario import load_scenarios
 
     problems = []
@@ -283,7 +283,7 @@ def build_psa(files: Sequence[Path], samples: int, reps: int, seed: int, years: 
                      float(years if years is not None else first.settings.years),
                      float(scale if scale is not None else first.settings.scale),
                      float(warmup_years if warmup_years is not None else first.settings.warmup_years),
-                     oneway=False, delta=None, model=model_code_hash(), name="Probabilistic sensitivity analysis")
+                     oneway=False, delta=None, model=model_fingerprint(), name="Probabilistic sensitivity analysis")
     return spec, scenarios, []
 
 

@@ -45,6 +45,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from . import model_fingerprint
 from .errors import InputError, Problem, display_path
 from .parameters import MONEY_PREFIX, UNITS, coerce_value
 
@@ -65,14 +66,6 @@ KEY_COLUMNS = ("task_id", "point", "replication", "seed")
 FORMAT_VERSION = 1
 
 Progress = Callable[[int, int], None]
-
-
-def model_code_hash() -> str:
-    """The code that produces the numbers (see :func:`simulation.model_fingerprint`):
-    a sweep never mixes rows of different models."""
-    from . import model_fingerprint
-
-    return model_fingerprint()
 
 
 # ---------------------------------------------------------------------------
@@ -1144,7 +1137,7 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
         delta = ("", "base")
     spec = SweepSpec(kind, req.design, tuple(factors), tuple(arms), samples if req.design in DEFAULT_SAMPLES else 0,
                      req.reps, req.seed, float(years), float(scale), float(warmup), req.oneway, delta,
-                     model_code_hash(), req.name)
+                     model_fingerprint(), req.name)
     return spec, scenarios, []
 
 

@@ -239,9 +239,12 @@ class CountyModel:
 
     def _table(self, p: Person) -> tuple:
         """Build and cache the sampling table of ``p``'s situation."""
-        t = self.rules.table(p.place, p.flags, p.risk)
-        entry = (t.total, t.cum, t.events, t.rates, t.factors)
-        self._tables[p.place | (p.flags << _FLAG_SHIFT) | (p.risk << _RISK_SHIFT)] = entry
+        return self._entry(p.place | (p.flags << _FLAG_SHIFT) | (p.risk << _RISK_SHIFT))
+
+    def _entry(self, key: int) -> tuple:
+        """Build and cache the sampling table of a packed situation key (place, flags, risk)."""
+        t = self.rules.table(key & 0xF, (key >> _FLAG_SHIFT) & ((1 << (_RISK_SHIFT - _FLAG_SHIFT)) - 1), key >> _RISK_SHIFT)
+        entry = self._tables[key] = (t.total, t.cum, t.events, t.rates, t.factors)
         return entry
 
     # ------------------------------------------------------------------
@@ -991,11 +994,7 @@ class CountyModel:
             self.arrivals_process.interrupt()
         # Wake only those whose rates changed: their situation's table differs under the new
         # parameters, or the action changed their situation (a closure took their place).
-        changed = set()
-        for key, old in old_tables.items():
-            t = self.rules.table(key & 0xF, (key >> _FLAG_SHIFT) & ((1 << (_RISK_SHIFT - _FLAG_SHIFT)) - 1), key >> _RISK_SHIFT)
-            if (t.total, t.cum, t.events, t.rates, t.factors) != old:
-                changed.add(key)
+        changed = {key for key, old in old_tables.items() if self._entry(key) != old}   # built once, kept
         for p in self.people:
             if p.place < N_ALIVE_PLACES:
                 if p.slept in changed or p.slept != (p.place | (p.flags << _FLAG_SHIFT) | (p.risk << _RISK_SHIFT)):

@@ -209,7 +209,6 @@ class Twin:
                     mult[a, c] = r1 / r0
                 extra = tuple(x for x in f1 if x not in f0)
                 if extra:
-                    attr_f[a] = list(attr_f[a])
                     attr_f[a][c] = extra
         return EventTable(base, mult, base_f, attr_f)
 
@@ -258,6 +257,7 @@ class Twin:
             self.eff_rows = {}
             self._dynamic = []
             self._relevant_attrs = {}
+            self._held: dict = {}
             for key, (base, mult, base_mask, attr_entries, impossible) in self.compiled.items():
                 rows = (base.reshape(N_TP, K), mult.reshape(N_A, N_TP, K), impossible.reshape(N_A, N_TP, K))
                 self.eff_rows[key] = rows
@@ -276,10 +276,19 @@ class Twin:
             self.eff_rows[key] = (b.reshape(N_TP, K), m.reshape(N_A, N_TP, K), impossible.reshape(N_A, N_TP, K))
         self.eff_paid_burnout = self.eff_rows["paid_burnout"]
 
+    def _with_held(self, key, held: int) -> tuple[np.ndarray, int]:
+        """An event's relevant attributes with the one its holders hold, and that one's position
+        (fixed until the tables change, so worked out once rather than on every evaluation)."""
+        found = self._held.get((key, held))
+        if found is None:
+            rel = self._relevant_attrs[key]
+            if held not in rel:
+                rel = np.append(rel, held)
+            found = self._held[(key, held)] = (rel, list(rel).index(held))
+        return found
+
     def _factors_at(self, t: float) -> np.ndarray:
-        progs = self._progs_at_segment.copy()
-        progs.advance(self.P, max(0.0, t - self._segment_start) / DAYS_PER_YEAR)
-        f = progs.factors(self.P)
+        f = self._progs_now(t).factors(self.P)
         return np.array([f["zs_suicide"], f["zs_crisis"], f["carer_uptake"], f["market_recovery"], f["market_crisis"], f["market_work"]])
 
     # ------------------------------------------------------------------
@@ -616,14 +625,15 @@ class Twin:
         def fires(key, population: np.ndarray, held: int | None = None) -> np.ndarray:
             """People a day in ``population`` (place, k) for whom an attribute event fires."""
             b, m, impossible = self.eff_rows[key]
-            rel = relevant[key]
-            if held is not None and held not in rel:
-                rel = np.append(rel, held)
+            if held is None:
+                rel = relevant[key]
+            else:
+                rel, pos = self._with_held(key, held)
             if not rel.size:
                 return population * b
             factor = np.where(impossible[rel], 1.0, 1.0 + (m[rel] - 1.0) * share[rel])
             if held is not None:
-                factor[list(rel).index(held)] = m[held]
+                factor[pos] = m[held]
             return population * b * np.prod(factor, axis=0)
 
         E = AI[EMPLOYED]
@@ -855,7 +865,6 @@ class Twin:
 
     def _close_support(self, action, y: np.ndarray) -> np.ndarray:
         """Users lose their places and are redirected, in expectation."""
-        N = y[:N_C]
         A = y[self.o_A:self.o_cnt].reshape(N_A, N_C)
         hold = {"day_centre": DAY_CENTRE, "peer_support": PEER_MEMBER, "recovery_college": RC_STUDENT}[action.service]
         wait = {"day_centre": WAIT_DAY_CENTRE, "peer_support": WAIT_PEER, "recovery_college": WAIT_RC}[action.service]
@@ -887,7 +896,6 @@ class Twin:
             self.risk_multiplier = multiplier
             A[AI[RAISED_RISK]] += users
             self._risk_months = months
-        del N
         return y
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 from .experiment import RunPlan, paired_difference, run_experiment, t_interval
 from .model import CountyModel
@@ -350,4 +350,3 @@ def running_mean(series: Sequence[float]) -> list[float]:
     return out
 
 
-Progress = Callable[[int, int], None]

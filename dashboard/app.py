@@ -241,7 +241,7 @@ def layout(state: AppState) -> html.Div:
         dcc.Tabs(id="tabs", value="compare", children=[
             dcc.Tab(label="Compare decisions", value="compare", children=compare_tab),
             dcc.Tab(label="Build a scenario", value="build", children=build_tab),
-            dcc.Tab(label="Sweeps", value="sweeps", children=sweep_tab(getattr(state, "sweep_dir", "") or "")),
+            dcc.Tab(label="Sweeps", value="sweeps", children=sweep_tab()),
             dcc.Tab(label="About the model", value="about", children=about_tab),
         ], style={"marginTop": "12px"}),
     ], style={"fontFamily": "Arial, Helvetica, sans-serif", "margin": "16px 24px", "maxWidth": "1400px"})

@@ -71,7 +71,7 @@ def _change_in_words(d, unit: str, what: str) -> str:
         return f"{what}: no change"
     if d.n < 2:
         return f"{what}: {number(d.mean, unit, signed=True)} (one replication: no interval)"
-    if d.n < 2 or lo <= 0 <= hi:
+    if lo <= 0 <= hi:
         return f"{what}: no clear change ({number(lo, unit, signed=True)} to {number(hi, unit, signed=True)})"
     word = "higher" if d.mean > 0 else "lower"
     if unit != "£":
@@ -82,12 +82,8 @@ def _change_in_words(d, unit: str, what: str) -> str:
 
 def _who_pays_in_words(d, payer: str) -> str:
     """'the NHS saves £9.4m (£7.9m to £10.9m)', 'the council pays £1.2m more (...)' or 'no clear change'."""
-    if d.low == d.high == 0:
-        return f"{payer}: no change"
-    if d.n < 2:
-        return f"{payer}: {number(d.mean, '£', signed=True)} (one replication: no interval)"
-    if d.n < 2 or d.low <= 0 <= d.high:
-        return f"{payer}: no clear change ({number(d.low, '£', signed=True)} to {number(d.high, '£', signed=True)})"
+    if d.n < 2 or d.low <= 0 <= d.high:  # no change, one replication, no clear change: said as for any outcome
+        return _change_in_words(d, "£", payer)
     a, b = sorted((abs(d.low), abs(d.high)))
     verb = "saves" if d.mean < 0 else "pays"
     more = "" if d.mean < 0 else " more"

@@ -40,10 +40,6 @@ def metric_words(metric: str, arms: dict[str, str] | None = None) -> tuple[str, 
     return prefix + label, unit
 
 
-def _fmt(value: float, unit: str, signed: bool = False) -> str:
-    return number(value, unit, signed)
-
-
 def _param_text(value: float, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -69,7 +65,7 @@ def tornado_figure(table: pd.DataFrame, metric: str, top: int = 12) -> go.Figure
     base = float(t["base_mean"].iloc[0]) if len(t) else 0.0
     fig.update_layout(barmode="overlay", bargap=0.3)
     fig.add_vline(x=0, line_color="#333", line_width=1)
-    fig.update_xaxes(title=f"Difference from the base case, where the {label[0].lower() + label[1:]} is {_fmt(base, unit)}"
+    fig.update_xaxes(title=f"Difference from the base case, where the {label[0].lower() + label[1:]} is {number(base, unit)}"
                      + (f" ({unit})" if unit and unit != "£" else ""), zeroline=True,
                      tickprefix="£" if unit == "£" else "", tickformat=",")
     return _layout(fig, f"What moves the {label[0].lower() + label[1:]} most? One parameter at a time, the rest at base (95% intervals)",

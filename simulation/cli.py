@@ -286,9 +286,10 @@ def replications(scenario_file: Path = typer.Argument(..., help="Scenario file."
     if max_reps < 3:
         problems.append(Problem("command line", "--max-reps too small", field="--max-reps", value=max_reps, allowed="at least 3"))
     from .outcomes import METRICS
+    from .scenario import _did_you_mean
 
     if metric not in METRICS and not metric.startswith("cost."):
-        problems.append(Problem("command line", f"unknown metric{_near(metric, METRICS)}", field="--metric", value=metric, allowed="a metric such as total_cost, crisis_episodes, suicides"))
+        problems.append(Problem("command line", f"unknown metric{_did_you_mean(metric, METRICS)}", field="--metric", value=metric, allowed="a metric such as total_cost, crisis_episodes, suicides"))
     if problems:
         _fail(problems)
     (scenario,) = _load([scenario_file], years)
@@ -325,13 +326,6 @@ def replications(scenario_file: Path = typer.Argument(..., help="Scenario file."
         table.add_row(series_name, f"{d} months", f"{rm[min(11, n - 1)]:,.1f}", f"{rm[-1]:,.1f}")
     out.print(table)
     out.print("A truncation point of 0 means the initial census needs no warm-up; otherwise use --warmup-years.", highlight=False)
-
-
-def _near(word: str, options) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 @app.command()
@@ -666,7 +660,7 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
                           "or a larger --scale.", highlight=False)
     if not result.morris.empty:
         for m, t in result.morris.groupby("metric", sort=False):
-            label, unit = metric_words(m)
+            label = metric_words(m)[0]
             table = Table(title=f"{label}: Morris screening (mu* = mean absolute change across a parameter's range)", title_justify="left")
             for col in ("Parameter", "mu*", "sigma"):
                 table.add_column(col, justify="left" if col == "Parameter" else "right")
@@ -675,7 +669,7 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
             out.print(table)
     if not result.tornado.empty:
         for m, t in result.tornado.groupby("metric", sort=False):
-            label, unit = metric_words(m)
+            label = metric_words(m)[0]
             name = m.split(".", 1)[-1] if m.startswith("delta.") else m
             table = Table(title=f"{label}: one parameter at a time (base case {_fmt(name, t['base_mean'].iloc[0])})", title_justify="left")
             for col in ("Parameter", "Range", "Change at low", "Change at high"):

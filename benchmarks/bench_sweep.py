@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from simulation.scenario import BASELINE_FILE  # noqa: E402
 from simulation.sweep import (  # noqa: E402
-    Arm, Factor, Ishigami, ScenarioModel, SweepRequest, SweepSpec, SweepStore, build_sweep, design_hash, make_design,
+    Arm, Factor, Ishigami, ScenarioModel, SweepRequest, SweepSpec, build_sweep,
     new_sweep, rows_equal, run_sweep,
 )
 
@@ -47,9 +47,7 @@ def tiny_sweep(root: Path, n: int):
     d = max(1, int(round(n / 5)))
     spec = SweepSpec("sweep", "sobol", tuple(Factor(f"x{i}", -math.pi, math.pi) for i in (1, 2, 3)),
                      (Arm("", "Ishigami", "", ""),), d, 1, 1, 1.0, 1.0, 0.0, oneway=False)
-    design = make_design(spec)
-    store = SweepStore(root)
-    store.create(spec, design, design_hash(spec, design), "bench")
+    store, design, _ = new_sweep(root, spec, "bench")
     return store, Ishigami(), len(design)
 
 

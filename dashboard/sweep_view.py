@@ -158,8 +158,7 @@ def register_sweep_callbacks(app: Dash) -> None:
             heat = SF.heatmap_figure(main, metric, px, py, labels)
         else:
             heat = _empty("Pick a second parameter for the heatmap.")
-        complete = len(data.rows) >= len(data.design) * data.spec.reps
-        if not complete:
+        if not data.complete:
             tor = sob = _empty("The tornado and Sobol indices appear when the sweep is complete.")
         else:
             t = tornado(data, metric)

@@ -496,7 +496,7 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
     if spec.design == "sobol" and spec.samples & (spec.samples - 1):
         err.print(f"Note: Sobol sequences balance best when --samples is a power of 2 (e.g. {1 << (spec.samples.bit_length() - 1)} or {1 << spec.samples.bit_length()}).")
     client = _connect(scheduler, connect_timeout) if scheduler else None
-    store, _, _ = new_sweep(req.out, spec, "sweep " + " ".join(sys.argv[2:]))
+    store, _, _ = new_sweep(req.out, spec, "sweep " + " ".join(sys.argv[2:]), design_frame, digest)
     out.print(f"Sweep: {describe(spec, design_frame)}", highlight=False)
     stats = _execute(store, ScenarioModel(spec, scenarios), spec, digest, req.out, workers, client, flush_seconds,
                      f"{len(design_frame)} points x {spec.reps} reps")
@@ -576,7 +576,7 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
     if problems:
         _fail(problems)
     client = _connect(scheduler, connect_timeout) if scheduler else None
-    store, _, _ = new_sweep(out_dir, spec, "psa " + " ".join(sys.argv[2:]))
+    store, _, _ = new_sweep(out_dir, spec, "psa " + " ".join(sys.argv[2:]), design_frame, digest)
     out.print(f"PSA: {len(spec.factors)} uncertain parameters sampled; {describe(spec, design_frame)}", highlight=False)
     _execute(store, ScenarioModel(spec, scenarios), spec, digest, out_dir, workers, client, flush_seconds,
              f"{spec.samples} samples x {spec.reps} reps")

@@ -19,7 +19,6 @@ the probability each scenario is best at a threshold.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -28,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, display_path
-from .experiment import t_interval
-from .sweep import PARAM, UNIT, Arm, Factor, SweepSpec, SweepStore, spec_from_dict
+from .experiment import paired_difference, t_interval
+from .sweep import KEY_COLUMNS, PARAM, UNIT, Arm, Factor, SweepSpec, SweepStore, spec_from_dict
 
 THRESHOLDS = (20_000, 30_000)
 """NICE's range of cost per QALY a decision is usually judged at (£)."""
@@ -50,8 +49,7 @@ class SweepData:
         return len(self.rows) >= len(self.design) * self.spec.reps
 
     def metrics(self) -> list[str]:
-        skip = {"task_id", "point", "replication", "seed"}
-        return [c for c in self.rows.columns if c not in skip and not c.startswith(PARAM) and not c.startswith("run.")]
+        return [c for c in self.rows.columns if c not in KEY_COLUMNS and not c.startswith(PARAM) and not c.startswith("run.")]
 
     def point_means(self, metric: str) -> pd.Series:
         """The metric's mean over replications at each point (indexed by point)."""
@@ -173,8 +171,8 @@ def tornado(data: SweepData, metric: str) -> pd.DataFrame:
     rows = []
     for i, f in enumerate(data.spec.factors):
         lo_pt, hi_pt = points[1 + 2 * i], points[2 + 2 * i]
-        d_lo = t_interval(by_point[lo_pt] - base)
-        d_hi = t_interval(by_point[hi_pt] - base)
+        d_lo = paired_difference(by_point[lo_pt], base)
+        d_hi = paired_difference(by_point[hi_pt], base)
         rows.append({
             "metric": metric, "parameter": f.path, "label": _label(f), "unit": f.unit,
             "base_value": f.base, "low": f.low, "high": f.high, "base_mean": base_iv.mean,
@@ -324,12 +322,13 @@ def psa_results(data: SweepData, perspective: str = "health_and_care", max_thres
     for lam in thresholds:
         probs = probability_best(lam * q - c)
         ceac += [{"threshold": float(lam), "scenario": labels[k], "probability_best": float(p)} for k, p in zip(keys, probs)]
+    best_at = {lam: probability_best(lam * q - c) for lam in THRESHOLDS}
     best = []
     for j, k in enumerate(keys):
         row = {"scenario": labels[k], "mean_cost": float(c[j].mean()), "mean_qalys": float(q[j].mean()),
                "mean_delta_cost": float((c[j] - c[0]).mean()), "mean_delta_qalys": float((q[j] - q[0]).mean())}
         for lam in THRESHOLDS:
-            row[f"probability_best_{lam}"] = float(probability_best(lam * q - c)[j])
+            row[f"probability_best_{lam}"] = float(best_at[lam][j])
             row[f"mean_net_benefit_{lam}"] = float((lam * q[j] - c[j]).mean())
         best.append(row)
     return PsaResult(pd.DataFrame(plane), pd.DataFrame(ceac), pd.DataFrame(best), perspective, labels[ref])
@@ -344,16 +343,3 @@ def probability_best(nmb: np.ndarray) -> np.ndarray:
     top = nmb.max(axis=0)
     winners = np.isclose(nmb, top, rtol=0, atol=1e-9 * max(1.0, float(np.abs(top).max()) if top.size else 1.0))
     return (winners / winners.sum(axis=0)).mean(axis=1)
-
-
-def ishigami_check(n: int = 1024, seed: int = 7) -> tuple[pd.DataFrame, tuple[list[float], list[float]]]:
-    """Sobol indices of the Ishigami function through the sweep machinery in memory (for docs and tests)."""
-    from .sweep import Ishigami, make_design, run_task, point_values, task_id
-
-    factors = tuple(Factor(f"x{i}", -math.pi, math.pi) for i in (1, 2, 3))
-    spec = SweepSpec("sweep", "sobol", factors, (Arm("", "Ishigami", "", ""),), n, 1, seed, 1.0, 1.0, 0.0, oneway=False)
-    design = make_design(spec)
-    model = Ishigami()
-    rows = [run_task(model, (task_id(p, 0), p, 0, v), seed) for p, v in enumerate(point_values(spec, design))]
-    data = SweepData(Path("."), spec, {}, design, pd.DataFrame(rows))
-    return sobol_indices(data, "y"), Ishigami.analytic()

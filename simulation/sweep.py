@@ -565,9 +565,6 @@ class SweepStore:
     def manifest(self) -> dict[str, Any]:
         return json.loads(self.manifest_path.read_text())
 
-    def spec(self) -> SweepSpec:
-        return spec_from_dict(self.manifest()["spec"])
-
     def design(self) -> pd.DataFrame:
         return pd.read_parquet(self.design_path)
 
@@ -1162,9 +1159,11 @@ def rows_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     return bool((a.fillna(-1.2345e300) == b.fillna(-1.2345e300)).all().all())
 
 
-def new_sweep(root: Path, spec: SweepSpec, command: str) -> tuple[SweepStore, pd.DataFrame, str]:
-    design = make_design(spec)
-    digest = design_hash(spec, design)
+def new_sweep(root: Path, spec: SweepSpec, command: str, design: pd.DataFrame | None = None,
+              digest: str | None = None) -> tuple[SweepStore, pd.DataFrame, str]:
+    """The sweep's store, created unless it exists (pass the design and hash if already made)."""
+    design = make_design(spec) if design is None else design
+    digest = design_hash(spec, design) if digest is None else digest
     store = SweepStore(root)
     if not store.exists():
         store.create(spec, design, digest, command)

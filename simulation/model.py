@@ -531,7 +531,7 @@ class CountyModel:
         if self._route(p) < share or not self.home_treatment.has_room():
             self._admit(p)
         else:
-            self.home_treatment.occupied += 1
+            self.home_treatment.occupy()
             self._count("home_treatment_episodes", p)
             p.t_stay_end = now + self._duration(p, self.ht_median, self.ht_spread, False)
             p.update_timer()
@@ -553,7 +553,7 @@ class CountyModel:
         now = self.env.now
         self._count("acute_admissions", p)
         if self.acute.occupied < self.acute.capacity:
-            self.acute.occupied += 1
+            self.acute.occupy()
             place = ACUTE
         elif self.queue_beds:
             self.acute.waiting.join(p, now)
@@ -572,7 +572,7 @@ class CountyModel:
             p = self.acute.waiting.pop_next(lambda q: q.place == WAITING_FOR_BED, now)
             if p is None:
                 return
-            self.acute.occupied += 1
+            self.acute.occupy()
             p.t_stay_end = now + self._duration(p, self.stay_median, self.stay_spread, self.exponential_stays)
             p.update_timer()
             self._move(p, ACUTE)
@@ -584,11 +584,11 @@ class CountyModel:
         place = p.place
         p.t_stay_end = INF
         if place == HOME_TREATMENT:
-            self.home_treatment.occupied -= 1
+            self.home_treatment.vacate()
         else:
             self.acute_stays.append(now - p.t_place)
             if place == ACUTE:
-                self.acute.occupied -= 1
+                self.acute.vacate()
         dest = p.home
         if dest == COMMUNITY and p.flags & SEVERE and place != HOME_TREATMENT:
             a = self.P.services.acute_beds
@@ -721,9 +721,9 @@ class CountyModel:
         self._count(counter, p)
         now = self.env.now
         if p.place == ACUTE:
-            self.acute.occupied -= 1
+            self.acute.vacate()
         elif p.place == HOME_TREATMENT:
-            self.home_treatment.occupied -= 1
+            self.home_treatment.vacate()
         if self.enablement.holds(p):
             self.enablement.give_back(p)
         self._drop_supports(p, keep_roles=False)
@@ -1126,11 +1126,11 @@ class CountyModel:
             if place == COMMUNITY or place == RECOVERED:
                 continue
             if place == HOME_TREATMENT:
-                self.home_treatment.occupied += 1
+                self.home_treatment.occupy()
                 p.t_stay_end = now + st.uniform() * self._duration(p, self.ht_median, self.ht_spread, False)
             elif place == ACUTE or place == OUT_OF_AREA:
                 if place == ACUTE:
-                    self.acute.occupied += 1
+                    self.acute.occupy()
                 p.t_stay_end = now + st.uniform() * self._duration(p, self.stay_median, self.stay_spread, self.exponential_stays)
             elif place == ENABLEMENT:
                 self.enablement.take(p, now)

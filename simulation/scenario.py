@@ -131,6 +131,11 @@ class Scenario:
         settings = Settings(**{**self.settings.__dict__, **{k: v for k, v in changes.items() if v is not None}})
         return _finish(Scenario(self.name, self.description, self.file, self.params, self.actions, settings, self.chain, self.overrides))
 
+    def with_actions(self, *actions: Action) -> "Scenario":
+        """A copy with more timed actions (already checked by the caller), kept in time order."""
+        ordered = tuple(sorted((*self.actions, *actions), key=lambda a: a.day))
+        return _finish(replace(self, actions=ordered))
+
     def with_values(self, values: Mapping[str, Any], name: str | None = None) -> "Scenario":
         """A copy with some parameter values replaced (values must be valid)."""
         params = dict(self.params)

@@ -82,11 +82,20 @@ class Service:
     def has_room(self) -> bool:
         return self.open and self.occupied < self.capacity
 
-    def take(self, p: Person, now: float) -> None:
+    def occupy(self) -> None:
+        """One more place in use, by someone the service does not track by name
+        (a bed or a crisis caseload place); keeps the peak."""
         self.occupied += 1
-        self.holders[p] = now
         if self.occupied > self.peak:
             self.peak = self.occupied
+
+    def vacate(self) -> None:
+        """One place fewer in use (the counterpart of :meth:`occupy`)."""
+        self.occupied -= 1
+
+    def take(self, p: Person, now: float) -> None:
+        self.occupy()
+        self.holders[p] = now
 
     def give_back(self, p: Person) -> float:
         """Free ``p``'s place; returns when they took it."""

@@ -146,7 +146,7 @@ class CountyModel:
         self.snapshots: list[Snapshot] = []
         self.live = 0
         self.peak_live = 0
-        self.cohort: set[int] = set()      # people in residential care at the start
+        self.cohort: set[int] = set()      # people in residential care when reporting starts
         self.cohort_size = 0
         self.risk_multipliers = [1.0]
         self._tables: dict[int, tuple] = {}
@@ -642,7 +642,7 @@ class CountyModel:
 
     def _moved_on_from_residential(self, p: Person) -> None:
         self._count("residential_move_ons", p)
-        if p.pid in self.cohort and self.env.now - self.warmup_days <= 30 * DAYS_PER_MONTH:
+        if p.pid in self.cohort and 0.0 <= self.env.now - self.warmup_days <= 30 * DAYS_PER_MONTH:
             self.counts["cohort_residential_move_ons_30m"][0] += 1
         self.cohort.discard(p.pid)
 
@@ -949,11 +949,19 @@ class CountyModel:
             self.programmes.advance(self.P, (env.now - last) / DAYS_PER_YEAR)
             last = env.now
             self._update_factors()
+            if k == 0:
+                self._start_cohort()
             if k >= 0:
                 self._snapshot(env.now)
             if self.check_invariants:
                 self._check_invariants()
             k += 1
+
+    def _start_cohort(self) -> None:
+        """The residents whose move-on within 30 months is a calibration target: those in
+        residential care when reporting starts (after any warm-up)."""
+        self.cohort = {p.pid for p in self.people if p.place == RESIDENTIAL}
+        self.cohort_size = len(self.cohort)
 
     def _actions(self):
         env = self.env
@@ -1134,12 +1142,9 @@ class CountyModel:
                 p.t_stay_end = now + st.uniform() * self._duration(p, self.stay_median, self.stay_spread, self.exponential_stays)
             elif place == ENABLEMENT:
                 self.enablement.take(p, now)
-            elif place == RESIDENTIAL:
-                self.cohort.add(p.pid)
             p.update_timer()
 
         residents = [p for p in people if p.place == RESIDENTIAL]
-        self.cohort_size = len(residents)
         for p in residents[: n(c.waiting_for_enablement)]:
             self._set(p, WAIT_ENABLEMENT)
             self.enablement.waiting.join(p, now)

@@ -14,7 +14,7 @@ OUT     ?= results
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: setup browser dashboard compare test benchmark clean
+.PHONY: setup browser dashboard compare test benchmark mutate regression-update clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ compare: setup
 
 test: setup browser
 	$(BIN)/pytest -q
+
+# Store new regression numbers on purpose, with the reason (kept in the file's history).
+regression-update: setup
+	@test -n "$(REASON)" || { echo 'say why the numbers changed: make regression-update REASON="..."'; exit 2; }
+	$(BIN)/python tests/regression_check.py update --reason "$(REASON)"
 
 benchmark: setup
 	$(BIN)/python benchmarks/bench_replication.py

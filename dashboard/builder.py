@@ -120,15 +120,19 @@ def levers_to_yaml(start: Scenario, levers: Levers) -> str:
         info = SERVICES[lever.service]
         when = _when(lever.month)
         if lever.unit_cost is not None and lever.service in UNIT_COSTS:
-            values[UNIT_COSTS[lever.service]] = float(lever.unit_cost)
+            # a new price applies from the lever's month, like every other change
+            if lever.month <= 0:
+                values[UNIT_COSTS[lever.service]] = float(lever.unit_cost)
+            else:
+                actions.append({"set": {UNIT_COSTS[lever.service]: float(lever.unit_cost)}, "at": when})
         if lever.status == "close" and info.open_path:
             action: dict[str, Any] = {"close": lever.service, "at": when}
             if info.redirects_users:
-                action["redirect"] = {
-                    "personal_budgets": levers.redirect_budgets,
-                    "peer_support": levers.redirect_peer if lever.service != "peer_support" else 0.0,
-                    "raised_crisis_risk": {"multiplier": levers.raised_multiplier, "months": _tidy(levers.raised_months)},
-                }
+                redirect: dict[str, Any] = {"personal_budgets": levers.redirect_budgets}
+                if lever.service != "peer_support":  # nobody is sent to the service that is closing
+                    redirect["peer_support"] = levers.redirect_peer
+                redirect["raised_crisis_risk"] = {"multiplier": levers.raised_multiplier, "months": _tidy(levers.raised_months)}
+                action["redirect"] = redirect
             actions.append(action)
         elif lever.status == "open" and info.open_path:
             action = {"open": lever.service, "at": when}

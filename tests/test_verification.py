@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pytest
 
-from simulation.verification import erlang_b, erlang_c, mser5, replications_needed, running_mean
+from simulation.verification import (
+    KINDS, TARGETS, Target, agree, agree_stock, erlang_b, erlang_c, judge_target, mser5, replications_needed, running_mean,
+    unexplained_misses,
+)
 
 from conftest import ROOT
 
@@ -40,16 +44,66 @@ def test_running_mean():
 
 
 @pytest.mark.slow
-def test_verify_prints_every_check_with_its_figure():
+def test_verify_passes_every_check_and_prints_each_with_its_figure(tmp_path):
+    report = tmp_path / "verify.json"
     proc = subprocess.run([sys.executable, "-m", "simulation.cli", "verify", "--quick", "--reps", "3", "--scale", "0.05",
-                           "--years", "2", "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+                           "--years", "2", "--workers", "2", "--json", str(report)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=900)
     assert "Traceback" not in proc.stderr
-    out = proc.stdout
-    for check in ("Suicides a year", "Median acute length of stay", "Readmitted within a year", "Erlang C", "Erlang B",
-                  "Little's law", "People conserved", "Common random numbers", "Serial run equals parallel run", "Twin agrees"):
-        assert check in out, check
-    assert "verification checks pass" in out
-    assert proc.returncode in (0, 1)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "verification checks pass" in proc.stdout and "FAIL" not in proc.stdout
+    data = json.loads(report.read_text())
+    checks = " | ".join(line["check"] + " " + line["expected"] for line in data["verification"])
+    for check in ("Erlang C", "Erlang B", "Little's law", "People conserved", "Common random numbers", "Determinism",
+                  "Serial run equals parallel run", "Twin agrees (unbounded capacity)", "day centre closed"):
+        assert check in checks, check
+    assert all(line["pass"] is not False for line in data["verification"])
+    targets = {t["target"]: t for t in data["targets"]}
+    assert {"Suicides a year in the modelled population", "Median acute length of stay (days)",
+            "Readmitted within a year of crisis care"} <= set(targets)
+    for t in targets.values():
+        assert {"target", "kind", "model", "low", "high", "pass", "source"} <= set(t)
+        assert t["kind"] in ("input", "fitted", "independent")
+
+
+def test_a_twin_comparison_never_passes_on_a_zero():
+    """A simulation in which nothing happened must not 'agree' with the twin."""
+    assert not agree("x", 17_494.0, [0.0, 0.0, 0.0], 0.02).passed
+    assert not agree("x", 0.0, [10.0, 12.0, 11.0], 0.02).passed
+    assert not agree("x", 0.0, [0.0, 0.0], 0.02).passed
+    assert agree("x", 101.0, [100.0, 101.0, 99.0], 0.02).passed
+    assert not agree("x", 150.0, [100.0, 101.0, 99.0], 0.02).passed
+
+
+def test_a_stock_frozen_at_its_census_does_not_agree_with_a_twin_that_moves():
+    frozen = [45_000.0] * 24
+    twin = [45_000.0 + 20 * m for m in range(24)]
+    assert not agree_stock("recovered", twin, [frozen, frozen, frozen]).passed
+    moving = [[45_000.0 + 20 * m + k for m in range(24)] for k in (-5, 0, 5)]
+    assert agree_stock("recovered", twin, moving).passed
+
+
+def test_a_target_passes_only_when_its_whole_interval_is_inside_the_band():
+    t = Target("Suicides", "suicides_per_year", "about 74", 60, 90, "S4")
+    assert judge_target(t, [70.0, 72.0, 74.0, 71.0]).passed
+    wide = judge_target(t, [-13.0, 66.0, 146.0])       # mean inside, interval far outside
+    assert not wide.passed and wide.detail["verdict"] == "interval leaves the band"
+    assert not judge_target(t, [95.0, 96.0, 97.0]).passed
+    assert not judge_target(t, [75.0]).passed           # one replication has no interval
+
+
+def test_only_a_miss_without_a_stated_reason_fails_verify():
+    missed = judge_target(Target("a", "m", "t", 0, 1, "S1"), [5.0, 6.0, 7.0])
+    explained = judge_target(Target("b", "m", "t", 0, 1, "S1", known_miss="defensible inputs cannot reach it"), [5.0, 6.0, 7.0])
+    passed = judge_target(Target("c", "m", "t", 0, 10, "S1"), [5.0, 6.0, 7.0])
+    assert unexplained_misses([missed, explained, passed]) == [missed]
+
+
+def test_every_calibration_target_says_what_a_pass_proves():
+    assert {t.kind for t in TARGETS} <= set(KINDS)
+    # read-back targets are labelled as such: the median stay is the lognormal's median parameter
+    kinds = {t.metric: t.kind for t in TARGETS}
+    assert kinds["acute_median_stay_days"] == "input" and kinds["residential_cost_per_person_year"] == "input"
 
 
 def test_replications_command_prints_the_table(tmp_path):

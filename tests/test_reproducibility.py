@@ -36,6 +36,7 @@ def test_serial_and_parallel_runs_are_identical(baseline, close_day_centre):
 
 
 def test_a_scenario_identical_to_the_baseline_has_exactly_zero_difference(baseline):
+    """Determinism, seen through the comparison table (the common-random-numbers test is below)."""
     copy = baseline.with_values({}, name="Copy of the baseline")
     plan = RunPlan(seed=2, replications=3, years=1, scale=0.03)
     exp = run_experiment([baseline, copy], plan)
@@ -45,9 +46,9 @@ def test_a_scenario_identical_to_the_baseline_has_exactly_zero_difference(baseli
         assert row["delta_mean"] == 0 and row["delta_ci_low"] == 0 and row["delta_ci_high"] == 0, row["metric"]
 
 
-def test_common_random_numbers_leave_people_untouched_by_a_policy_alone(baseline, close_day_centre):
-    """Closing the day centre changes only what follows from it: before month 6 the
-    two scenarios are the same county, month by month."""
+def test_a_decision_changes_nothing_before_it_is_taken(baseline, close_day_centre):
+    """Before month 6 the two scenarios are the same county, month by month (causality:
+    a later action must not reach back), and after it the day centre is empty."""
     base = run_replication(baseline, 5, 0, 1, 0.05, 0.0)
     closed = run_replication(close_day_centre, 5, 0, 1, 0.05, 0.0)
     for metric in ("crisis_episodes", "acute_admissions", "recoveries", "people_in_contact"):

@@ -41,6 +41,14 @@ compare: setup
 test: setup browser
 	$(BIN)/pytest -q
 
+# Mutation testing of the modules that produce numbers, against the fast behavioural tests
+# (configured under [tool.mutmut] in pyproject.toml; slow: not part of CI).
+mutate: setup
+	$(BIN)/pip install --quiet --disable-pip-version-check mutmut==3.8.1
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/python benchmarks/mutation_score.py
+
 # Store new regression numbers on purpose, with the reason (kept in the file's history).
 regression-update: setup
 	@test -n "$(REASON)" || { echo 'say why the numbers changed: make regression-update REASON="..."'; exit 2; }

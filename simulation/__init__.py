@@ -2,17 +2,21 @@
 
 The package is split one module per concept:
 
+- ``catalogue``   the service registry: every service declared once
 - ``parameters``  the parameter catalogue: units, allowed values, sources
 - ``scenario``    reading scenario YAML files (``extends``, overrides, actions)
-- ``people``      a person's attributes, places and flags
+- ``people``      a person's places and flags
 - ``hazards``     every rate in the model and what changes it
+- ``ledger``      stocks, counters and flows: who is where and holds what
 - ``services``    capacity-limited services with waiting lists
 - ``programmes``  county-wide training programmes (Zero Suicide, carer-led)
+- ``model/``      the SimPy county model, one component per process
+- ``twin``        the same model as ordinary differential equations
 - ``costs``       unit costs, payers, price uprating and discounting
-- ``outcomes``    collectors: stocks, counters, monthly snapshots, metrics
-- ``model``       the SimPy county model that ties the above together
+- ``outcomes``    the metrics a replication reports
 - ``experiment``  replications, common random numbers, intervals, comparisons
 - ``results``     writing outputs atomically with a manifest
+- ``verification``, ``sensitivity``, ``sweep``  checks, indices, batch runs
 - ``cli``         the ``mhsim`` command
 """
 
@@ -29,10 +33,14 @@ except PackageNotFoundError:  # running from a source tree without install
 MODEL_VERSION = __version__
 
 
-MODEL_FILES = ("model.py", "hazards.py", "outcomes.py", "people.py", "services.py", "programmes.py", "costs.py",
-               "streams.py", "experiment.py", "parameters.py", "catalogue.py", "scenario.py", "twin.py",
-               "results.py")
-"""The modules that make the numbers or shape the stored results (scenario content is hashed separately)."""
+NOT_MODEL_FILES = ("cli.py", "documentation.py", "formatting.py", "verification.py", "sensitivity.py", "errors.py", "yamlfile.py")
+"""Modules that only read, check, present or report: every other module under ``simulation/`` (the model
+package included) is part of the fingerprint, so a new module can never drop out of it silently."""
+
+
+def model_files() -> list[Path]:
+    here = Path(__file__).resolve().parent
+    return sorted(p for p in here.rglob("*.py") if p.name not in NOT_MODEL_FILES and "__pycache__" not in p.parts)
 
 
 @lru_cache(maxsize=1)
@@ -46,8 +54,7 @@ def model_fingerprint() -> str:
     """
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for name in MODEL_FILES:
-        path = here / name
-        h.update(name.encode())
-        h.update(path.read_bytes() if path.exists() else b"")
+    for path in model_files():
+        h.update(str(path.relative_to(here)).encode())
+        h.update(path.read_bytes())
     return h.hexdigest()[:12]

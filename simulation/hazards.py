@@ -18,15 +18,24 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Mapping
 
+from . import catalogue
 from .parameters import DAYS_PER_YEAR, Params
 from .people import (
-    AFTER_DISCHARGE, ASSESSING, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, DAY_CENTRE, EMPLOYED,
-    ENABLEMENT, HAS_CARER, HOME_TREATMENT, HOSPITAL_PLACES, PAID_PEER_WORKER, PEER_LEADER, PEER_MEMBER,
-    RAISED_RISK, RC_GRADUATE, RC_STUDENT, RECOVERED, RESIDENTIAL, SEVERE, TUTOR, WAIT_DAY_CENTRE,
-    WAIT_ENABLEMENT, WAIT_PEER, WAIT_RC,
+    AFTER_DISCHARGE, ASSESSING, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, EMPLOYED, ENABLEMENT, HAS_CARER,
+    HOME_TREATMENT, HOSPITAL_PLACES, PAID_PEER_WORKER, PEER_LEADER, PEER_MEMBER, RAISED_RISK, RC_GRADUATE, RC_STUDENT,
+    RECOVERED, RESIDENTIAL, SEVERE, TUTOR, WAIT_ENABLEMENT, WAIT_RC, flag, flags_of,
 )
 
-# Events a person's own clock can bring.
+# Events a person's own clock can bring, by name; the constants are their ids.
+EVENT_NAMES: list[str] = [
+    "crisis", "step_up", "recover", "die_other", "suicide", "move_away", "job_gain", "job_loss",
+    "day_centre.referral", "day_centre.leave", "day_centre.give_up",
+    "peer_support.join", "peer_support.leave", "peer_support.give_up", "peer_support.leader_recruit", "peer_support.leader_burnout",
+    "recovery_college.apply", "recovery_college.give_up", "recovery_college.tutor_leave",
+    "personal_budgets.apply", "personal_budgets.end", "carer_support.assess", "carer_support.lapse",
+    "enablement.move_on", "enablement.breakdown", "residential.move_on", "enablement.referral", "enablement.give_up",
+    "relapse",
+]
 (
     CRISIS, STEP_UP, RECOVER, DIE_OTHER, SUICIDE, MOVE_AWAY, JOB_GAIN, JOB_LOSS,
     DC_REFER, DC_LEAVE, DC_GIVE_UP, PEER_JOIN, PEER_LEAVE, PEER_GIVE_UP, LEADER_RECRUIT, LEADER_BURNOUT,
@@ -34,7 +43,23 @@ from .people import (
     ENABLEMENT_MOVE_ON, ENABLEMENT_BREAKDOWN, RESIDENTIAL_MOVE_ON, ENABLEMENT_REFERRAL, ENABLEMENT_GIVE_UP,
     RELAPSE,
 ) = range(29)
+
+
+def event_id(name: str) -> int:
+    """The id of an event by name, allocating one for an event a new support brings."""
+    try:
+        return EVENT_NAMES.index(name)
+    except ValueError:
+        EVENT_NAMES.append(name)
+        return len(EVENT_NAMES) - 1
+
+
+def n_events() -> int:
+    return len(EVENT_NAMES)
+
+
 N_EVENTS = 29
+"""Events of the built-in services (a declared support adds its own: see :func:`n_events`)."""
 
 # Dynamic factors (county-wide, updated monthly).
 F_ZS_SUICIDE, F_ZS_CRISIS, F_CARER_UPTAKE, F_MARKET_RECOVERY, F_MARKET_CRISIS, F_MARKET_WORK = range(6)
@@ -78,37 +103,39 @@ class HazardRules:
         self.factor_max[F_MARKET_RECOVERY] = max(1.0, s.personal_budgets.effect_on_recovery)
         self.factor_max[F_MARKET_CRISIS] = max(1.0, s.personal_budgets.effect_on_crisis)
         self.factor_max[F_MARKET_WORK] = max(1.0, s.personal_budgets.effect_on_work)
+        # every support's effect on each rate, as (holder bits, multiplier), in the registry's order
+        self.effects = {outcome: tuple((flags_of(holders), P.get(param)) for holders, param in catalogue.effects(outcome))
+                        for outcome in catalogue.OUTCOMES}
+        self.place_supports = tuple(
+            (spec.name, tuple(event_id(e) for e in spec.events or ()), flag(spec.holds or ""), flag(spec.waits or ""),
+             flags_of(spec.join_excludes), P.get(spec.join_rate), P.get(spec.leave_rate), P.get(spec.give_up_rate))
+            for spec in catalogue.place_supports())
+
+    def _times_effects(self, outcome: str, rate: float, flags: int) -> float:
+        """Multiply by the effect of every support held that changes this outcome."""
+        for holders, multiplier in self.effects[outcome]:
+            if flags & holders:
+                rate *= multiplier
+        return rate
 
     # -- the rules, one per outcome (rates per year, factors) -----------------
     def crisis(self, flags: int, risk: int) -> tuple[float, tuple[int, ...]]:
         """Crisis: needs level, raised-risk windows, and the supports held."""
-        P, s = self.P, self.P.services
+        P = self.P
         rate = P.crisis.rate_per_year_severe if flags & SEVERE else P.crisis.rate_per_year_moderate
         if flags & AFTER_DISCHARGE:
             rate *= P.crisis.after_discharge_multiplier
         if flags & RAISED_RISK:
             rate *= self.risk_multipliers[risk]
-        if flags & DAY_CENTRE:
-            rate *= s.day_centre.effect_on_crisis
-        if flags & (PEER_MEMBER | PEER_LEADER):
-            rate *= s.peer_support.effect_on_crisis
-        if flags & RC_GRADUATE:
-            rate *= s.recovery_college.effect_on_crisis
-        if flags & CARER_SUPPORTED:
-            rate *= s.carer_support.effect_on_crisis
+        rate = self._times_effects("crisis", rate, flags)
         factors = (F_ZS_CRISIS, F_MARKET_CRISIS) if flags & BUDGET else (F_ZS_CRISIS,)
         return rate, factors
 
     def recovery(self, flags: int) -> tuple[float, tuple[int, ...]]:
         """Recovery (discharge from services): needs level and supports held."""
-        P, s = self.P, self.P.services
+        P = self.P
         rate = P.recovery.rate_per_year_severe if flags & SEVERE else P.recovery.rate_per_year_moderate
-        if flags & DAY_CENTRE:
-            rate *= s.day_centre.effect_on_recovery
-        if flags & (PEER_MEMBER | PEER_LEADER):
-            rate *= s.peer_support.effect_on_recovery
-        if flags & RC_GRADUATE:
-            rate *= s.recovery_college.effect_on_recovery
+        rate = self._times_effects("recovery", rate, flags)
         return rate, ((F_MARKET_RECOVERY,) if flags & BUDGET else ())
 
     def suicide(self, place: int, flags: int) -> tuple[float, tuple[int, ...]]:
@@ -133,17 +160,14 @@ class HazardRules:
         return m.general_rate_per_year * mult
 
     def job_gain(self, place: int, flags: int) -> tuple[float, tuple[int, ...]]:
-        e, s = self.P.employment, self.P.services
+        e = self.P.employment
         if place == RECOVERED:
             rate = e.recovered_job_gain_rate_per_year
         else:
             rate = e.job_gain_rate_per_year
             if flags & SEVERE:
                 rate *= e.severe_job_gain_multiplier
-            if flags & DAY_CENTRE:
-                rate *= s.day_centre.effect_on_work
-        if flags & RC_GRADUATE:
-            rate *= s.recovery_college.effect_on_work
+        rate = self._times_effects("work", rate, flags)
         return rate, ((F_MARKET_WORK,) if flags & BUDGET and place != RECOVERED else ())
 
     def job_loss(self, place: int) -> float:
@@ -157,21 +181,16 @@ class HazardRules:
     def supports(self, flags: int, out: list) -> None:
         """Joining, waiting for, leaving and losing supports (community or tenancy)."""
         s, o = self.P.services, self.open
-        dc, ps, rc, pb, cs = s.day_centre, s.peer_support, s.recovery_college, s.personal_budgets, s.carer_support
-        if flags & DAY_CENTRE:
-            out.append((DC_LEAVE, dc.leave_rate_per_year, ()))
-        elif flags & WAIT_DAY_CENTRE:
-            out.append((DC_GIVE_UP, dc.waiting_give_up_rate_per_year, ()))
-        elif o["day_centre"]:
-            out.append((DC_REFER, dc.referral_rate_per_year, ()))
-        if flags & PEER_MEMBER:
-            out.append((PEER_LEAVE, ps.leave_rate_per_year, ()))
-            if not flags & AFTER_DISCHARGE:
-                out.append((LEADER_RECRUIT, ps.leader_recruit_rate_per_year, ()))
-        elif flags & WAIT_PEER:
-            out.append((PEER_GIVE_UP, ps.waiting_give_up_rate_per_year, ()))
-        elif o["peer_support"] and not flags & PEER_LEADER:
-            out.append((PEER_JOIN, ps.join_rate_per_year, ()))
+        for name, (join, leave, give_up), hold, wait, excluded, join_rate, leave_rate, give_up_rate in self.place_supports:
+            if flags & hold:
+                out.append((leave, leave_rate, ()))
+            elif flags & wait:
+                out.append((give_up, give_up_rate, ()))
+            elif o[name] and not flags & excluded:
+                out.append((join, join_rate, ()))
+        ps, rc, pb, cs = s.peer_support, s.recovery_college, s.personal_budgets, s.carer_support
+        if flags & PEER_MEMBER and not flags & AFTER_DISCHARGE:
+            out.append((LEADER_RECRUIT, ps.leader_recruit_rate_per_year, ()))   # a member doing well steps up to lead
         if flags & WAIT_RC:
             out.append((RC_GIVE_UP, rc.waiting_give_up_rate_per_year, ()))
         elif o["recovery_college"] and not flags & (RC_STUDENT | RC_GRADUATE):
@@ -216,10 +235,7 @@ class HazardRules:
             out.append((JOB_LOSS, self.job_loss(place), ()))
         self.roles(flags, out)
         if place == RECOVERED:
-            relapse = P.recovery.relapse_rate_per_year
-            if flags & RC_GRADUATE:
-                relapse *= s.recovery_college.effect_on_relapse
-            out.append((RELAPSE, relapse, ()))
+            out.append((RELAPSE, self._times_effects("relapse", P.recovery.relapse_rate_per_year, flags), ()))
             out.append((MOVE_AWAY, P.population.move_away_rate_per_year, ()))
             return out
         if place in (COMMUNITY, ENABLEMENT, RESIDENTIAL):
@@ -230,10 +246,7 @@ class HazardRules:
             rate, f = self.recovery(flags)
             out.append((RECOVER, rate, f))
             if flags & SEVERE:
-                step = s.residential_care.step_up_rate_per_year_severe
-                if flags & CARER_SUPPORTED:
-                    step *= s.carer_support.effect_on_step_up
-                out.append((STEP_UP, step, ()))
+                out.append((STEP_UP, self._times_effects("step_up", s.residential_care.step_up_rate_per_year_severe, flags), ()))
             self.supports(flags, out)
         elif place == ENABLEMENT:
             out.append((ENABLEMENT_MOVE_ON, s.enablement.move_on_rate_per_year, ()))

@@ -10,73 +10,12 @@ that costs can use the unit costs in force in each period exactly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from .ledger import Snapshot, Stock, take_snapshot
 from .people import N_GROUPS
 
-
-class Stock:
-    """How many people are somewhere, and for how long (per sub-group)."""
-
-    __slots__ = ("name", "level", "area", "t", "entries", "exits", "sojourn")
-
-    def __init__(self, name: str, now: float = 0.0):
-        self.name = name
-        self.level = [0] * N_GROUPS
-        self.area = [0.0] * N_GROUPS      # person-days
-        self.t = [now] * N_GROUPS
-        self.entries = [0] * N_GROUPS
-        self.exits = [0] * N_GROUPS
-        self.sojourn = [0.0] * N_GROUPS   # total days spent by those who left
-
-    def add(self, g: int, now: float) -> None:
-        self.area[g] += self.level[g] * (now - self.t[g])
-        self.t[g] = now
-        self.level[g] += 1
-        self.entries[g] += 1
-
-    def remove(self, g: int, now: float, since: float | None = None) -> None:
-        self.area[g] += self.level[g] * (now - self.t[g])
-        self.t[g] = now
-        self.level[g] -= 1
-        self.exits[g] += 1
-        if since is not None:
-            self.sojourn[g] += now - since
-
-    def flush(self, now: float) -> None:
-        """Bring the area up to ``now``."""
-        for g in range(N_GROUPS):
-            self.area[g] += self.level[g] * (now - self.t[g])
-            self.t[g] = now
-
-    @property
-    def total(self) -> int:
-        return sum(self.level)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Cumulative stocks and counts at one moment."""
-
-    t: float
-    version: int                       # which parameter version applies from here
-    levels: dict[str, tuple[int, ...]]
-    areas: dict[str, tuple[float, ...]]
-    counts: dict[str, tuple[int, ...]]
-    extra: dict[str, float] = field(default_factory=dict)  # programme coverage etc. in force from here
-
-
-def take_snapshot(t: float, version: int, stocks: dict[str, Stock], counts: dict[str, list[int]], extra: dict[str, float]) -> Snapshot:
-    for s in stocks.values():
-        s.flush(t)
-    return Snapshot(
-        t,
-        version,
-        {k: tuple(s.level) for k, s in stocks.items()},
-        {k: tuple(s.area) for k, s in stocks.items()},
-        {k: tuple(v) for k, v in counts.items()},
-        dict(extra),
-    )
+__all__ = ["Snapshot", "Stock", "take_snapshot", "Metric", "METRICS", "ReplicationResult", "summarise"]
 
 
 # ---------------------------------------------------------------------------

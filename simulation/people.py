@@ -31,9 +31,7 @@ PLACE_LABELS = (
     "Died by suicide", "Died of other causes", "Moved away",
 )
 N_ALIVE_PLACES = 8
-IN_CONTACT_PLACES = frozenset({COMMUNITY, HOME_TREATMENT, ACUTE, OUT_OF_AREA, WAITING_FOR_BED, RESIDENTIAL, ENABLEMENT})
 HOSPITAL_PLACES = frozenset({ACUTE, OUT_OF_AREA, WAITING_FOR_BED})
-CRISIS_PLACES = frozenset({HOME_TREATMENT, ACUTE, OUT_OF_AREA, WAITING_FOR_BED})
 
 # ---------------------------------------------------------------------------
 # Flags: attributes and what a person holds, one bit each.
@@ -58,7 +56,7 @@ WAIT_ENABLEMENT = 1 << 17
 AFTER_DISCHARGE = 1 << 18  # within the raised-risk window after crisis care
 RAISED_RISK = 1 << 19      # within a raised-risk window after losing a support
 
-FLAG_NAMES = {
+FLAG_NAMES: dict[int, str] = {
     SEVERE: "severe", HAS_CARER: "has_carer", BUDGET_ELIGIBLE: "budget_eligible", EMPLOYED: "employed",
     CARER_SUPPORTED: "carer_supported", DAY_CENTRE: "day_centre", WAIT_DAY_CENTRE: "waiting_day_centre",
     PEER_MEMBER: "peer_support", WAIT_PEER: "waiting_peer_support", PEER_LEADER: "peer_leaders",
@@ -67,7 +65,27 @@ FLAG_NAMES = {
     BUDGET: "budget_holders", ASSESSING: "budget_assessments_under_way", WAIT_ENABLEMENT: "waiting_enablement",
     AFTER_DISCHARGE: "after_discharge", RAISED_RISK: "raised_risk",
 }
-ROLE_FLAGS = PEER_LEADER | PAID_PEER_WORKER | TUTOR
+FLAG_OF = {name: bit for bit, name in FLAG_NAMES.items()}
+"""Flag bit by name (the inverse of FLAG_NAMES)."""
+
+
+def flag(name: str) -> int:
+    """The bit of the flag called ``name``, allocating the next free bit for a new one
+    (a support declared at run time: its holders and its waiting list)."""
+    bit = FLAG_OF.get(name)
+    if bit is None:
+        bit = 1 << len(FLAG_NAMES)
+        FLAG_NAMES[bit] = name
+        FLAG_OF[name] = bit
+    return bit
+
+
+def flags_of(names: tuple[str, ...]) -> int:
+    """The bits of several flags, or-ed together."""
+    out = 0
+    for name in names:
+        out |= flag(name)
+    return out
 
 # ---------------------------------------------------------------------------
 # Sub-groups for outcomes: index = 2 * budget-eligible + has-carer.

@@ -38,7 +38,9 @@ TIMESERIES_CHOICES = [
 ]
 SUBGROUP_CHOICES = ["crisis_episodes", "acute_admissions", "acute_bed_days", "recoveries", "suicides",
                     "people_employed_end", "qalys", "person_level_cost"]
-SERVICE_ORDER = list(SERVICES)
+def service_order() -> list[str]:
+    """Services in the builder, in registry order (live: a declared service joins the page)."""
+    return list(SERVICES)
 
 SECTION = {"marginTop": "28px"}
 HELP = {"color": "#444", "fontSize": "15px", "maxWidth": "1000px"}
@@ -73,7 +75,7 @@ def _default_baseline(results: list[ScenarioResults]) -> str | None:
 def layout(state: AppState) -> html.Div:
     catalogue = shipped_catalogue()
     lever_rows = []
-    for name in SERVICE_ORDER:
+    for name in list(SERVICES):
         info = SERVICES[name]
         status_options = [{"label": "no change", "value": "keep"}]
         if info.open_path:
@@ -435,13 +437,13 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         values = start.scenario.values if start and start.scenario else {p: s.value for p, s in shipped_catalogue().items()}
         opened = {name: values[info.open_path] for name, info in SERVICES.items() if info.open_path}
         caps = []
-        for s in SERVICE_ORDER:
+        for s in service_order():
             info = SERVICES[s]
             text = f"{values[info.capacity_path]:,}" if info.capacity_path else "-"
             if info.open_path and not opened[s]:
                 text += " (closed)"
             caps.append(text)
-        costs = [f"£{values[UNIT_COSTS[s]]:,.0f}" if s in UNIT_COSTS else "" for s in SERVICE_ORDER]
+        costs = [f"£{values[UNIT_COSTS[s]]:,.0f}" if s in UNIT_COSTS else "" for s in service_order()]
         progs = [f"now {values[path]:,g}" for path, _ in PROGRAMME_LEVERS.values()]
         return caps, costs, progs
 
@@ -451,7 +453,7 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         if start is None or start.scenario is None:
             raise InputError([])
         services = []
-        for svc, status, month, cap, cost in zip(SERVICE_ORDER, statuses, months, caps, costs):
+        for svc, status, month, cap, cost in zip(service_order(), statuses, months, caps, costs):
             services.append(ServiceLever(svc, status or "keep", _num(month, 0.0), None if _num(cap) is None else int(_num(cap)), _num(cost)))
         programmes = {key: (_num(v), _num(m, 0.0)) for key, v, m in zip(PROGRAMME_LEVERS, prog_values, prog_months)}
         levers = Levers(name or "My scenario", description or "", services, programmes, integrated or "keep",

@@ -14,23 +14,22 @@ from typing import Any
 
 import yaml
 
-from simulation.catalogue import SERVICES
+from simulation.catalogue import SERVICES, on_change, unit_cost_paths
 from simulation.errors import InputError, Problem
 from simulation.parameters import DAYS_PER_MONTH
 from simulation.scenario import BASELINE_FILE, SHIPPED_SCENARIOS, Action, Scenario, scenario_from_text, shipped_catalogue
 
 MAX_UPLOAD_BYTES = 200_000
 
-UNIT_COSTS = {
-    "day_centre": "services.day_centre.block_cost_per_year",
-    "peer_support": "services.peer_support.block_cost_per_year",
-    "recovery_college": "services.recovery_college.budget_per_year",
-    "personal_budgets": "services.personal_budgets.budget_per_year",
-    "carer_support": "services.carer_support.assessment_cost",
-    "crisis_home_treatment": "services.crisis_home_treatment.cost_per_episode",
-    "acute_beds": "services.acute_beds.cost_per_bed_day",
-    "enablement": "services.enablement.cost_per_week",
-}
+class _UnitCosts(dict):
+    def refresh(self) -> None:
+        self.clear()
+        self.update(unit_cost_paths())
+
+
+UNIT_COSTS: dict[str, str] = _UnitCosts()
+UNIT_COSTS.refresh()  # type: ignore[attr-defined]
+on_change(UNIT_COSTS.refresh)  # type: ignore[attr-defined]
 """The cost lever of each service: the unit or block cost a commissioner negotiates."""
 
 PROGRAMME_LEVERS = {

@@ -21,7 +21,7 @@ from typing import Iterable
 import pandas as pd
 
 from simulation.experiment import Interval, metric_direction, paired_difference, t_interval, verdict
-from simulation.costs import SERVICE_LABELS
+from simulation.costs import service_label
 from simulation.outcomes import METRICS
 from simulation.scenario import Scenario
 
@@ -93,7 +93,7 @@ def describe_metric(metric: str) -> tuple[str, str]:
         return info.label, info.unit
     parts = metric.split(".")
     if len(parts) == 3 and parts[0] == "cost":
-        service = SERVICE_LABELS.get(parts[1], parts[1].replace("_", " "))
+        service = service_label(parts[1])
         return f"{service}: {PAYER_NAMES.get(parts[2], parts[2])} cost", "£"
     if len(parts) == 2 and parts[0] in METRICS and parts[1] in SUBGROUP_LABELS:
         info = METRICS[parts[0]]

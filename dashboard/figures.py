@@ -12,8 +12,8 @@ import datetime as dt
 
 import plotly.graph_objects as go
 
-from simulation.costs import SERVICE_LABELS
-from simulation.outcomes import METRICS
+from simulation.costs import service_label
+from simulation.outcomes import METRICS, series_labels
 from simulation.people import PLACE_LABELS, PLACE_NAMES
 
 from .data import SUBGROUP_LABELS, ScenarioResults, difference, mean_flows, monthly_band
@@ -26,44 +26,8 @@ SERVICE_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC
 OTHER_SERVICES_COLOUR = "#BBBBBB"
 FONT = dict(family="Arial, Helvetica, sans-serif", size=15)
 
-SERIES_LABELS = {
-    "people_in_contact": ("People in contact with services", "people"),
-    "people_employed": ("People in work", "people"),
-    "people_in_contact_employed": ("People in contact who are in work", "people"),
-    "community": ("Living in the community (in contact)", "people"),
-    "home_treatment": ("In crisis home treatment", "people"),
-    "acute": ("In acute beds (in area)", "people"),
-    "out_of_area": ("In out-of-area beds", "people"),
-    "waiting_for_bed": ("Waiting for a bed", "people"),
-    "residential": ("In residential care", "people"),
-    "enablement": ("In enablement tenancies", "people"),
-    "recovered": ("Recovered (out of contact)", "people"),
-    "day_centre_users": ("Day centre users", "people"),
-    "day_centre_waiting": ("Waiting for the day centre", "people"),
-    "peer_support_members": ("Peer support members", "people"),
-    "peer_leaders": ("Peer leaders", "people"),
-    "budget_holders": ("Personal budget holders", "people"),
-    "recovery_college_graduates": ("Recovery College graduates", "people"),
-    "waiting_enablement": ("Waiting for an enablement tenancy", "people"),
-    "carers_supported": ("Carers supported", "people"),
-    "crisis_episodes": ("Crisis episodes a month", "episodes"),
-    "acute_admissions": ("Acute admissions a month", "admissions"),
-    "out_of_area_placements": ("Out-of-area placements a month", "placements"),
-    "suicides": ("Suicides a month", "deaths"),
-    "deaths_other": ("Other deaths a month", "deaths"),
-    "recoveries": ("Recoveries a month", "people"),
-    "enablement_move_ons": ("Moves on from enablement a month", "people"),
-    "residential_placements": ("New residential placements a month", "placements"),
-    "acute_bed_days": ("Acute bed days a month", "bed days"),
-    "total_cost": ("Total cost a month (discounted)", "£"),
-    "cost_nhs": ("NHS cost a month (discounted)", "£"),
-    "cost_council": ("Council cost a month (discounted)", "£"),
-    "cost_society": ("Wider society cost a month (discounted)", "£"),
-    "qalys": ("QALYs a month (discounted)", "QALYs"),
-    "zero_suicide_coverage": ("Zero Suicide trained share of workforce", "share"),
-    "carer_training_coverage": ("Carer-trained share of workforce", "share"),
-    "budget_market_maturity": ("Budget market maturity", "share"),
-}
+SERIES_LABELS = series_labels()
+"""Label and unit of every monthly series (declared in simulation.outcomes)."""
 
 
 def colour(i: int) -> str:
@@ -153,7 +117,7 @@ def costs_by_service_figure(results: list[ScenarioResults], top: int = 7) -> go.
             services.setdefault(service, {}).setdefault(s.label, 0.0)
             services[service][s.label] += s.interval(col).mean
     order = sorted(services, key=lambda k: -max(services[k].values()))
-    groups = [(SERVICE_LABELS.get(k, k), [k]) for k in order[:top]]
+    groups = [(service_label(k), [k]) for k in order[:top]]
     if len(order) > top:
         groups.append(("All other services", order[top:]))
     x = [wrap(s.label) for s in results]

@@ -27,11 +27,7 @@ from .figures import (
     ce_plane_figure, cost_change_by_payer_figure, costs_by_payer_figure, subgroup_figure, timeseries_figure,
 )
 
-HEADLINE = (
-    "total_cost", "cost_nhs", "cost_council", "cost_society", "crisis_episodes", "acute_admissions",
-    "acute_bed_days", "out_of_area_placements", "residential_placements_end", "enablement_move_ons",
-    "recoveries", "people_employed_end", "suicides", "deaths_other", "qalys",
-)
+from simulation.outcomes import HEADLINE  # noqa: E402  (one list for the command line, the page and the brief)
 
 
 def table_for_people(base: ScenarioResults, others: list[ScenarioResults], metrics=HEADLINE) -> pd.DataFrame:

@@ -108,6 +108,8 @@ class ServiceSpec:
     quality_of_life_gain: str | None = None
     quality_holders: tuple[str, ...] = ()
     """Flags whose holders get the quality-of-life gain (default: its holders)."""
+    gain_grows_with_market: bool = False
+    """The gain is scaled by the maturity of the budget market (what holders can buy at first)."""
     closure_risk: tuple[str, str] | None = None
     """(multiplier, months) parameters of the raised crisis risk for users left without
     a place when it closes, unless the closing action says otherwise."""
@@ -120,6 +122,9 @@ class ServiceSpec:
     """Name of its mean-wait metric (default ``<name>_mean_wait_days``)."""
     series: tuple[tuple[str, str, str], ...] = ()
     """Monthly series: (series name, stock, label)."""
+    parameters: tuple[tuple[str, dict], ...] = ()
+    """Default parameters a service declared in code brings (path, leaf as in baseline.yaml: value,
+    unit, source or assumption, low/high); the shipped services declare theirs in baseline.yaml."""
 
     @property
     def generic(self) -> bool:
@@ -189,7 +194,7 @@ BUILT_IN: tuple[ServiceSpec, ...] = (
     ServiceSpec(
         "personal_budgets", "Personal budgets", "support", "services.personal_budgets.open", None,
         "services.personal_budgets.budget_per_year", redirect_target=True, holds="budget_holders",
-        quality_of_life_gain="services.personal_budgets.quality_of_life_gain",
+        quality_of_life_gain="services.personal_budgets.quality_of_life_gain", gain_grows_with_market=True,
         costs=(CostItem("personal_budgets", "services.personal_budgets.budget_per_year", "stock:budget_holders", "year",
                         split=("services.personal_budgets.health_budget_share", "nhs")),
                CostItem("personal_budgets", "services.personal_budgets.assessment_cost", "count:budget_assessments_council",
@@ -280,10 +285,22 @@ def effects(outcome: str) -> tuple[tuple[tuple[str, ...], str], ...]:
     return tuple((s.effect_holders(e), e.param) for s in REGISTRY.values() for e in s.effects if e.outcome == outcome)
 
 
+ACCOUNT_ORDER = ("acute_beds", "crisis_home_treatment", "community_teams", "residential_care", "enablement", "day_centre",
+                 "peer_support", "recovery_college", "personal_budgets", "carer_support", "zero_suicide", "carer_led_training")
+"""The order of the cost account (places, then supports, then programmes); declared services follow."""
+
+
 def cost_items() -> tuple[CostItem, ...]:
-    """The cost account: every service's lines, then the costs that follow people everywhere."""
-    head = [c for s in REGISTRY.values() for c in s.costs]
-    return tuple(head + list(GENERAL_COSTS))
+    """The cost account: every service's lines in account order, then suicides and lost output."""
+    general = {c.service: [] for c in GENERAL_COSTS}
+    for c in GENERAL_COSTS:
+        general[c.service].append(c)
+    names = list(ACCOUNT_ORDER) + [n for n in REGISTRY if n not in ACCOUNT_ORDER]
+    lines: list[CostItem] = []
+    for name in names:
+        spec = REGISTRY.get(name)
+        lines += list(spec.costs) if spec else general.get(name, [])
+    return tuple(lines + general["suicides"] + general["lost_output"])
 
 
 GENERAL_COSTS: tuple[CostItem, ...] = (
@@ -302,6 +319,11 @@ COST_LABELS = {
     "lost_output": "Lost output (out of work)",
     "acute_beds": "Acute beds (in area)",
 }
+
+
+def unit_cost_paths() -> dict[str, str]:
+    """The cost lever of each service: the unit or block price a commissioner negotiates."""
+    return {n: s.unit_cost_path for n, s in SERVICES.items() if s.unit_cost_path}
 
 
 def service_label(name: str) -> str:

@@ -20,6 +20,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .outcomes import HEADLINE
+
 from .errors import InputError, Problem, display_path
 
 app = typer.Typer(
@@ -706,11 +708,6 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
     out.print(f"Wrote {', '.join(written)} to {display_path(target)}.", highlight=False)
 
 
-HEADLINE = (
-    "total_cost", "cost_nhs", "cost_council", "cost_society", "crisis_episodes", "acute_admissions",
-    "acute_bed_days", "out_of_area_placements", "residential_placements_end", "enablement_move_ons",
-    "recoveries", "people_employed_end", "suicides", "deaths_other", "qalys",
-)
 
 
 def _label(metric: str) -> str:

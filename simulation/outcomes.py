@@ -1,110 +1,36 @@
-"""Collecting what happens: stocks, counters, monthly snapshots, and the metrics.
+"""The metrics a replication reports, each declared next to how it is computed.
 
-The model never formats or logs in its inner loop: it moves integers. A
-:class:`Stock` keeps, per sub-group, how many people are in a place or hold a
-support and the area under that count (person-days), which is what costs and
-quality-adjusted life years are made of. Counters count events. A
-:class:`Snapshot` copies both at month ends and at every scenario action, so
-that costs can use the unit costs in force in each period exactly.
+A replication's snapshots (see ``ledger``) are turned into three accounts
+over the reported period: the cost account (every cost line by service and
+payer, uprated and discounted), the quality-adjusted life years, and the
+monthly series. Every metric is then one declaration: its name, label,
+unit, meaning, which way is better, and the function that reads it from
+the period and the accounts; metrics marked ``subgroups`` are also reported
+for each sub-group (``crisis_episodes.with_carer``...). ``summarise`` is a
+loop over the declarations, and a test holds the declared names equal to
+the computed ones.
+
+Results are at full county scale: every simulated person stands for
+``1/scale`` people.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import median
+from typing import Any, Callable, Iterator, Mapping
 
-from .ledger import Snapshot, Stock, take_snapshot
-from .people import N_GROUPS
+from . import catalogue
+from .costs import PER_DAY, cost_metric, discount_factor, item_payers, uprated
+from .ledger import Snapshot, Stock, join_counter, take_snapshot
+from .parameters import DAYS_PER_MONTH, DAYS_PER_YEAR
+from .people import N_GROUPS, PLACE_NAMES, SUBGROUPS
 
-__all__ = ["Snapshot", "Stock", "take_snapshot", "Metric", "METRICS", "ReplicationResult", "summarise"]
+__all__ = ["Snapshot", "Stock", "take_snapshot", "Metric", "METRICS", "ReplicationResult", "summarise", "SERIES", "HEADLINE"]
 
-
-# ---------------------------------------------------------------------------
-# Metrics: what a replication reports, at full county scale.
-
-
-@dataclass(frozen=True)
-class Metric:
-    """How to present one metric: label, unit, meaning, and which way is better."""
-
-    name: str
-    label: str
-    unit: str
-    meaning: str
-    better: str | None = None  # "lower", "higher" or None
-
-
-def _m(name: str, label: str, unit: str, meaning: str, better: str | None = None) -> Metric:
-    return Metric(name, label, unit, meaning, better)
-
-
-METRICS: dict[str, Metric] = {m.name: m for m in (
-    _m("total_cost", "Total cost", "£", "All costs to the NHS, the council and wider society over the run, discounted, in 2024 prices.", "lower"),
-    _m("cost_nhs", "Cost to the NHS", "£", "NHS costs over the run (beds, crisis teams, community teams, commissioned services, health budgets), discounted.", "lower"),
-    _m("cost_council", "Cost to the council", "£", "County council costs (residential care, enablement, personal budgets, assessments), discounted.", "lower"),
-    _m("cost_society", "Cost to wider society", "£", "Costs that land outside health and care budgets: suicides and lost output of people out of work, discounted.", "lower"),
-    _m("total_cost_undiscounted", "Total cost (undiscounted)", "£", "All costs without discounting.", "lower"),
-    _m("crisis_episodes", "Crisis episodes", "episodes", "Crises needing crisis care: home treatment or a hospital bed.", "lower"),
-    _m("home_treatment_episodes", "Home treatment episodes", "episodes", "Crisis resolution / home treatment episodes started.", None),
-    _m("acute_admissions", "Acute admissions", "admissions", "Admissions to an acute mental health bed, in or out of area.", "lower"),
-    _m("acute_bed_days", "Acute bed days", "bed days", "Days spent in acute beds, in area and out of area.", "lower"),
-    _m("out_of_area_placements", "Out-of-area placements", "placements", "Admissions placed out of area because no local bed was free.", "lower"),
-    _m("out_of_area_bed_days", "Out-of-area bed days", "bed days", "Days spent in out-of-area beds.", "lower"),
-    _m("residential_placements", "New residential placements", "placements", "People entering residential care during the run.", "lower"),
-    _m("residential_placements_end", "People in residential care (end)", "people", "People living in residential care at the end of the run.", "lower"),
-    _m("enablement_move_ons", "Moves on from enablement", "people", "Tenants moving from Intensive Enablement to independent living.", "higher"),
-    _m("enablement_tenancies_in_use_end", "Enablement tenancies in use (end)", "tenancies", "Tenants living in an enablement tenancy at the end.", None),
-    _m("recoveries", "Recoveries", "people", "People discharged from services as recovered.", "higher"),
-    _m("relapses", "Relapses", "people", "Recovered people returning to services.", "lower"),
-    _m("people_employed_end", "People in work (end)", "people", "People in the modelled population (in contact or recovered) in work at the end.", "higher"),
-    _m("people_in_contact_end", "People in contact with services (end)", "people", "People in contact with secondary mental health or social care at the end.", None),
-    _m("suicides", "Suicides", "deaths", "Deaths by suicide in the modelled population.", "lower"),
-    _m("deaths_other", "Deaths from other causes", "deaths", "Other deaths in the modelled population.", "lower"),
-    _m("qalys", "Quality-adjusted life years", "QALYs", "Quality-adjusted life years lived by the modelled population, discounted.", "higher"),
-    _m("qalys_undiscounted", "QALYs (undiscounted)", "QALYs", "Quality-adjusted life years without discounting.", "higher"),
-    _m("budget_holders_end", "Personal budget holders (end)", "people", "People holding a personal (health) budget at the end.", None),
-    _m("carers_supported_end", "Carers supported (end)", "people", "People whose carer has been assessed and supported.", None),
-    _m("day_centre_users_end", "Day centre users (end)", "people", "People holding a day centre place at the end.", None),
-    _m("peer_leaders_end", "Active peer leaders (end)", "people", "Peer leaders (volunteer or paid) at the end.", None),
-    _m("recovery_college_completions", "Recovery College completions", "people", "Students completing a Recovery College course.", "higher"),
-    _m("suicides_per_year", "Suicides a year", "deaths a year", "Suicides divided by the years simulated (calibration: about 74 a year, S4).", "lower"),
-    _m("employment_share_in_contact", "Share in work (in contact)", "share", "Average monthly share of people in contact who are in work (calibration: 15.9%, S6).", "higher"),
-    _m("acute_median_stay_days", "Median acute stay", "days", "Median length of completed acute stays (calibration: 23 days, R7).", None),
-    _m("readmission_within_year_share", "Readmitted within a year", "share", "Share of discharges from crisis care followed by another crisis within a year (calibration: 29% to over 50%).", "lower"),
-    _m("residential_move_on_30_months_share", "Residential move-on in 30 months", "share", "Share of people in residential care at the start who moved on within 30 months (calibration: about 10%, R8).", "higher"),
-    _m("residential_cost_per_person_year", "Residential cost per person-year", "£", "Residential care cost divided by person-years in residential care (calibration: about £50,000 in 2015 prices, S7).", None),
-    _m("enablement_in_use_start", "Enablement tenancies in use (start)", "tenancies", "Tenancies in use at the start (calibration: 41 of 79, S8).", None),
-    # Waits for supports are averaged over the people who got a place, so a shorter wait can
-    # mean fewer places given (a service closed, people gave up): no 'better' direction.
-    _m("day_centre_mean_wait_days", "Mean wait for a day centre place", "days", "Average wait of people who got a day centre place (shorter is not better if fewer got one).", None),
-    _m("peer_support_mean_wait_days", "Mean wait for peer support", "days", "Average wait of people who got a peer support place (shorter is not better if fewer got one).", None),
-    _m("recovery_college_mean_wait_days", "Mean wait for the Recovery College", "days", "Average wait of people who got a college place (shorter is not better if fewer got one).", None),
-    _m("enablement_mean_wait_days", "Mean wait for an enablement tenancy", "days", "Average wait of people who got a tenancy (shorter is not better if fewer got one).", None),
-    _m("acute_mean_wait_days", "Mean wait for a bed", "days", "Average wait for an in-area bed (only when beds queue).", "lower"),
-    _m("person_level_cost", "Cost of care for people", "£", "Costs that follow individuals (beds, teams, placements, budgets, suicides, lost output), discounted; excludes block contracts and programmes.", "lower"),
-    _m("people_alive_end", "People alive (end)", "people", "People in the modelled population alive and in the county at the end.", None),
-)}
-
-SUBGROUP_METRICS = ("crisis_episodes", "acute_admissions", "acute_bed_days", "out_of_area_placements", "recoveries",
-                    "suicides", "deaths_other", "people_employed_end", "people_alive_end", "qalys", "person_level_cost")
-
-TIMESERIES_LEVELS = {
-    "people_in_contact": ("community", "home_treatment", "acute", "out_of_area", "waiting_for_bed", "residential", "enablement"),
-    "people_employed": ("employed",),
-    "community": ("community",), "home_treatment": ("home_treatment",), "acute": ("acute",),
-    "out_of_area": ("out_of_area",), "waiting_for_bed": ("waiting_for_bed",), "residential": ("residential",),
-    "enablement": ("enablement",), "recovered": ("recovered",), "day_centre_users": ("day_centre",),
-    "day_centre_waiting": ("waiting_day_centre",), "peer_support_members": ("peer_support",),
-    "peer_leaders": ("peer_leaders",), "budget_holders": ("budget_holders",),
-    "recovery_college_graduates": ("recovery_college_graduates",), "waiting_enablement": ("waiting_enablement",),
-    "carers_supported": ("carer_supported",),
-}
-TIMESERIES_FLOWS = ("crisis_episodes", "acute_admissions", "out_of_area_placements", "suicides", "deaths_other",
-                    "recoveries", "enablement_move_ons", "residential_placements")
-TIMESERIES_EXTRA = ("zero_suicide_coverage", "carer_training_coverage", "budget_market_maturity")
-
-IN_CONTACT_STOCKS = TIMESERIES_LEVELS["people_in_contact"]
+ALL_GROUPS = tuple(range(N_GROUPS))
+IN_CONTACT_STOCKS = ("community", "home_treatment", "acute", "out_of_area", "waiting_for_bed", "residential", "enablement")
 ALIVE_STOCKS = (*IN_CONTACT_STOCKS, "recovered")
-HOSPITAL_STOCKS = ("acute", "out_of_area", "waiting_for_bed")
 
 
 @dataclass(frozen=True)
@@ -119,7 +45,82 @@ class ReplicationResult:
     diagnostics: dict[str, float]
 
 
-def _period_quality(values: dict, areas: dict[str, tuple[float, ...]], groups: tuple[int, ...], maturity: float) -> float:
+# ---------------------------------------------------------------------------
+# The reported period and its accounts
+
+
+class Period:
+    """One replication's reported period: snapshots from the end of the warm-up on, at full scale."""
+
+    def __init__(self, record: Any):
+        self.record = record
+        self.w = 1.0 / record.scale
+        self.t0 = record.warmup_days
+        self.snaps: list[Snapshot] = [s for s in record.snapshots if s.t >= self.t0 - 1e-9]
+        self.first, self.last = self.snaps[0], self.snaps[-1]
+        self.n_months = max(1, int(round((record.horizon_days - self.t0) / DAYS_PER_MONTH + 0.4999)))
+        self.years = (record.horizon_days - self.t0) / DAYS_PER_YEAR
+
+    def total(self, counter: str, gs: tuple[int, ...] = ALL_GROUPS) -> float:
+        """Events counted over the period."""
+        return sum(self.last.counts[counter][g] - self.first.counts[counter][g] for g in gs) * self.w
+
+    def level(self, stocks: tuple[str, ...], gs: tuple[int, ...] = ALL_GROUPS, snap: Snapshot | None = None) -> float:
+        """People in these stocks at the end (or at ``snap``)."""
+        snap = snap or self.last
+        return sum(snap.levels[k][g] for k in stocks for g in gs) * self.w
+
+    def area(self, stocks: tuple[str, ...], gs: tuple[int, ...] = ALL_GROUPS) -> float:
+        """Person-days in these stocks over the period."""
+        return sum(self.last.areas[k][g] - self.first.areas[k][g] for k in stocks for g in gs) * self.w
+
+    def intervals(self) -> Iterator[tuple[Snapshot, Snapshot, dict[str, Any], int]]:
+        """Consecutive snapshots, the parameters in force between them, and the month they end in."""
+        for a, b in zip(self.snaps, self.snaps[1:]):
+            if b.t - a.t <= 0:
+                continue
+            month = min(self.n_months - 1, max(0, int((b.t - self.t0 - 1e-6) // DAYS_PER_MONTH)))
+            yield a, b, self.record.versions[a.version], month
+
+
+GROUP_SETS = {"": ALL_GROUPS, **SUBGROUPS}
+
+
+@dataclass
+class Accounts:
+    """Costs, QALYs and monthly flows summed over the period."""
+
+    cost_lines: dict[str, float]
+    payers: dict[str, float]
+    undiscounted: float
+    person_cost: dict[str, float]
+    qalys: dict[str, float]
+    qalys_undiscounted: float
+    monthly: dict[str, list[float]]
+
+    def add_month(self, name: str, month: int, value: float, n_months: int) -> None:
+        self.monthly.setdefault(name, [0.0] * n_months)[month] += value
+
+
+def _quantity(item: catalogue.CostItem, d_area: dict, d_count: dict, values: Mapping[str, Any], days: float, w: float) -> list[float]:
+    """The quantity a cost line is charged on, per sub-group, for one interval (full scale)."""
+    kind, _, what = item.basis.partition(":")
+    if kind == "stock":
+        return [d_area[what][g] * w for g in ALL_GROUPS]
+    if kind == "count":
+        return [d_count[what][g] * w for g in ALL_GROUPS]
+    if kind == "open":
+        return [d_area[f"open_{what}"][0], 0.0, 0.0, 0.0]
+    zs, cl = "programmes.zero_suicide.", "programmes.carer_led_training."
+    qty = {  # programme quantities are county-level already
+        "zero_suicide_trainees": values[zs + "trainees_per_year"] * days / DAYS_PER_YEAR,
+        "carer_trainer_days": values[cl + "carer_trainers"] * days,
+        "carer_staff_trained": values[cl + "carer_trainers"] * values[cl + "staff_trained_per_trainer_per_year"] * days / DAYS_PER_YEAR,
+    }[what]
+    return [qty, 0.0, 0.0, 0.0]
+
+
+def _period_quality(values: Mapping[str, Any], areas: dict[str, tuple[float, ...]], groups: tuple[int, ...], maturity: float) -> float:
     """Quality-adjusted person-days lived in one period by ``groups``."""
     q = values
 
@@ -136,198 +137,400 @@ def _period_quality(values: dict, areas: dict[str, tuple[float, ...]], groups: t
         + q["quality_of_life.recovered"] * a("recovered")
         + q["quality_of_life.severe_decrement"] * a("severe")
         + q["quality_of_life.employed_gain"] * a("employed")
-        + q["services.day_centre.quality_of_life_gain"] * a("day_centre")
-        + q["services.peer_support.quality_of_life_gain"] * (a("peer_support") + a("peer_leaders"))
-        + q["services.recovery_college.quality_of_life_gain"] * a("recovery_college_graduates")
-        + q["services.personal_budgets.quality_of_life_gain"] * maturity * a("budget_holders")
     )
+    for spec in catalogue.REGISTRY.values():
+        if spec.quality_of_life_gain:
+            holders = spec.qol_holders()
+            days = a(holders[0])
+            for name in holders[1:]:
+                days += a(name)
+            gain = q[spec.quality_of_life_gain] * maturity if spec.gain_grows_with_market else q[spec.quality_of_life_gain]
+            total += gain * days
     return total
 
 
-def summarise(record, specs) -> ReplicationResult:
-    """Turn a :class:`~simulation.model.RunRecord` into metrics, monthly series and flows.
+def accounts(period: Period, specs: Mapping[str, Any]) -> Accounts:
+    """The cost account, QALYs and monthly flows over the period."""
+    items = catalogue.cost_items()
+    acc = Accounts({}, {"nhs": 0.0, "council": 0.0, "society": 0.0}, 0.0, {k: 0.0 for k in GROUP_SETS},
+                   {k: 0.0 for k in GROUP_SETS}, 0.0, {})
+    for item in items:
+        for payer in item_payers(item, specs):
+            acc.cost_lines.setdefault(cost_metric(item.service, payer), 0.0)
+    n, w = period.n_months, period.w
+    for a, b, values, month in period.intervals():
+        days = b.t - a.t
+        disc = discount_factor(values["costs.discount_rate"], (a.t + b.t) / 2 - period.t0)
+        d_area = {k: tuple(b.areas[k][g] - a.areas[k][g] for g in ALL_GROUPS) for k in b.areas}
+        d_count = {k: tuple(b.counts[k][g] - a.counts[k][g] for g in ALL_GROUPS) for k in b.counts}
+        for item in items:
+            _charge(acc, item, specs, values, _quantity(item, d_area, d_count, values, days, w), disc, month, n)
+        maturity = a.extra.get("budget_market_maturity", 1.0)
+        for key, gs in GROUP_SETS.items():
+            q = _period_quality(values, d_area, gs, maturity) * w / DAYS_PER_YEAR
+            acc.qalys[key] += q * disc
+            if key == "":
+                acc.qalys_undiscounted += q
+                acc.add_month("qalys", month, q * disc, n)
+        for name in SERIES_FLOWS:
+            acc.add_month(name, month, sum(d_count[name]) * w, n)
+        acc.add_month("acute_bed_days", month, (sum(d_area["acute"]) + sum(d_area["out_of_area"])) * w, n)
+    return acc
+
+
+def _charge(acc: Accounts, item: catalogue.CostItem, specs: Mapping[str, Any], values: Mapping[str, Any],
+            by_group: list[float], disc: float, month: int, n: int) -> None:
+    """Book one cost line for one interval: to its payers, its month, and the people it follows."""
+    spec = specs[item.param]
+    unit = uprated(spec, values[item.param], values) * PER_DAY[item.per]
+    amount = sum(by_group) * unit
+    payer = item.payer_override or spec.payer
+    shares = [(payer, 1.0)]
+    if item.split:
+        s = values[item.split[0]]
+        shares = [(payer, 1.0 - s), (item.split[1], s)]
+    for who, share in shares:
+        cost = amount * share
+        acc.cost_lines[cost_metric(item.service, who)] += cost * disc
+        acc.payers[who] += cost * disc
+        acc.add_month(f"cost_{who}", month, cost * disc, n)
+        acc.add_month("total_cost", month, cost * disc, n)
+        acc.undiscounted += cost
+    if item.person_level:
+        for key, gs in GROUP_SETS.items():
+            acc.person_cost[key] += sum(by_group[g] for g in gs) * unit * disc
+
+
+# ---------------------------------------------------------------------------
+# Monthly series: declared with their labels
+
+
+@dataclass(frozen=True)
+class Series:
+    """One monthly series: a level (people at each month's end) or a flow (events in each month)."""
+
+    name: str
+    label: str
+    unit: str
+    stocks: tuple[str, ...] = ()
+
+
+def _level_series() -> tuple[Series, ...]:
+    base = [
+        Series("people_in_contact", "People in contact with services", "people", IN_CONTACT_STOCKS),
+        Series("people_employed", "People in work", "people", ("employed",)),
+        Series("community", "Living in the community (in contact)", "people", ("community",)),
+        Series("home_treatment", "In crisis home treatment", "people", ("home_treatment",)),
+        Series("acute", "In acute beds (in area)", "people", ("acute",)),
+        Series("out_of_area", "In out-of-area beds", "people", ("out_of_area",)),
+        Series("waiting_for_bed", "Waiting for a bed", "people", ("waiting_for_bed",)),
+        Series("residential", "In residential care", "people", ("residential",)),
+        Series("enablement", "In enablement tenancies", "people", ("enablement",)),
+        Series("recovered", "Recovered (out of contact)", "people", ("recovered",)),
+        Series("waiting_enablement", "Waiting for an enablement tenancy", "people", ("waiting_enablement",)),
+    ]
+    for spec in catalogue.REGISTRY.values():
+        for name, stock, label in spec.series:
+            base.append(Series(name, label, "people", (stock,)))
+    for spec in catalogue.place_supports():
+        if not spec.series:
+            base.append(Series(f"{spec.name}_users", f"{spec.label}: users", "people", (spec.holds or "",)))
+            base.append(Series(f"{spec.name}_waiting", f"{spec.label}: waiting", "people", (spec.waits or "",)))
+    return tuple(base)
+
+
+SERIES_FLOWS = ("crisis_episodes", "acute_admissions", "out_of_area_placements", "suicides", "deaths_other",
+                "recoveries", "enablement_move_ons", "residential_placements")
+SERIES_EXTRA = ("zero_suicide_coverage", "carer_training_coverage", "budget_market_maturity")
+
+SERIES: dict[str, tuple[str, str]] = {
+    "people_in_contact_employed": ("People in contact who are in work", "people"),
+    "crisis_episodes": ("Crisis episodes a month", "episodes"),
+    "acute_admissions": ("Acute admissions a month", "admissions"),
+    "out_of_area_placements": ("Out-of-area placements a month", "placements"),
+    "suicides": ("Suicides a month", "deaths"),
+    "deaths_other": ("Other deaths a month", "deaths"),
+    "recoveries": ("Recoveries a month", "people"),
+    "enablement_move_ons": ("Moves on from enablement a month", "people"),
+    "residential_placements": ("New residential placements a month", "placements"),
+    "acute_bed_days": ("Acute bed days a month", "bed days"),
+    "total_cost": ("Total cost a month (discounted)", "£"),
+    "cost_nhs": ("NHS cost a month (discounted)", "£"),
+    "cost_council": ("Council cost a month (discounted)", "£"),
+    "cost_society": ("Wider society cost a month (discounted)", "£"),
+    "qalys": ("QALYs a month (discounted)", "QALYs"),
+    "zero_suicide_coverage": ("Zero Suicide trained share of workforce", "share"),
+    "carer_training_coverage": ("Carer-trained share of workforce", "share"),
+    "budget_market_maturity": ("Budget market maturity", "share"),
+}
+"""Label and unit of every monthly series (levels are added from :func:`level_series`)."""
+
+
+def level_series() -> tuple[Series, ...]:
+    return _level_series()
+
+
+def series_labels() -> dict[str, tuple[str, str]]:
+    """Label and unit of every monthly series, levels included."""
+    out = {s.name: (s.label, s.unit) for s in _level_series()}
+    out.update(SERIES)
+    return out
+
+
+def monthly_levels(period: Period, acc: Accounts) -> None:
+    """Levels at each month end, the employed in contact, and programme coverage."""
+    n, w, t0 = period.n_months, period.w, period.t0
+    month_ends = [s for s in period.snaps if s.t > t0 + 1e-9]
+    level_at: dict[int, Snapshot] = {}
+    for s in month_ends:
+        level_at[min(n - 1, int((s.t - t0 - 1e-6) // DAYS_PER_MONTH))] = s
+    levels = _level_series()
+    monthly = acc.monthly
+    for m in range(n):
+        s = level_at.get(m) or period.last
+        for series in levels:
+            monthly.setdefault(series.name, [0.0] * n)[m] = sum(sum(s.levels[k]) for k in series.stocks) * w
+        recovered_employed = sum(s.levels["recovered_employed"]) * w
+        monthly.setdefault("people_in_contact_employed", [0.0] * n)[m] = monthly["people_employed"][m] - recovered_employed
+        for name in SERIES_EXTRA:
+            monthly.setdefault(name, [0.0] * n)[m] = s.extra.get(name, 0.0)
+
+
+# ---------------------------------------------------------------------------
+# Metrics: each declared with how it is computed
+
+Compute = Callable[[Period, Accounts, tuple[int, ...]], float]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: label, unit, meaning, which way is better, and how it is computed."""
+
+    name: str
+    label: str
+    unit: str
+    meaning: str
+    better: str | None = None  # "lower", "higher" or None
+    compute: Compute | None = None
+    subgroups: bool = False
+    """Also reported for each sub-group, as ``<name>.<sub-group>``."""
+
+
+def counted(counter: str) -> Compute:
+    return lambda p, a, gs: p.total(counter, gs)
+
+
+def days_in(*stocks: str) -> Compute:
+    return lambda p, a, gs: p.area(stocks, gs)
+
+
+def at_end(*stocks: str) -> Compute:
+    return lambda p, a, gs: p.level(stocks, gs)
+
+
+def _share(numerator: str, denominator: str) -> Compute:
+    def share(p: Period, a: Accounts, gs: tuple[int, ...]) -> float:
+        d = p.total(denominator, gs)
+        return p.total(numerator, gs) / d if d else 0.0
+    return share
+
+
+def _employment_share(p: Period, a: Accounts, gs: tuple[int, ...]) -> float:
+    contact = a.monthly["people_in_contact"]
+    employed = a.monthly["people_in_contact_employed"]
+    return sum(e / c for e, c in zip(employed, contact) if c > 0) / max(1, sum(1 for c in contact if c > 0))
+
+
+def _median_stay(p: Period, a: Accounts, gs: tuple[int, ...]) -> float:
+    stays = p.record.acute_stays
+    return median(stays) if stays else 0.0
+
+
+def _move_on_30_months(p: Period, a: Accounts, gs: tuple[int, ...]) -> float:
+    cohort = p.record.cohort_residential
+    return sum(p.last.counts["cohort_residential_move_ons_30m"]) / cohort if cohort else 0.0
+
+
+def _residential_cost_per_year(p: Period, a: Accounts, gs: tuple[int, ...]) -> float:
+    res_years = p.area(("residential",)) / DAYS_PER_YEAR
+    cost = sum((b.areas["residential"][g] - a_.areas["residential"][g]) * p.w / DAYS_PER_YEAR * values["services.residential_care.cost_per_year"]
+               for a_, b, values, _ in p.intervals() for g in ALL_GROUPS)
+    return cost / res_years if res_years else 0.0
+
+
+def _wait(service: str) -> Compute:
+    def mean_wait(p: Period, a: Accounts, gs: tuple[int, ...]) -> float:
+        waited, served = p.record.waits.get(service, (0.0, 0))
+        return waited / served if served else 0.0
+    return mean_wait
+
+
+def _m(name: str, label: str, unit: str, meaning: str, better: str | None = None, compute: Compute | None = None,
+       subgroups: bool = False) -> Metric:
+    return Metric(name, label, unit, meaning, better, compute, subgroups)
+
+
+def _payer(who: str) -> Compute:
+    return lambda p, a, gs: a.payers[who]
+
+
+BUILT_IN_METRICS: tuple[Metric, ...] = (
+    _m("total_cost", "Total cost", "£", "All costs to the NHS, the council and wider society over the run, discounted, in 2024 prices.", "lower",
+       lambda p, a, gs: sum(a.payers.values())),
+    _m("cost_nhs", "Cost to the NHS", "£", "NHS costs over the run (beds, crisis teams, community teams, commissioned services, health budgets), discounted.", "lower", _payer("nhs")),
+    _m("cost_council", "Cost to the council", "£", "County council costs (residential care, enablement, personal budgets, assessments), discounted.", "lower", _payer("council")),
+    _m("cost_society", "Cost to wider society", "£", "Costs that land outside health and care budgets: suicides and lost output of people out of work, discounted.", "lower", _payer("society")),
+    _m("total_cost_undiscounted", "Total cost (undiscounted)", "£", "All costs without discounting.", "lower", lambda p, a, gs: a.undiscounted),
+    _m("crisis_episodes", "Crisis episodes", "episodes", "Crises needing crisis care: home treatment or a hospital bed.", "lower", counted("crisis_episodes"), True),
+    _m("home_treatment_episodes", "Home treatment episodes", "episodes", "Crisis resolution / home treatment episodes started.", None, counted("home_treatment_episodes")),
+    _m("acute_admissions", "Acute admissions", "admissions", "Admissions to an acute mental health bed, in or out of area.", "lower", counted("acute_admissions"), True),
+    _m("acute_bed_days", "Acute bed days", "bed days", "Days spent in acute beds, in area and out of area.", "lower", days_in("acute", "out_of_area"), True),
+    _m("out_of_area_placements", "Out-of-area placements", "placements", "Admissions placed out of area because no local bed was free.", "lower", counted("out_of_area_placements"), True),
+    _m("out_of_area_bed_days", "Out-of-area bed days", "bed days", "Days spent in out-of-area beds.", "lower", days_in("out_of_area")),
+    _m("residential_placements", "New residential placements", "placements", "People entering residential care during the run.", "lower", counted("residential_placements")),
+    _m("residential_placements_end", "People in residential care (end)", "people", "People living in residential care at the end of the run.", "lower", at_end("residential")),
+    _m("enablement_move_ons", "Moves on from enablement", "people", "Tenants moving from Intensive Enablement to independent living.", "higher", counted("enablement_move_ons")),
+    _m("enablement_tenancies_in_use_end", "Enablement tenancies in use (end)", "tenancies", "Tenants living in an enablement tenancy at the end.", None, at_end("enablement")),
+    _m("recoveries", "Recoveries", "people", "People discharged from services as recovered.", "higher", counted("recoveries"), True),
+    _m("relapses", "Relapses", "people", "Recovered people returning to services.", "lower", counted("relapses")),
+    _m("people_employed_end", "People in work (end)", "people", "People in the modelled population (in contact or recovered) in work at the end.", "higher", at_end("employed"), True),
+    _m("people_in_contact_end", "People in contact with services (end)", "people", "People in contact with secondary mental health or social care at the end.", None, at_end(*IN_CONTACT_STOCKS)),
+    _m("suicides", "Suicides", "deaths", "Deaths by suicide in the modelled population.", "lower", counted("suicides"), True),
+    _m("deaths_other", "Deaths from other causes", "deaths", "Other deaths in the modelled population.", "lower", counted("deaths_other"), True),
+    _m("qalys", "Quality-adjusted life years", "QALYs", "Quality-adjusted life years lived by the modelled population, discounted.", "higher",
+       lambda p, a, gs: a.qalys[_key(gs)], True),
+    _m("qalys_undiscounted", "QALYs (undiscounted)", "QALYs", "Quality-adjusted life years without discounting.", "higher", lambda p, a, gs: a.qalys_undiscounted),
+    _m("budget_holders_end", "Personal budget holders (end)", "people", "People holding a personal (health) budget at the end.", None, at_end("budget_holders")),
+    _m("carers_supported_end", "Carers supported (end)", "people", "People whose carer has been assessed and supported.", None, at_end("carer_supported")),
+    _m("peer_leaders_end", "Active peer leaders (end)", "people", "Peer leaders (volunteer or paid) at the end.", None, at_end("peer_leaders")),
+    _m("recovery_college_completions", "Recovery College completions", "people", "Students completing a Recovery College course.", "higher", counted("college_completions")),
+    _m("suicides_per_year", "Suicides a year", "deaths a year", "Suicides divided by the years simulated (calibration: about 74 a year, S4).", "lower",
+       lambda p, a, gs: p.total("suicides") / p.years if p.years > 0 else 0.0),
+    _m("employment_share_in_contact", "Share in work (in contact)", "share", "Average monthly share of people in contact who are in work (calibration: 15.9%, S6).", "higher", _employment_share),
+    _m("acute_median_stay_days", "Median acute stay", "days", "Median length of completed acute stays (calibration: 23 days, R7).", None, _median_stay),
+    _m("readmission_within_year_share", "Readmitted within a year", "share", "Share of discharges from crisis care followed by another crisis within a year (calibration: 29% to over 50%).", "lower",
+       _share("readmitted_within_year", "discharges_followable")),
+    _m("residential_move_on_30_months_share", "Residential move-on in 30 months", "share", "Share of people in residential care at the start who moved on within 30 months (calibration: about 10%, R8).", "higher", _move_on_30_months),
+    _m("residential_cost_per_person_year", "Residential cost per person-year", "£", "Residential care cost divided by person-years in residential care (calibration: about £50,000 in 2015 prices, S7).", None, _residential_cost_per_year),
+    _m("enablement_in_use_start", "Enablement tenancies in use (start)", "tenancies", "Tenancies in use at the start (calibration: 41 of 79, S8).", None,
+       lambda p, a, gs: p.level(("enablement",), snap=p.first)),
+    _m("enablement_mean_wait_days", "Mean wait for an enablement tenancy", "days", "Average wait of people who got a tenancy (shorter is not better if fewer got one).", None, _wait("enablement")),
+    _m("recovery_college_mean_wait_days", "Mean wait for the Recovery College", "days", "Average wait of people who got a college place (shorter is not better if fewer got one).", None, _wait("recovery_college")),
+    _m("acute_mean_wait_days", "Mean wait for a bed", "days", "Average wait for an in-area bed (only when beds queue).", "lower", _wait("acute_beds")),
+    _m("person_level_cost", "Cost of care for people", "£", "Costs that follow individuals (beds, teams, placements, budgets, suicides, lost output), discounted; excludes block contracts and programmes.", "lower",
+       lambda p, a, gs: a.person_cost[_key(gs)], True),
+    _m("people_alive_end", "People alive (end)", "people", "People in the modelled population alive and in the county at the end.", None, at_end(*ALIVE_STOCKS), True),
+    # what a closure does to its users: reported, not only counted
+    _m("users_losing_a_place", "Users losing a place at a closure", "people", "People holding a place in a support when it closed.", None, counted("support_losses_on_closure")),
+    _m("redirected_to_nothing", "Users sent nowhere at a closure", "people", "People losing a place who were offered no other support (or were not eligible for the one offered).", None, counted("redirected_nothing")),
+)
+
+ACTIVITY = {
+    "arrivals": ("New referrals", "people", "People newly referred to secondary mental health or social care."),
+    "residential_move_ons": ("Moves on from residential care", "people", "People leaving residential care for the community or a tenancy."),
+    "enablement_entries": ("Enablement tenancies taken up", "people", "People starting an enablement tenancy."),
+    "enablement_breakdowns": ("Enablement tenancies breaking down", "people", "Tenants returning to residential care."),
+    "moved_away": ("People moving away", "people", "People leaving the county."),
+    "job_gains": ("Jobs found", "people", "People starting work."),
+    "job_losses": ("Jobs lost", "people", "People leaving work."),
+    "discharges": ("Discharges from crisis care", "people", "Ends of home treatment episodes and admissions."),
+    "budget_applications": ("Budget applications", "people", "People applying for a personal (health) budget."),
+    "budgets_granted": ("Budgets granted", "people", "Assessments ending in a budget."),
+    "budget_dropouts": ("Budget assessments dropped", "people", "Assessments ending without a budget."),
+    "carer_assessments": ("Carers' assessments", "people", "Carers assessed and supported."),
+    "college_enrolments": ("Recovery College enrolments", "people", "Students starting a Recovery College term."),
+    "graduate_peer_workers": ("Graduates becoming paid peer workers", "people", "Recovery College graduates taken on as peer support workers."),
+    "graduate_tutors": ("Graduates becoming tutors", "people", "Recovery College graduates taken on as tutors by experience."),
+    "leaders_recruited": ("Peer leaders recruited", "people", "Peer support members stepping up to lead."),
+    "leader_burnouts": ("Peer leaders burning out", "people", "Peer leaders stopping."),
+}
+"""Counters reported as activity metrics (no better direction), with label, unit and meaning."""
+
+
+def _key(gs: tuple[int, ...]) -> str:
+    for key, groups in GROUP_SETS.items():
+        if groups == gs:
+            return key
+    raise KeyError(gs)
+
+
+def _service_metrics() -> tuple[Metric, ...]:
+    """Metrics every declared support brings: users at the end, waits, referrals, redirects."""
+    out: list[Metric] = []
+    for spec in catalogue.place_supports():
+        out.append(_m(catalogue.users_metric(spec), f"{spec.label} users (end)", "people", f"People holding a place in {spec.label.lower()} at the end.", None,
+                      at_end(spec.holds or "")))
+        out.append(_m(catalogue.wait_metric(spec), f"Mean wait for {spec.label.lower()}", "days",
+                      f"Average wait of people who got a place in {spec.label.lower()} (shorter is not better if fewer got one).", None, _wait(spec.name)))
+        counter = join_counter(spec)
+        out.append(_m(counter, f"Referrals to {spec.label.lower()}", "people", f"People referred to {spec.label.lower()}.", None, counted(counter)))
+    for target in catalogue.redirect_targets():
+        label = catalogue.service_label(target)
+        out.append(_m(f"redirected_to_{target}", f"Users sent to {label.lower()} at a closure", "people",
+                      f"People losing a place at a closure who were referred to {label.lower()}.", None, counted(f"redirected_{target}")))
+    for counter, (label, unit, meaning) in ACTIVITY.items():
+        out.append(_m(counter, label, unit, meaning, None, counted(counter)))
+    return tuple(out)
+
+
+def metric_list() -> tuple[Metric, ...]:
+    """Every declared metric (built-in and those the registered services bring)."""
+    return BUILT_IN_METRICS + _service_metrics()
+
+
+class _Metrics(dict):
+    """METRICS, kept in step with the service registry."""
+
+    def refresh(self) -> None:
+        self.clear()
+        self.update({m.name: m for m in metric_list()})
+
+
+METRICS: dict[str, Metric] = _Metrics()
+METRICS.refresh()  # type: ignore[attr-defined]
+catalogue.on_change(METRICS.refresh)  # type: ignore[attr-defined]
+
+HEADLINE = (
+    "total_cost", "cost_nhs", "cost_council", "cost_society", "crisis_episodes", "acute_admissions",
+    "acute_bed_days", "out_of_area_placements", "residential_placements_end", "enablement_move_ons",
+    "recoveries", "people_employed_end", "suicides", "deaths_other", "qalys",
+)
+"""The outcomes every table leads with (the command line, the page, the brief)."""
+
+
+def declared_names(specs: Mapping[str, Any]) -> list[str]:
+    """Every metric name :func:`summarise` reports for a scenario with these parameters."""
+    from .costs import all_cost_metrics
+
+    names = list(all_cost_metrics(specs))
+    for m in METRICS.values():
+        names.append(m.name)
+        if m.subgroups:
+            names += [f"{m.name}.{key}" for key in SUBGROUPS]
+    return names
+
+
+# ---------------------------------------------------------------------------
+
+
+def summarise(record: Any, specs: Mapping[str, Any]) -> ReplicationResult:
+    """Turn a :class:`~simulation.ledger.RunRecord` into metrics, monthly series and flows.
 
     ``specs`` maps parameter paths to their :class:`~simulation.parameters.ParamSpec`
     (for each cost's price year and payer).
     """
-    from statistics import median
-
-    from .costs import COST_ITEMS, PER_DAY, cost_metric, discount_factor
-    from .parameters import DAYS_PER_MONTH, DAYS_PER_YEAR
-    from .people import N_GROUPS, SUBGROUPS
-
-    w = 1.0 / record.scale
-    t0 = record.warmup_days
-    snaps = [s for s in record.snapshots if s.t >= t0 - 1e-9]
-    n_months = max(1, int(round((record.horizon_days - t0) / DAYS_PER_MONTH + 0.4999)))
-    all_groups = tuple(range(N_GROUPS))
-    group_sets = {"": all_groups, **{name: gs for name, gs in SUBGROUPS.items()}}
-
-    metrics: dict[str, float] = {}
-    monthly: dict[str, list[float]] = {}
-
-    def month_add(name: str, month: int, value: float) -> None:
-        series = monthly.setdefault(name, [0.0] * n_months)
-        series[month] += value
-
-    cost_totals: dict[str, float] = {}
-    payer_totals = {"nhs": 0.0, "council": 0.0, "society": 0.0}
-    undiscounted = 0.0
-    person_cost = {k: 0.0 for k in group_sets}
-    qalys = {k: 0.0 for k in group_sets}
-    qalys_undiscounted = 0.0
-    for item in COST_ITEMS:
-        payers = [item.payer_override or specs[item.param].payer] + ([item.split[1]] if item.split else [])
-        for payer in payers:
-            cost_totals.setdefault(cost_metric(item.service, payer), 0.0)
-
-    for a, b in zip(snaps, snaps[1:]):
-        days = b.t - a.t
-        if days <= 0:
+    period = Period(record)
+    acc = accounts(period, specs)
+    monthly_levels(period, acc)
+    metrics: dict[str, float] = dict(acc.cost_lines)
+    for m in METRICS.values():
+        if m.compute is None:
             continue
-        values = record.versions[a.version]
-        month = min(n_months - 1, max(0, int((b.t - t0 - 1e-6) // DAYS_PER_MONTH)))
-        disc = discount_factor(values["costs.discount_rate"], (a.t + b.t) / 2 - t0)
-        d_area = {k: tuple(b.areas[k][g] - a.areas[k][g] for g in all_groups) for k in b.areas}
-        d_count = {k: tuple(b.counts[k][g] - a.counts[k][g] for g in all_groups) for k in b.counts}
-        maturity = a.extra.get("budget_market_maturity", 1.0)
-        # costs
-        for item in COST_ITEMS:
-            spec = specs[item.param]
-            unit = values[item.param] / values[f"prices.index_{spec.price_year}"] * PER_DAY[item.per]
-            kind, _, what = item.basis.partition(":")
-            if kind == "stock":
-                by_group = [d_area[what][g] * w for g in all_groups]
-            elif kind == "count":
-                by_group = [d_count[what][g] * w for g in all_groups]
-            elif kind == "open":
-                by_group = [d_area[f"open_{what}"][0], 0.0, 0.0, 0.0]
-            else:  # programme quantities are county-level already
-                zs = "programmes.zero_suicide."
-                cl = "programmes.carer_led_training."
-                qty = {
-                    "zero_suicide_trainees": values[zs + "trainees_per_year"] * days / DAYS_PER_YEAR,
-                    "carer_trainer_days": values[cl + "carer_trainers"] * days,
-                    "carer_staff_trained": values[cl + "carer_trainers"] * values[cl + "staff_trained_per_trainer_per_year"] * days / DAYS_PER_YEAR,
-                }[what]
-                by_group = [qty, 0.0, 0.0, 0.0]
-            amount = sum(by_group) * unit
-            shares = [(item.payer_override or spec.payer, 1.0)]
-            if item.split:
-                s = values[item.split[0]]
-                shares = [(shares[0][0], 1.0 - s), (item.split[1], s)]
-            for payer, share in shares:
-                cost = amount * share
-                cost_totals[cost_metric(item.service, payer)] += cost * disc
-                payer_totals[payer] += cost * disc
-                month_add(f"cost_{payer}", month, cost * disc)
-                month_add("total_cost", month, cost * disc)
-                undiscounted += cost
-            if item.person_level:
-                for key, gs in group_sets.items():
-                    person_cost[key] += sum(by_group[g] for g in gs) * unit * disc
-        # quality of life
-        for key, gs in group_sets.items():
-            q = _period_quality(values, d_area, gs, maturity) * w / DAYS_PER_YEAR
-            qalys[key] += q * disc
-            if key == "":
-                qalys_undiscounted += q
-                month_add("qalys", month, q * disc)
-        # flows per month
-        for name in TIMESERIES_FLOWS:
-            month_add(name, month, sum(d_count[name]) * w)
-        month_add("acute_bed_days", month, (sum(d_area["acute"]) + sum(d_area["out_of_area"])) * w)
-
-    # levels at each month end
-    month_ends = [s for s in snaps if s.t > t0 + 1e-9]
-    level_at: dict[int, Snapshot] = {}
-    for s in month_ends:
-        level_at[min(n_months - 1, int((s.t - t0 - 1e-6) // DAYS_PER_MONTH))] = s
-    for m in range(n_months):
-        s = level_at.get(m) or (snaps[-1] if snaps else None)
-        for name, stocks in TIMESERIES_LEVELS.items():
-            monthly.setdefault(name, [0.0] * n_months)[m] = sum(sum(s.levels[k]) for k in stocks) * w
-        recovered_employed = sum(s.levels["recovered_employed"]) * w
-        monthly.setdefault("people_in_contact_employed", [0.0] * n_months)[m] = monthly["people_employed"][m] - recovered_employed
-        for name in TIMESERIES_EXTRA:
-            monthly.setdefault(name, [0.0] * n_months)[m] = s.extra.get(name, 0.0)
-
-    first, last = snaps[0], snaps[-1]
-
-    def total(name: str, gs: tuple[int, ...] = all_groups) -> float:
-        return sum(last.counts[name][g] - first.counts[name][g] for g in gs) * w
-
-    def level(names: tuple[str, ...], gs: tuple[int, ...] = all_groups, snap: Snapshot = last) -> float:
-        return sum(snap.levels[k][g] for k in names for g in gs) * w
-
-    def area(names: tuple[str, ...], gs: tuple[int, ...] = all_groups) -> float:
-        return sum(last.areas[k][g] - first.areas[k][g] for k in names for g in gs) * w
-
-    years = (record.horizon_days - t0) / DAYS_PER_YEAR
-    metrics.update(cost_totals)
-    metrics["cost_nhs"] = payer_totals["nhs"]
-    metrics["cost_council"] = payer_totals["council"]
-    metrics["cost_society"] = payer_totals["society"]
-    metrics["total_cost"] = sum(payer_totals.values())
-    metrics["total_cost_undiscounted"] = undiscounted
-    for name in ("crisis_episodes", "home_treatment_episodes", "acute_admissions", "out_of_area_placements",
-                 "residential_placements", "enablement_move_ons", "recoveries", "relapses", "suicides", "deaths_other"):
-        metrics[name] = total(name)
-    metrics["acute_bed_days"] = area(("acute", "out_of_area"))
-    metrics["out_of_area_bed_days"] = area(("out_of_area",))
-    metrics["residential_placements_end"] = level(("residential",))
-    metrics["enablement_tenancies_in_use_end"] = level(("enablement",))
-    metrics["people_employed_end"] = level(("employed",))
-    metrics["people_in_contact_end"] = level(IN_CONTACT_STOCKS)
-    metrics["people_alive_end"] = level(ALIVE_STOCKS)
-    metrics["qalys"] = qalys[""]
-    metrics["qalys_undiscounted"] = qalys_undiscounted
-    metrics["budget_holders_end"] = level(("budget_holders",))
-    metrics["carers_supported_end"] = level(("carer_supported",))
-    metrics["day_centre_users_end"] = level(("day_centre",))
-    metrics["peer_leaders_end"] = level(("peer_leaders",))
-    metrics["recovery_college_completions"] = total("college_completions")
-    # calibration figures
-    metrics["suicides_per_year"] = metrics["suicides"] / years if years > 0 else 0.0
-    contact = monthly["people_in_contact"]
-    metrics["employment_share_in_contact"] = (
-        sum(e / c for e, c in zip(monthly["people_in_contact_employed"], contact) if c > 0) / max(1, sum(1 for c in contact if c > 0))
-    )
-    metrics["acute_median_stay_days"] = median(record.acute_stays) if record.acute_stays else 0.0
-    followable = total("discharges_followable")
-    metrics["readmission_within_year_share"] = total("readmitted_within_year") / followable if followable else 0.0
-    metrics["residential_move_on_30_months_share"] = (
-        sum(last.counts["cohort_residential_move_ons_30m"]) / record.cohort_residential if record.cohort_residential else 0.0
-    )
-    res_years = area(("residential",)) / DAYS_PER_YEAR
-    res_spec = specs["services.residential_care.cost_per_year"]
-    res_cost_undiscounted = sum(
-        (b.areas["residential"][g] - a.areas["residential"][g]) * w / DAYS_PER_YEAR
-        * record.versions[a.version]["services.residential_care.cost_per_year"]
-        for a, b in zip(snaps, snaps[1:]) for g in all_groups
-    )
-    metrics["residential_cost_per_person_year"] = res_cost_undiscounted / res_years if res_years else 0.0
-    _ = res_spec
-    metrics["enablement_in_use_start"] = level(("enablement",), snap=first)
-    for name, key in (("day_centre", "day_centre"), ("peer_support", "peer_support"), ("recovery_college", "recovery_college"),
-                      ("enablement", "enablement"), ("acute", "acute_beds")):
-        waited, served = record.waits.get(key, (0.0, 0))
-        metrics[f"{name}_mean_wait_days"] = waited / served if served else 0.0
-    # sub-groups
-    for key, gs in group_sets.items():
-        if not key:
-            continue
-        for name in ("crisis_episodes", "acute_admissions", "out_of_area_placements", "recoveries", "suicides", "deaths_other"):
-            metrics[f"{name}.{key}"] = total(name, gs)
-        metrics[f"acute_bed_days.{key}"] = area(("acute", "out_of_area"), gs)
-        metrics[f"people_employed_end.{key}"] = level(("employed",), gs)
-        metrics[f"people_alive_end.{key}"] = level(ALIVE_STOCKS, gs)
-        metrics[f"qalys.{key}"] = qalys[key]
-        metrics[f"person_level_cost.{key}"] = person_cost[key]
-    metrics["person_level_cost"] = person_cost[""]
-
-    from .people import PLACE_NAMES
-
+        metrics[m.name] = m.compute(period, acc, ALL_GROUPS)
+        if m.subgroups:
+            for key, gs in SUBGROUPS.items():
+                metrics[f"{m.name}.{key}"] = m.compute(period, acc, gs)
+    w = period.w
     flows = {
         f"{PLACE_NAMES[i]}->{PLACE_NAMES[j]}": record.flows[i][j] * w
         for i in range(len(PLACE_NAMES)) for j in range(len(PLACE_NAMES)) if record.flows[i][j]
@@ -338,4 +541,5 @@ def summarise(record, specs) -> ReplicationResult:
         "wall_seconds": record.wall_seconds,
     }
     return ReplicationResult(record.scenario_name, record.replication, metrics,
-                             {k: tuple(v) for k, v in monthly.items()}, flows, diagnostics)
+                             {k: tuple(v) for k, v in acc.monthly.items()}, flows, diagnostics)
+

@@ -250,6 +250,17 @@ def shipped_catalogue() -> Mapping[str, ParamSpec]:
     return _Resolver().resolve_file(BASELINE_FILE).params
 
 
+def declared_service_parameters() -> dict[str, ParamSpec]:
+    """Parameters that services declared in code (``catalogue.register``) bring with them."""
+    from . import catalogue
+
+    out: dict[str, ParamSpec] = {}
+    for spec in catalogue.REGISTRY.values():
+        for path, leaf in spec.parameters:
+            out[path] = spec_from_leaf(path, dict(leaf))
+    return out
+
+
 class _Resolver:
     """Follows ``extends`` chains, applying each file's changes to its parent."""
 
@@ -384,8 +395,10 @@ class _Resolver:
                 problems.append(Problem(doc.file, msg, doc.line(f"parameters.{f}"), f"parameters.{f}", value, allowed))
             if not any(p.field and p.field.startswith(fld) for p in problems):
                 params[path] = spec_from_leaf(path, leaf)
+        for path, spec in declared_service_parameters().items():
+            params.setdefault(path, spec)   # a service declared in code brings its own defaults
         if doc.file != display_path(BASELINE_FILE) and BASELINE_FILE.exists() and not problems:
-            required = shipped_catalogue()
+            required = {**shipped_catalogue(), **declared_service_parameters()}
             for path in sorted(set(required) - set(params)):
                 problems.append(Problem(doc.file, "parameter missing: the model needs it", doc.line("parameters"), f"parameters.{path}", None, f"declare it as in {display_path(BASELINE_FILE)}"))
             for path in sorted(set(params) - set(required)):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.costs import COST_ITEMS, all_cost_metrics, discount_factor, price_problems
+from simulation.costs import all_cost_metrics, cost_items, discount_factor, price_problems
 from simulation.parameters import PAYERS
 
 
 def test_every_cost_item_names_a_money_parameter_with_a_payer(baseline):
-    for item in COST_ITEMS:
+    for item in cost_items():
         spec = baseline.params[item.param]
         assert spec.is_money, item.param
         assert (item.payer_override or spec.payer) in PAYERS

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.costs import COST_SERVICES
+from simulation.costs import cost_items
 from simulation.model import CountyModel
 from simulation.outcomes import summarise
 from simulation.people import N_ALIVE_PLACES, PLACE_NAMES
@@ -88,7 +88,7 @@ def test_costs_add_up_by_service_and_by_payer(run):
     assert by_payer["nhs"] == pytest.approx(m["cost_nhs"], rel=1e-9)
     assert by_payer["council"] == pytest.approx(m["cost_council"], rel=1e-9)
     assert by_payer["society"] == pytest.approx(m["cost_society"], rel=1e-9)
-    by_service = sum(v for k, v in m.items() if k.startswith("cost.") and k.split(".")[1] in COST_SERVICES)
+    by_service = sum(v for k, v in m.items() if k.startswith("cost.") and k.split(".")[1] in {i.service for i in cost_items()})
     assert by_service == pytest.approx(m["total_cost"], rel=1e-9)
     assert m["total_cost"] == pytest.approx(m["cost_nhs"] + m["cost_council"] + m["cost_society"], rel=1e-12)
 

@@ -16,13 +16,12 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .errors import InputError, Problem, display_path, printable
 from .outcomes import HEADLINE
-
-from .errors import InputError, Problem, display_path
 
 app = typer.Typer(
     add_completion=False,
@@ -34,14 +33,25 @@ out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
 
 
-def _fail(problems: list[Problem]) -> None:
+def escape(text: str) -> str:
+    """User text (names, paths) for a Rich string: no markup, no terminal control characters."""
+    return _escape(printable(text))
+
+
+def _say(text: str, console: Console | None = None) -> None:
+    """Print a line that may hold names or paths from files: never read as markup, controls removed."""
+    (console or out).print(printable(text), markup=False, highlight=False)
+
+
+def _fail(problems: list[Problem], code: int = EXIT_BAD_INPUT) -> None:
     err.print(f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''} found:[/]")
     for p in problems:
         # soft_wrap: one problem per line, never folded (a path split across lines cannot be found or copied)
-        err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
+        err.print(f"  {printable(p)}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 class _LazyProgress:
@@ -150,7 +160,7 @@ def validate(files: List[Path] = FILES_ARG) -> None:
     scenarios = _load(files, None)
     for path, s in zip(files, scenarios):
         actions = f", {len(s.actions)} action{'s' if len(s.actions) != 1 else ''}" if s.actions else ""
-        out.print(f"ok  {display_path(path)}: '{s.name}' ({len(s.overrides)} changed parameter{'s' if len(s.overrides) != 1 else ''}{actions}; hash {s.content_hash})", highlight=False)
+        _say(f"ok  {display_path(path)}: '{s.name}' ({len(s.overrides)} changed parameter{'s' if len(s.overrides) != 1 else ''}{actions}; hash {s.content_hash})")
 
 
 @app.command()
@@ -172,7 +182,7 @@ def run(files: List[Path] = FILES_ARG, reps: int = REPS, seed: int = SEED, years
             row.append(f"{_fmt(metric, iv.mean)}\n({_fmt(metric, iv.low)} to {_fmt(metric, iv.high)})")
         table.add_row(*row)
     out.print(table)
-    out.print(f"Wrote {', '.join(p.name for p in written)} to {display_path(out_dir)} in {exp.wall_seconds:.1f} s.", highlight=False)
+    _say(f"Wrote {', '.join(p.name for p in written)} to {display_path(out_dir)} in {exp.wall_seconds:.1f} s.")
 
 
 @app.command()
@@ -203,8 +213,8 @@ def compare(base: Path = typer.Argument(..., help="The baseline scenario file.",
                           f"{_fmt(metric, diff.low, signed=True)} to {_fmt(metric, diff.high, signed=True)}",
                           f"[{colour}]{v}[/]" if colour else v)
         out.print(table)
-    out.print(f"Every metric and sub-group is in {display_path(out_dir / 'comparison.csv')}; "
-              f"wrote {', '.join(p.name for p in written)} in {exp.wall_seconds:.1f} s.", highlight=False)
+    _say(f"Every metric and sub-group is in {display_path(out_dir / 'comparison.csv')}; "
+         f"wrote {', '.join(p.name for p in written)} in {exp.wall_seconds:.1f} s.")
 
 
 @app.command()
@@ -227,7 +237,7 @@ def preview(files: List[Path] = FILES_ARG, years: Optional[float] = YEARS, out_d
     for metric in HEADLINE:
         table.add_row(_label(metric), *[_fmt(metric, exp.results[label][0].metrics[metric]) for label in exp.labels])
     out.print(table)
-    out.print(f"Wrote {', '.join(p.name for p in written)} to {display_path(out_dir)} in {exp.wall_seconds:.1f} s.", highlight=False)
+    _say(f"Wrote {', '.join(p.name for p in written)} to {display_path(out_dir)} in {exp.wall_seconds:.1f} s.")
 
 
 @app.command()
@@ -330,7 +340,7 @@ def replications(scenario_file: Path = typer.Argument(..., help="Scenario file."
         progress.close()
     reps = exp.results[exp.labels[0]]
     rows, found = replications_needed([r.metrics[metric] for r in reps], precision)
-    table = Table(title=f"Replications for {metric}: 95% half-width as a share of the mean (target {precision:.1%})", title_justify="left")
+    table = Table(title=f"Replications for {escape(metric)}: 95% half-width as a share of the mean (target {precision:.1%})", title_justify="left")
     for col in ("Replications", "Mean", "Half-width", "Relative"):
         table.add_column(col, justify="right")
     for row in rows:
@@ -339,7 +349,7 @@ def replications(scenario_file: Path = typer.Argument(..., help="Scenario file."
                       f"{row.half_width:,.1f}", f"{row.relative:.2%}{mark}")
     out.print(table)
     if found:
-        out.print(f"{found} replications reach a half-width of {precision:.1%} of the mean for {metric}.", highlight=False)
+        _say(f"{found} replications reach a half-width of {precision:.1%} of the mean for {metric}.")
     else:
         out.print(f"{max_reps} replications do not reach {precision:.1%}; try more with --max-reps.", highlight=False)
     table = Table(title="Warm-up check: MSER-5 truncation point of monthly series (replication means)", title_justify="left")
@@ -442,8 +452,8 @@ def _execute(store, model, spec, digest: str, out_dir: Path, workers: Optional[i
     except KeyboardInterrupt:
         progress.close()
         done = store.manifest().get("rows_done", 0)
-        err.print(f"Interrupted: {done} of {len(store.design()) * spec.reps} rows are saved in {display_path(out_dir)}. "
-                  "Run the same command with --resume to finish.", highlight=False)
+        _say(f"Interrupted: {done} of {len(store.design()) * spec.reps} rows are saved in {display_path(out_dir)}. "
+             "Run the same command with --resume to finish.", err)
         raise typer.Exit(130)
     finally:
         progress.close()
@@ -524,15 +534,15 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
         err.print(f"Note: Sobol sequences balance best when --samples is a power of 2 (e.g. {1 << (spec.samples.bit_length() - 1)} or {1 << spec.samples.bit_length()}).")
     client = _connect(scheduler, connect_timeout) if scheduler else None
     store, _, _ = new_sweep(req.out, spec, "sweep " + " ".join(sys.argv[2:]), design_frame, digest)
-    out.print(f"Sweep: {describe(spec, design_frame)}", highlight=False)
+    _say(f"Sweep: {describe(spec, design_frame)}")
     stats = _execute(store, ScenarioModel(spec, scenarios), spec, digest, req.out, workers, client, flush_seconds,
                      f"{len(design_frame)} points x {spec.reps} reps")
     manifest = store.manifest()
     skipped = f" ({stats.tasks_skipped} were already done)" if stats.tasks_skipped else ""
-    out.print(f"{manifest['rows_done']} of {manifest['tasks']} rows in {display_path(req.out)}{skipped}; this run: "
-              f"{stats.tasks_run} rows in {stats.wall_seconds:.1f} s on {stats.executor} "
-              f"({stats.replications_per_minute:,.0f} replications a minute).", highlight=False)
-    out.print(f"Next: mhsim sensitivity {display_path(req.out)}", highlight=False)
+    _say(f"{manifest['rows_done']} of {manifest['tasks']} rows in {display_path(req.out)}{skipped}; this run: "
+         f"{stats.tasks_run} rows in {stats.wall_seconds:.1f} s on {stats.executor} "
+         f"({stats.replications_per_minute:,.0f} replications a minute).")
+    _say(f"Next: mhsim sensitivity {display_path(req.out)}")
 
 
 def _save_figures(figures: dict, folder: Path, png: bool) -> list[str]:
@@ -604,7 +614,7 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
         _fail(problems)
     client = _connect(scheduler, connect_timeout) if scheduler else None
     store, _, _ = new_sweep(out_dir, spec, "psa " + " ".join(sys.argv[2:]), design_frame, digest)
-    out.print(f"PSA: {len(spec.factors)} uncertain parameters sampled; {describe(spec, design_frame)}", highlight=False)
+    _say(f"PSA: {len(spec.factors)} uncertain parameters sampled; {describe(spec, design_frame)}")
     _execute(store, ScenarioModel(spec, scenarios), spec, digest, out_dir, workers, client, flush_seconds,
              f"{spec.samples} samples x {spec.reps} reps")
     result = psa_results(load_sweep(out_dir), perspective)
@@ -626,7 +636,7 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
         table.add_row(escape(row.scenario), _fmt("total_cost", row.mean_delta_cost, signed=True), f"{row.mean_delta_qalys:+,.1f}",
                       *[f"{getattr(row, f'probability_best_{lam}'):.0%}" for lam in THRESHOLDS])
     out.print(table)
-    out.print(f"Wrote psa-plane.csv, psa-ceac.csv, psa-best.csv, {', '.join(saved)} to {display_path(out_dir)}.", highlight=False)
+    _say(f"Wrote psa-plane.csv, psa-ceac.csv, psa-best.csv, {', '.join(saved)} to {display_path(out_dir)}.")
 
 
 @app.command()
@@ -671,7 +681,7 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
                 figures[f"{name}-{_slug(m)}"] = make(frame[frame["metric"] == m], m)
     written += _save_figures(figures, target, png)
     for note in result.notes:
-        err.print(f"Note: {note}", highlight=False)
+        _say(f"Note: {note}", err)
     if not result.sobol.empty:
         for m, t in result.sobol.groupby("metric", sort=False):
             table = Table(title=f"{metric_words(m)[0]}: parameters by total-order Sobol index (95% intervals)", title_justify="left")
@@ -705,7 +715,7 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
                 table.add_row(escape(r.label), f"{_param_text(r.low, r.unit)} to {_param_text(r.high, r.unit)}", _fmt(name, r.change_at_low, signed=True),
                               _fmt(name, r.change_at_high, signed=True))
             out.print(table)
-    out.print(f"Wrote {', '.join(written)} to {display_path(target)}.", highlight=False)
+    _say(f"Wrote {', '.join(written)} to {display_path(target)}.")
 
 
 

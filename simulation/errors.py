@@ -7,8 +7,26 @@ so that nothing is reported as a traceback.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: object) -> str:
+    """Text safe to print on a terminal: control characters (escape sequences, bell, carriage return, C1
+    codes) and bidirectional overrides become '?', so a name in a file cannot retitle, clear or recolour
+    the terminal or make text read backwards; tabs and newlines become spaces."""
+    out = []
+    for ch in str(text):
+        if ch in "\t\n":
+            out.append(" ")
+        elif ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs"):
+            out.append("?")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 @dataclass(frozen=True)

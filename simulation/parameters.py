@@ -36,16 +36,20 @@ class Unit:
     minimum: float | None = None
     maximum: float | None = None
     meaning: str = ""
+    size_limit: bool = False
+    """The maximum is a limit on a run's size, not part of the unit's meaning (a share is at most 1 by nature)."""
 
     def allowed(self, unit: str) -> str:
         """Plain-English description of allowed values, for error messages."""
         if self.kind == "bool":
             return "true or false"
         if self.kind == "date":
-            return "a date such as 2016-05-01"
+            return f"a date such as 2016-05-01, from {DATE_RANGE[0]} to {DATE_RANGE[1]}"
         word = "a whole number" if self.kind == "int" else "a number"
         if unit.startswith(MONEY_PREFIX):
             word = "an amount in pounds (e.g. 1200 or '£1,200')"
+        if self.minimum is not None and self.maximum is not None and self.size_limit:
+            return f"{word} of at least {_fmt(self.minimum)}, at most {_fmt(self.maximum)}"
         if self.minimum is not None and self.maximum is not None:
             return f"{word} from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
         if self.minimum is not None:
@@ -54,36 +58,47 @@ class Unit:
 
 
 def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
+    return f"{int(x):,}" if float(x).is_integer() else str(x)
 
+
+MAX_MONEY = 1_000_000_000
+"""Largest amount any money parameter may hold: a billion pounds is far above any unit or block cost a
+county pays, and keeps every total exact in floating point (no overflow to infinity)."""
 
 UNITS: dict[str, Unit] = {
-    "people": Unit("int", 0, None, "a count of people"),
-    "places": Unit("int", 0, None, "a capacity: places, beds or tenancies"),
-    "people per year": Unit("float", 0, None, "people a year"),
-    "people per leader": Unit("float", 0, None, "people each peer leader can support"),
-    "students per tutor": Unit("float", 0, None, "students each tutor by experience can teach a term"),
-    "per year": Unit("float", 0, None, "a hazard rate: events per person per year"),
+    # Upper limits keep one run within a laptop's memory and time (a simulated person costs about
+    # 1.7 KB and each event a few microseconds; see also scenario.MAX_SIMULATED_PEOPLE). Each is at
+    # least ten times the top of every range baseline.yaml declares for that unit.
+    "people": Unit("int", 0, 1_000_000, "a count of people", True),
+    "places": Unit("int", 0, 100_000, "a capacity: places, beds or tenancies", True),
+    "people per year": Unit("float", 0, 100_000, "people a year", True),
+    "people per leader": Unit("float", 0, 1_000, "people each peer leader can support", True),
+    "students per tutor": Unit("float", 0, 1_000, "students each tutor by experience can teach a term", True),
+    "per year": Unit("float", 0, 12, "a hazard rate: events per person per year", True),
     "share": Unit("float", 0, 1, "a proportion between 0 and 1"),
     "share per year": Unit("float", 0, 1, "a proportion per year"),
-    "multiplier": Unit("float", 0, None, "a factor applied to a rate (1 = no effect)"),
-    "days": Unit("float", 0, None, "days"),
-    "weeks": Unit("float", 0, None, "weeks"),
-    "months": Unit("float", 0, None, "months"),
-    "years": Unit("float", 0, None, "years"),
+    "multiplier": Unit("float", 0, 100, "a factor applied to a rate (1 = no effect)", True),
+    "days": Unit("float", 0, 3_653, "days", True),
+    "weeks": Unit("float", 0, 522, "weeks", True),
+    "months": Unit("float", 0, 120, "months", True),
+    "years": Unit("float", 0, 50, "years", True),
     "spread": Unit("float", 0, 5, "the log-scale spread (sigma) of a lognormal duration"),
     "utility": Unit("float", -0.6, 1, "a quality-of-life weight (1 = full health, 0 = dead)"),
     "utility change": Unit("float", -1, 1, "a change in quality-of-life weight"),
     "switch": Unit("bool", None, None, "on or off"),
     "date": Unit("date", None, None, "a calendar date"),
-    "index": Unit("float", 0.01, None, "a price index relative to the model's price year"),
-    "£": Unit("float", 0, None, "pounds"),
-    "£ per day": Unit("float", 0, None, "pounds a day"),
-    "£ per week": Unit("float", 0, None, "pounds a week"),
-    "£ per year": Unit("float", 0, None, "pounds a year"),
-    "£ per episode": Unit("float", 0, None, "pounds an episode"),
-    "£ per person": Unit("float", 0, None, "pounds a person"),
+    "index": Unit("float", 0.01, 100, "a price index relative to the model's price year", True),
+    "£": Unit("float", 0, MAX_MONEY, "pounds", True),
+    "£ per day": Unit("float", 0, MAX_MONEY, "pounds a day", True),
+    "£ per week": Unit("float", 0, MAX_MONEY, "pounds a week", True),
+    "£ per year": Unit("float", 0, MAX_MONEY, "pounds a year", True),
+    "£ per episode": Unit("float", 0, MAX_MONEY, "pounds an episode", True),
+    "£ per person": Unit("float", 0, MAX_MONEY, "pounds a person", True),
 }
+"""Every unit a parameter may have, with its hard limits (every numeric unit has a finite upper limit)."""
+
+DATE_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))
+"""Dates a scenario may use: the price indices and sources cover 2007 to 2024; dates are labels."""
 
 DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "uniform": ("low", "high"),
@@ -138,6 +153,7 @@ class ParamSpec:
 
 
 _MONEY_TEXT = re.compile(r"^\s*£?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*$")
+_NUMBER_TEXT = re.compile(r"^\s*[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]{1,3}\s*$")
 
 
 def coerce_value(unit_name: str, value: Any) -> tuple[Any, str | None]:
@@ -151,21 +167,25 @@ def coerce_value(unit_name: str, value: Any) -> tuple[Any, str | None]:
             return value, None
         return value, f"must be {allowed}"
     if unit.kind == "date":
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value, None
         if isinstance(value, str):
             try:
-                return dt.date.fromisoformat(value.strip()), None
+                value = dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+                return value, f"must be {allowed}"
+            return value, None
         return value, f"must be {allowed}"
     if isinstance(value, bool):
         return value, f"must be {allowed}, not true/false"
     if isinstance(value, str) and unit_name.startswith(MONEY_PREFIX):
         match = _MONEY_TEXT.match(value)
-        if not match:
-            return value, f"must be {allowed}"
-        value = float(match.group(1).replace(",", ""))
+        if match:
+            value = float(match.group(1).replace(",", ""))
+    if isinstance(value, str) and _NUMBER_TEXT.match(value):
+        # YAML 1.1 reads 1e9 or 2.5E-3 (no dot or sign in the exponent) as text; people mean a number
+        value = float(value)
     if not isinstance(value, (int, float)):
         return value, f"must be {allowed}"
     if not _finite(value):

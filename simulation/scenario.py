@@ -36,12 +36,32 @@ from typing import Any, Iterable, Mapping
 
 from .catalogue import RAISED_RISK_KEY, REDIRECT_TARGETS, SERVICES
 from .errors import InputError, Problem, display_path
-from .parameters import DAYS_PER_MONTH, LEAF_KEYS, ParamSpec, coerce_value, is_leaf, iter_leaves, leaf_problems, spec_from_leaf
+from .parameters import DATE_RANGE, DAYS_PER_MONTH, LEAF_KEYS, ParamSpec, coerce_value, is_leaf, iter_leaves, leaf_problems, spec_from_leaf
 from .yamlfile import YamlDocument, parse_yaml_text, read_yaml_file
 
 TOP_KEYS = ("name", "description", "extends", "settings", "parameters", "actions")
 ACTION_VERBS = ("open", "close", "resize", "set")
 ACTION_KEYS = {"open": {"at", "capacity", "note"}, "close": {"at", "redirect", "note"}, "resize": {"at", "capacity", "note"}, "set": {"at", "note"}}
+
+MAX_ACTIONS = 120
+"""Most timed actions a scenario (with its parents) may hold: one a month for ten years. Shipped files hold
+at most 4, and each action rebuilds rate tables, so thousands would multiply a run's time."""
+
+MAX_SIMULATED_PEOPLE = 1_000_000
+"""Most people one run may simulate: (people in contact + recovered at the start + referrals a year x years)
+x scale. A simulated person takes about 1.7 KB, so this keeps one run under about 2 GB; the whole county over
+ten years is about 144,000."""
+
+MAX_PERSON_YEARS = 20_000_000
+"""Most person-years one run may simulate (people x years, an upper estimate): about 1.6 events a
+person-year at some 100,000 events a second keeps a run within minutes; the whole county over ten years
+is about 1.4 million."""
+
+MAX_PROBLEMS = 50
+"""Most problems listed for one load: the rest are counted (a file of thousands of mistakes is not read twice)."""
+
+MAX_SUGGESTIONS = 25
+"""Most 'did you mean' guesses made for one file: each compares a name with every known name."""
 
 SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 BASELINE_FILE = SHIPPED_SCENARIOS / "baseline.yaml"
@@ -61,7 +81,7 @@ class Settings:
 
 
 SETTING_RULES: dict[str, tuple[str, float | None, float | None, str]] = {
-    "start_date": ("date", None, None, "a date such as 2015-11-01"),
+    "start_date": ("date", None, None, f"a date such as 2015-11-01, from {DATE_RANGE[0]} to {DATE_RANGE[1]}"),
     "years": ("float", 0.1, 50, "a number of years from 0.1 to 50"),
     "warmup_years": ("float", 0, 20, "a number of years from 0 to 20"),
     "scale": ("float", 0.001, 1, "a fraction of the county above 0 and at most 1 (1 = the whole county)"),
@@ -151,9 +171,18 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+RESULT_FIELDS = ("value", "unit", "price_year", "payer", "low", "high", "distribution")
+"""The fields of a parameter that change results (a run's, or a sweep's or PSA's, through the range);
+source, assumption, label and note only describe it."""
+
+
+def _param_content(spec: ParamSpec) -> dict[str, Any]:
+    return {f: _jsonable(getattr(spec, f)) for f in RESULT_FIELDS}
+
+
 def _finish(s: Scenario) -> Scenario:
     content = {
-        "values": {k: _jsonable(v.value) for k, v in sorted(s.params.items())},
+        "params": {k: _param_content(v) for k, v in sorted(s.params.items())},
         "actions": [a.as_dict() for a in s.actions],
         "settings": {k: _jsonable(v) for k, v in s.settings.__dict__.items()},
     }
@@ -170,11 +199,13 @@ def load_scenario(path: Path | str) -> Scenario:
     return load_scenarios([path])[0]
 
 
-def load_scenarios(paths: Iterable[Path | str], years: float | None = None) -> list[Scenario]:
+def load_scenarios(paths: Iterable[Path | str], years: float | None = None, scale: float | None = None,
+                   warmup_years: float | None = None) -> list[Scenario]:
     """Load several files, reporting the problems of all of them at once.
 
     If ``years`` is given, action dates are checked against that horizon
-    instead of each scenario's own ``settings.years``.
+    instead of each scenario's own ``settings.years``; the run's size is
+    checked with ``years``, ``scale`` and ``warmup_years`` where given.
     """
     problems: list[Problem] = []
     out: list[Scenario] = []
@@ -182,15 +213,17 @@ def load_scenarios(paths: Iterable[Path | str], years: float | None = None) -> l
         try:
             scenario = _Resolver(years=years).resolve_file(Path(path))
             problems.extend(horizon_problems(scenario, years))
+            problems.extend(size_problems(scenario, years, scale, warmup_years))
             out.append(scenario)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
-        raise InputError(_unique(problems))
+        raise InputError(_capped(_unique(problems)))
     return out
 
 
-def scenario_from_text(text: bytes | str, name: str, base_dir: Path | None = None, years: float | None = None) -> Scenario:
+def scenario_from_text(text: bytes | str, name: str, base_dir: Path | None = None, years: float | None = None,
+                       scale: float | None = None, warmup_years: float | None = None) -> Scenario:
     """Resolve a scenario given as text (an upload); ``extends`` is looked up in ``base_dir``."""
     doc = parse_yaml_text(text, name)
     base = Path(base_dir or SHIPPED_SCENARIOS)
@@ -198,10 +231,13 @@ def scenario_from_text(text: bytes | str, name: str, base_dir: Path | None = Non
     if isinstance(ext, str) and not _inside(base, base / ext):
         raise InputError([Problem(name, "an uploaded scenario can only extend a scenario in the scenarios folder",
                                   doc.line("extends"), "extends", ext, "a file name such as baseline.yaml")])
-    scenario = _Resolver(base, years=years).resolve_document(doc, base / "uploaded.yaml")
-    problems = horizon_problems(scenario, years)
+    try:
+        scenario = _Resolver(base, years=years).resolve_document(doc, base / "uploaded.yaml")
+    except InputError as exc:
+        raise InputError(_capped(_unique(exc.problems))) from None
+    problems = horizon_problems(scenario, years) + size_problems(scenario, years, scale, warmup_years, where=name)
     if problems:
-        raise InputError(problems)
+        raise InputError(_capped(problems))
     return scenario
 
 
@@ -232,6 +268,38 @@ def _add_days(start: dt.date, days: float) -> dt.date:
         return start + dt.timedelta(days=int(days))
     except OverflowError:
         return dt.date.max
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_PROBLEMS problems, then one line counting the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS
+    files = sorted({p.file for p in problems[MAX_PROBLEMS:]})
+    return [*problems[:MAX_PROBLEMS], Problem(", ".join(files[:3]) + (", ..." if len(files) > 3 else ""),
+                                              f"and {rest:,} more problem{'s' if rest != 1 else ''} not listed",
+                                              allowed="fix those above first")]
+
+
+def size_problems(scenario: Scenario, years: float | None = None, scale: float | None = None,
+                  warmup_years: float | None = None, where: str | None = None) -> list[Problem]:
+    """Whether one run of ``scenario`` stays within MAX_SIMULATED_PEOPLE and MAX_PERSON_YEARS."""
+    yrs = (years if years is not None else scenario.settings.years) + (warmup_years if warmup_years is not None else scenario.settings.warmup_years)
+    x = scale if scale is not None else scenario.settings.scale
+    values = scenario.values
+    start = values.get("population.in_contact_at_start", 0) + values.get("population.recovered_at_start", 0)
+    referrals = max([values.get("population.referrals_per_year", 0)] +
+                    [v for a in scenario.actions for p, v in a.values if p == "population.referrals_per_year"])
+    people = x * (start + referrals * yrs)
+    out = []
+    fix = "smaller populations or referrals, a smaller --scale, or fewer --years"
+    if people > MAX_SIMULATED_PEOPLE:
+        out.append(Problem(where or scenario.file, f"one run would simulate about {people:,.0f} people", None, "population", None,
+                           f"at most {MAX_SIMULATED_PEOPLE:,} (x scale {x:g}, {yrs:g} years): {fix}"))
+    elif people * yrs > MAX_PERSON_YEARS:
+        out.append(Problem(where or scenario.file, f"one run would simulate about {people * yrs:,.0f} person-years", None, "population", None,
+                           f"at most {MAX_PERSON_YEARS:,} (x scale {x:g}, {yrs:g} years): {fix}"))
+    return out
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -266,6 +334,7 @@ class _Resolver:
 
     def __init__(self, upload_dir: Path | None = None, years: float | None = None):
         self.stack: list[Path] = []
+        self.suggestions_left = MAX_SUGGESTIONS
         self.upload_dir = upload_dir
         self.years = years  # the run's horizon if the command line sets it
 
@@ -281,9 +350,27 @@ class _Resolver:
         finally:
             self.stack.pop()
 
+    def _candidates(self, word: str, options: Iterable[str], n: int = 1) -> list[str]:
+        """Names a misspelt word most likely meant (none once MAX_SUGGESTIONS guesses were made)."""
+        if self.suggestions_left <= 0:
+            return []
+        self.suggestions_left -= 1
+        return _candidates(word, options, n)
+
+    def _closest(self, word: str, options: Iterable[str]) -> str | None:
+        found = self._candidates(word, options)
+        return found[0] if found else None
+
+    def _did_you_mean(self, word: str, options: Iterable[str]) -> str:
+        return _hint(self._closest(word, options))
+
     def resolve_document(self, doc: YamlDocument, path: Path) -> Scenario:
         problems: list[Problem] = []
         data = doc.data
+        if data and not any(k in TOP_KEYS for k in data) and not any(_closest(str(k)[:40], TOP_KEYS) for k in list(data)[:10]):
+            # not a scenario at all (e.g. 'extends' names some other file): say so once, not line by line
+            raise InputError([Problem(doc.file, "is not a scenario file (it has none of the fields a scenario has)",
+                                      allowed="a YAML file with " + ", ".join(TOP_KEYS))])
 
         def problem(msg: str, fld: str | None, value: Any = None, allowed: str | None = None) -> None:
             problems.append(Problem(doc.file, msg, doc.line(fld) if fld else None, fld, value, allowed))
@@ -291,7 +378,7 @@ class _Resolver:
         meant: dict[Any, str] = {}
         for key in data:
             if key not in TOP_KEYS:
-                guess = _closest(str(key), TOP_KEYS)
+                guess = self._closest(str(key), TOP_KEYS)
                 problem(f"unknown field '{key}'{_hint(guess)}", str(key), None, ", ".join(TOP_KEYS))
                 # a guessed 'extends' is never followed: only a path spelt out is read
                 if guess is not None and guess not in data and guess != "extends":
@@ -325,9 +412,9 @@ class _Resolver:
                     try:
                         parent = self.resolve_file(ppath)
                     except InputError as exc:
-                        # A loop is detected one file deeper, which cannot know the line of this 'extends'.
-                        problems.extend(replace(p, line=doc.line("extends")) if p.file == doc.file and p.field == "extends" and p.line is None else p
-                                        for p in exc.problems)
+                        # A loop is detected one file deeper, which cannot know the line of this 'extends';
+                        # a file that cannot be read at all is reported where it is named.
+                        problems.extend(self._parent_problem(p, doc, ext) for p in exc.problems)
             if parent is None:
                 raise InputError(problems)
 
@@ -347,7 +434,19 @@ class _Resolver:
         if problems:
             raise InputError(problems)
         all_actions = (*(parent.actions if parent else ()), *actions)
+        if len(all_actions) > MAX_ACTIONS:
+            raise InputError([Problem(doc.file, f"too many actions with those of the files it extends ({len(all_actions):,})",
+                                      doc.line("actions"), "actions", None, f"at most {MAX_ACTIONS} in all")])
         return _finish(Scenario(name.strip(), description.strip(), doc.file, params, tuple(sorted(all_actions, key=lambda a: a.day)), settings, chain, tuple(sorted(overrides))))
+
+    @staticmethod
+    def _parent_problem(p: Problem, doc: YamlDocument, ext: Any) -> Problem:
+        if p.file == doc.file and p.field == "extends" and p.line is None:
+            return replace(p, line=doc.line("extends"))
+        if p.line is None and p.field is None and p.file != doc.file:
+            return Problem(doc.file, f"the file named in 'extends' {p.message.removeprefix('file ')}", doc.line("extends"), "extends", ext,
+                           p.allowed)
+        return p
 
     # -- settings ---------------------------------------------------------
     def _settings(self, raw: Any, base: Settings, problem) -> Settings:
@@ -360,7 +459,7 @@ class _Resolver:
         for key, value in raw.items():
             fld = f"settings.{key}"
             if key not in SETTING_RULES:
-                problem(f"unknown setting '{key}'{_did_you_mean(key, SETTING_RULES)}", fld, None, ", ".join(SETTING_RULES))
+                problem(f"unknown setting '{key}'{self._did_you_mean(key, SETTING_RULES)}", fld, None, ", ".join(SETTING_RULES))
                 continue
             kind, lo, hi, allowed = SETTING_RULES[key]
             if kind == "date":
@@ -371,6 +470,9 @@ class _Resolver:
                         pass
                 if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
                     problem("must be a date", fld, value, allowed)
+                    continue
+                if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+                    problem("out of range", fld, value, allowed)
                     continue
             else:
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or not (lo <= value <= hi):
@@ -402,7 +504,7 @@ class _Resolver:
             for path in sorted(set(required) - set(params)):
                 problems.append(Problem(doc.file, "parameter missing: the model needs it", doc.line("parameters"), f"parameters.{path}", None, f"declare it as in {display_path(BASELINE_FILE)}"))
             for path in sorted(set(params) - set(required)):
-                problems.append(Problem(doc.file, f"unknown parameter{_did_you_mean(path, required)}", doc.line(f"parameters.{path}"), f"parameters.{path}", None, "parameters declared in baseline.yaml"))
+                problems.append(Problem(doc.file, f"unknown parameter{self._did_you_mean(path, required)}", doc.line(f"parameters.{path}"), f"parameters.{path}", None, "parameters declared in baseline.yaml"))
         return params
 
     def _override_params(self, raw: Any, base: Mapping[str, ParamSpec], doc: YamlDocument, problems: list[Problem]) -> dict[str, ParamSpec]:
@@ -417,8 +519,13 @@ class _Resolver:
             line = doc.line(fld)
             keep = path in base
             if not keep:
-                meant = _closest(path, base)
-                problems.append(Problem(doc.file, f"unknown parameter{_hint(meant)}", line, fld, None, "a dotted path declared in baseline.yaml"))
+                # among the likely meanings, the one whose unit takes the value written: a guess whose
+                # unit does not is still named, but its value is not checked (that error would mislead)
+                guesses = self._candidates(path, base, n=3)
+                fits = [g for g in guesses if _fits(base[g], node)] or [g for g in guesses if _same_kind(base[g], node)]
+                meant = fits[0] if fits else None
+                problems.append(Problem(doc.file, f"unknown parameter{_hint(meant or (guesses[0] if guesses else None))}", line, fld,
+                                        None, "a dotted path declared in baseline.yaml"))
                 if meant is None:
                     continue
             # a misspelt path's value is still checked (against what it most likely means) so
@@ -457,6 +564,10 @@ class _Resolver:
         if not isinstance(raw, list):
             problems.append(Problem(doc.file, "'actions' must be a list (each item starting with '- ')", doc.line("actions"), "actions", raw, "a list of open/close/resize/set actions"))
             return []
+        if len(raw) > MAX_ACTIONS:
+            problems.append(Problem(doc.file, f"too many actions ({len(raw):,})", doc.line("actions"), "actions", None,
+                                    f"at most {MAX_ACTIONS} (one a month for ten years)"))
+            return []
         out = []
         for i, item in enumerate(raw):
             action = self._action(item, f"actions[{i}]", params, settings, doc, problems)
@@ -480,7 +591,7 @@ class _Resolver:
         guesses: dict[str, list[str]] = {}
         for key in item:
             if key != verb and key not in ACTION_KEYS[verb]:
-                guess = _closest(str(key), ACTION_KEYS[verb])
+                guess = self._closest(str(key), ACTION_KEYS[verb])
                 problem(f"unknown field '{key}' for a '{verb}' action{_hint(guess)}", f"{fld}.{key}", None, ", ".join(sorted(ACTION_KEYS[verb])))
                 ok = False
                 if guess is not None and guess not in item:
@@ -512,7 +623,7 @@ class _Resolver:
             for path, value in iter_leaves(changes):
                 f = f"{fld}.set.{path}"
                 if path not in params:
-                    problem(f"unknown parameter{_did_you_mean(path, params)}", f, None, "a dotted path declared in baseline.yaml")
+                    problem(f"unknown parameter{self._did_you_mean(path, params)}", f, None, "a dotted path declared in baseline.yaml")
                     ok = False
                     continue
                 coerced, issue = coerce_value(params[path].unit, value)
@@ -524,7 +635,7 @@ class _Resolver:
         else:
             service = written = item[verb]
             if not isinstance(service, str) or service not in SERVICES:
-                service = _closest(str(written), SERVICES)
+                service = self._closest(str(written), SERVICES)
                 problem(f"no such service{_hint(service)}", f"{fld}.{verb}", written, ", ".join(SERVICES))
                 if service is None:
                     return None
@@ -575,7 +686,7 @@ class _Resolver:
                 ok = ok and good
                 continue
             if key not in REDIRECT_TARGETS:
-                problem(f"cannot redirect to '{key}'{_did_you_mean(key, REDIRECT_TARGETS)}", f, None, ", ".join(REDIRECT_TARGETS) + ", raised_crisis_risk")
+                problem(f"cannot redirect to '{key}'{self._did_you_mean(key, REDIRECT_TARGETS)}", f, None, ", ".join(REDIRECT_TARGETS) + ", raised_crisis_risk")
                 ok = False
                 continue
             if key == service:
@@ -636,7 +747,7 @@ def _parse_when(raw: Any, settings: Settings) -> tuple[float | None, str]:
             months = math.inf if raw > 0 else -math.inf
         if months != months:
             return None, str(raw)
-        return months * DAYS_PER_MONTH, f"month {months:g}"
+        return months * DAYS_PER_MONTH, f"month {months:.12g}"
     if isinstance(raw, dt.datetime):
         raw = raw.date()
     if isinstance(raw, dt.date):
@@ -650,7 +761,7 @@ def _parse_when(raw: Any, settings: Settings) -> tuple[float | None, str]:
                 return None, raw
             if m != m or m in (float("inf"), float("-inf")):
                 return None, raw
-            return m * DAYS_PER_MONTH, f"month {m:g}"
+            return m * DAYS_PER_MONTH, f"month {m:.12g}"
         try:
             d = dt.date.fromisoformat(text)
         except ValueError:
@@ -678,16 +789,47 @@ def _as_meant(doc: YamlDocument, meant: Mapping[Any, str]) -> YamlDocument:
     return replace(doc, data=data, lines=lines)
 
 
-def _closest(word: str, options: Iterable[str]) -> str | None:
-    """The option a misspelt word most likely meant, if any is close."""
+MAX_GUESS_LENGTH = 200
+"""Names longer than this are not guessed at (no known name is a tenth as long)."""
+
+
+def _candidates(word: str, options: Iterable[str], n: int = 1) -> list[str]:
+    """The options a misspelt word most likely meant, best first (none if nothing is close)."""
+    if len(word) > MAX_GUESS_LENGTH:
+        return []
     options = list(options)
-    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    match = difflib.get_close_matches(word, options, n=n, cutoff=0.6)
     if not match:
         tail = word.rsplit(".", 1)[-1]
         by_tail = {o.rsplit(".", 1)[-1]: o for o in options}
-        close = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=0.75)
-        match = [by_tail[close[0]]] if close else []
+        close = difflib.get_close_matches(tail, list(by_tail), n=n, cutoff=0.75)
+        match = [by_tail[c] for c in close]
+    return match
+
+
+def _closest(word: str, options: Iterable[str]) -> str | None:
+    """The option a misspelt word most likely meant, if any is close."""
+    match = _candidates(word, options)
     return match[0] if match else None
+
+
+def _same_kind(spec: ParamSpec, node: Any) -> bool:
+    """Whether a value is the kind ``spec`` takes (a number for a number, true/false for a switch), if not its range."""
+    from .parameters import UNITS
+
+    value = node.get("value") if is_leaf(node) else node
+    kind = UNITS[spec.unit].kind if spec.unit in UNITS else None
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "date":
+        return isinstance(value, (dt.date, str))
+    return isinstance(value, (int, float, str)) and not isinstance(value, bool)
+
+
+def _fits(spec: ParamSpec, node: Any) -> bool:
+    """Whether a value (or a leaf's value) written for a misspelt path suits ``spec``'s unit."""
+    value = node.get("value") if is_leaf(node) else node
+    return not isinstance(value, (list, Mapping)) and coerce_value(spec.unit, value)[1] is None
 
 
 def _hint(match: str | None) -> str:

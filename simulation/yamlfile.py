@@ -11,6 +11,9 @@ duplicate keys (which PyYAML silently overwrites) are reported.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,25 +48,64 @@ class YamlDocument:
 
 
 def read_yaml_file(path: Path | str, max_bytes: int = MAX_BYTES) -> YamlDocument:
-    """Read a YAML file whose top level must be a mapping."""
+    """Read a YAML file whose top level must be a mapping.
+
+    Only regular files are read (not devices such as /dev/zero, FIFOs or
+    sockets, which report a size of 0 and never end or block), and never
+    more than ``max_bytes`` + 1 bytes, whatever the file system reports.
+    """
     p = Path(path)
     name = display_path(p)
+    return parse_yaml_text(read_bounded(p, name, max_bytes), name, max_bytes=max_bytes)
+
+
+def read_bounded(p: Path, name: str, max_bytes: int = MAX_BYTES, allowed: str = "a path to a YAML scenario file") -> bytes:
+    """The bytes of a regular file, refusing anything else and anything over ``max_bytes``."""
     try:
-        exists, is_dir = p.exists(), p.is_dir()
-    except (OSError, ValueError) as exc:  # e.g. a name too long for the file system
-        raise InputError([Problem(name, f"cannot be read: {getattr(exc, 'strerror', None) or exc}", allowed="a path to a YAML scenario file")]) from None
-    if not exists:
-        raise InputError([Problem(name, "file not found", allowed="a path to a YAML scenario file")])
-    if is_dir:
-        raise InputError([Problem(name, "is a directory, not a file", allowed="a path to a YAML scenario file")])
+        info = os.stat(p)
+    except FileNotFoundError:
+        raise InputError([Problem(name, "file not found", allowed=allowed)]) from None
+    except (OSError, ValueError) as exc:  # e.g. a name too long, a symlink loop
+        message = "file not found (a link that leads nowhere or round in a loop)" if getattr(exc, "errno", None) == errno.ELOOP \
+            else f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+        raise InputError([Problem(name, message, allowed=allowed)]) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError([Problem(name, "is a directory, not a file", allowed=allowed)])
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError([Problem(name, f"is not a regular file (it is {_file_kind(info.st_mode)})", allowed=allowed)])
+    if info.st_size > max_bytes:
+        raise InputError([Problem(name, f"file is too large ({info.st_size:,} bytes)", allowed=f"at most {max_bytes:,} bytes")])
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise InputError([Problem(name, f"file is too large ({size:,} bytes)", allowed=f"at most {max_bytes:,} bytes")])
-        raw = p.read_bytes()
+        # O_NONBLOCK: if the path was swapped for a FIFO since the check, opening it does not wait for a writer
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise InputError([Problem(name, f"cannot be read: {exc.strerror or exc}")]) from None
-    return parse_yaml_text(raw, name, max_bytes=max_bytes)
+        raise InputError([Problem(name, f"cannot be read: {exc.strerror or exc}", allowed=allowed)]) from None
+    try:
+        info = os.fstat(fd)  # what was opened, not what the name led to a moment ago
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(name, f"is not a regular file (it is {_file_kind(info.st_mode)})", allowed=allowed)])
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(65536, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise InputError([Problem(name, f"cannot be read: {exc.strerror or exc}", allowed=allowed)]) from None
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise InputError([Problem(name, f"file is too large (more than {max_bytes:,} bytes)", allowed=f"at most {max_bytes:,} bytes")])
+    return b"".join(chunks)
+
+
+def _file_kind(mode: int) -> str:
+    for test, word in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return word
+    return "not a plain file"
 
 
 def parse_yaml_text(raw: bytes | str, name: str, max_bytes: int = MAX_BYTES) -> YamlDocument:
@@ -97,7 +139,9 @@ def parse_yaml_text(raw: bytes | str, name: str, max_bytes: int = MAX_BYTES) -> 
         raise InputError([Problem(name, f"malformed YAML: {what}", line=line, allowed="valid YAML (check indentation, colons and quotes)")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(name, f"malformed YAML: {exc}", allowed="valid YAML")]) from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise InputError([Problem(name, "nesting is too deep", allowed="an ordinary scenario file (a few levels of fields and lists)")]) from None
+    except ValueError as exc:
         raise InputError([Problem(name, f"malformed YAML: {exc}", allowed="valid YAML")]) from None
     finally:
         loader.dispose()
@@ -133,7 +177,8 @@ class _Converter:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             if not any("too many values" in p.message for p in self.problems):
-                self.problems.append(Problem(self.name, "too many values (anchors or aliases expand too far)", allowed=f"at most {MAX_NODES:,} values"))
+                self.problems.append(Problem(self.name, "too many values", allowed=f"at most {MAX_NODES:,} values (a value reached "
+                                                   "through an alias counts each time)"))
             return None
         line = node.start_mark.line + 1
         if path:

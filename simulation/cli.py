@@ -111,23 +111,37 @@ def _check_numbers(reps: int, years: Optional[float], workers: int, scale: Optio
     return problems
 
 
-def _load(files: list[Path], years: Optional[float]):
+def _load(files: list[Path], years: Optional[float], scale: Optional[float] = None, warmup_years: Optional[float] = None):
     from .scenario import load_scenarios
 
     try:
-        return load_scenarios(files, years=years)
+        return load_scenarios(files, years=years, scale=scale, warmup_years=warmup_years)
+    except InputError as exc:
+        _fail(exc.problems)
+
+
+def _write(exp, out_dir: Path, command: str, baseline: Optional[str] = None):
+    """Write the results folder; a full disk or a result that is not a number is a message, not a traceback."""
+    from .results import OutputError, ResultError, write_outputs
+
+    try:
+        return write_outputs(exp, out_dir, command, baseline)
+    except (OutputError, ResultError) as exc:
+        _fail(exc.problems, EXIT_FAILED)
     except InputError as exc:
         _fail(exc.problems)
 
 
 def _run(files: list[Path], reps: int, seed: int, years: Optional[float], out_dir: Path, workers: int,
          scale: Optional[float], warmup_years: Optional[float], command: str, baseline_index: Optional[int]):
+    from .results import check_output_folder
+
     problems = _check_numbers(reps, years, workers, scale, warmup_years) + _check_out_dir(out_dir)
+    problems = problems or check_output_folder(out_dir)
     if problems:
         _fail(problems)
-    scenarios = _load(files, years)
+    scenarios = _load(files, years, scale, warmup_years)
     from .experiment import RunPlan, run_experiment, scenario_labels
-    from .results import write_outputs
 
     plan = RunPlan(seed=seed, replications=reps, years=years, scale=scale, warmup_years=warmup_years)
     progress = _LazyProgress(f"{len(scenarios)} scenario{'s' if len(scenarios) > 1 else ''} x {reps} replications")
@@ -140,7 +154,7 @@ def _run(files: list[Path], reps: int, seed: int, years: Optional[float], out_di
     finally:
         progress.close()
     baseline = scenario_labels(scenarios)[baseline_index] if baseline_index is not None else None
-    written = write_outputs(exp, out_dir, command, baseline)
+    written = _write(exp, out_dir, command, baseline)
     return exp, baseline, written
 
 
@@ -221,15 +235,17 @@ def compare(base: Path = typer.Argument(..., help="The baseline scenario file.",
 def preview(files: List[Path] = FILES_ARG, years: Optional[float] = YEARS, out_dir: Path = OUT,
             warmup_years: Optional[float] = WARMUP) -> None:
     """Answer at once with the mean-field twin (deterministic; same output files as 'run', one replication)."""
+    from .results import check_output_folder
+
     problems = _check_numbers(1, years, 1, None, warmup_years) + _check_out_dir(out_dir)
+    problems = problems or check_output_folder(out_dir)
     if problems:
         _fail(problems)
-    scenarios = _load(files, years)
+    scenarios = _load(files, years, 1.0, warmup_years)
     from .experiment import run_preview
-    from .results import write_outputs
 
     exp = run_preview(scenarios, years=years, warmup_years=warmup_years)
-    written = write_outputs(exp, out_dir, "preview")
+    written = _write(exp, out_dir, "preview")
     table = Table(title=f"Mean-field preview over {exp.plan.years_for(exp.scenarios[0]):g} years (deterministic; 'mhsim run' adds chance and queues)")
     table.add_column("Outcome")
     for label in exp.labels:
@@ -339,6 +355,11 @@ def replications(scenario_file: Path = typer.Argument(..., help="Scenario file."
     finally:
         progress.close()
     reps = exp.results[exp.labels[0]]
+    if metric not in reps[0].metrics:
+        from .scenario import _did_you_mean
+
+        _fail([Problem("command line", f"no such metric in these results{_did_you_mean(metric, reps[0].metrics)}", field="--metric",
+                       value=metric, allowed="a metric such as total_cost, crisis_episodes, or a cost line cost.SERVICE.PAYER")])
     rows, found = replications_needed([r.metrics[metric] for r in reps], precision)
     table = Table(title=f"Replications for {escape(metric)}: 95% half-width as a share of the mean (target {precision:.1%})", title_justify="left")
     for col in ("Replications", "Mean", "Half-width", "Relative"):

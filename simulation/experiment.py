@@ -11,9 +11,8 @@ share their randomness wherever their policies agree.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -22,6 +21,7 @@ from scipy import stats
 from .model import CountyModel
 from .outcomes import ReplicationResult, summarise
 from .scenario import Scenario
+from .workers import worker_pool
 
 Progress = Callable[[int, int], None]
 
@@ -59,7 +59,7 @@ class Experiment:
     extra: dict = field(default_factory=dict)
 
     def metric_values(self, label: str, metric: str) -> list[float]:
-        return [r.metrics[metric] for r in self.results[label]]
+        return [metric_value(r, metric) for r in self.results[label]]
 
     def metric_names(self) -> list[str]:
         names: list[str] = []
@@ -68,6 +68,15 @@ class Experiment:
                 if name not in names:
                     names.append(name)
         return names
+
+
+def metric_value(result: ReplicationResult, metric: str) -> float:
+    """A replication's value of a metric: a cost line a scenario does not have is £0 (a scenario that moves
+    a cost to another payer has lines the baseline lacks); any other missing metric is not a number."""
+    value = result.metrics.get(metric)
+    if value is None:
+        return 0.0 if metric.startswith("cost.") else math.nan
+    return value
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int, years: float, scale: float,
@@ -97,12 +106,6 @@ def _task(args: tuple) -> tuple[int, int, ReplicationResult]:
     return index, rep, run_replication(scenario, seed, rep, years, scale, warmup)
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    # forkserver: safe beside the dashboard's threads, and faster than spawn after the first task
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def run_experiment(scenarios: Sequence[Scenario], plan: RunPlan, workers: int = 1,
                    progress: Progress | None = None) -> Experiment:
     """Run ``plan.replications`` of each scenario, serially or over local processes."""
@@ -124,7 +127,8 @@ def run_experiment(scenarios: Sequence[Scenario], plan: RunPlan, workers: int = 
             if progress:
                 progress(len(done), total)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=_pool_context()) as pool:
+        # workers exit when this process dies, however it dies (see simulation.workers)
+        with worker_pool(min(workers, total)) as pool:
             futures = [pool.submit(_task, task) for task in tasks]
             for future in as_completed(futures):
                 i, rep, result = future.result()
@@ -185,10 +189,16 @@ def verdict(diff: Interval, better: str | None) -> str:
     For metrics with no better direction (counts of activity), says
     'higher' or 'lower' when the interval excludes zero.
     """
+    if not all(math.isfinite(x) for x in (diff.mean, diff.low, diff.high)):
+        return "not a number"  # never a direction: results that overflow are stopped before they are judged
     if diff.n < 2:
         return "not enough replications"
     if diff.low == diff.high == 0:
         return "no difference"
+    if diff.low == diff.high and 2 * 0.5 ** diff.n >= 0.05:
+        # every replication gave the same difference, so the t-interval has no width and cannot judge;
+        # the sign test can: with n replications all one way, p = 2 x 0.5^n, below 0.05 from n = 6
+        return "no clear difference"
     if diff.low <= 0 <= diff.high:
         return "no clear difference"
     up = diff.low > 0
@@ -226,7 +236,7 @@ def comparison_rows(exp: Experiment, baseline: str) -> list[dict]:
         if label == baseline:
             continue
         for metric in exp.metric_names():
-            base = [r.metrics[metric] for r in base_reps]
+            base = [metric_value(r, metric) for r in base_reps]
             alt = exp.metric_values(label, metric)
             diff = paired_difference(alt, base)
             rows.append({"scenario": label, "metric": metric, "baseline_mean": sum(base) / len(base),

@@ -1,29 +1,56 @@
 """Writing results: CSV and Parquet tables plus a manifest, all or nothing.
 
-Everything is first written into a hidden temporary folder beside the
-output folder; only when every file is complete are they moved into place
-(``os.replace`` is atomic on one file system). A run that fails or is
-interrupted leaves no output folder, or the previous results untouched.
+An output folder is always either complete or absent: the whole folder is
+written under a hidden temporary name beside it (``.NAME.PID.TOKEN.partial``),
+every file is flushed to disk, and only then is it swapped in with one
+rename (an atomic exchange where the system has one), the previous folder
+being kept until the swap is done. So a run killed at any moment leaves the
+previous results or the new ones, never a mix, and never a stale file from
+another command. Leftovers of a killed run are cleaned up by the next write.
+A full disk gives a clear message and leaves the previous results intact.
+
+Results that are infinite or not a number are an error, never written.
+The manifest records each file's size and SHA-256, so a damaged or altered
+folder can be recognised (the dashboard's cache checks them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import hashlib
 import json
+import math
 import os
 import platform
+import re
+import secrets
 import shutil
 import sys
-import tempfile
+import threading
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import MODEL_VERSION, model_fingerprint
-from .experiment import Experiment, comparison_rows, summary_rows
+from .errors import InputError, Problem, display_path
+from .experiment import Experiment, comparison_rows, metric_value, summary_rows
 from .outcomes import METRICS
+
+OUTPUT_FILES = ("summary.csv", "replications.parquet", "timeseries.parquet", "flows.parquet", "comparison.csv", "manifest.json")
+"""Every file a results folder may hold; a folder holding anything else is never replaced."""
+
+
+class OutputError(InputError):
+    """The results could not be written (a full disk, no permission): nothing was changed."""
+
+
+class ResultError(InputError):
+    """A result is infinite or not a number: nothing is written, nothing is judged."""
+
 
 PACKAGES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "pyyaml", "typer", "rich")
 
@@ -97,7 +124,7 @@ def tables(exp: Experiment, baseline: str | None = None) -> dict[str, pd.DataFra
     summary["unit"] = [METRICS[m].unit if m in METRICS else "" for m in summary["metric"]]
     metric_names = exp.metric_names()
     reps = pd.DataFrame(
-        [{"scenario": label, "replication": r.replication, "seed": exp.plan.seed, **{m: r.metrics.get(m) for m in metric_names}}
+        [{"scenario": label, "replication": r.replication, "seed": exp.plan.seed, **{m: metric_value(r, m) for m in metric_names}}
          for label in exp.labels for r in exp.results[label]]
     )
     ts_rows = []
@@ -121,30 +148,199 @@ def tables(exp: Experiment, baseline: str | None = None) -> dict[str, pd.DataFra
     return out
 
 
-def write_outputs(exp: Experiment, out_dir: Path, command: str, baseline: str | None = None) -> list[Path]:
-    """Write every table and the manifest into ``out_dir`` atomically."""
+def check_finite(exp: Experiment) -> None:
+    """Raise ResultError if any metric or monthly value is infinite or not a number."""
+    problems: list[Problem] = []
+    for scenario, label in zip(exp.scenarios, exp.labels):
+        bad: dict[str, list[int]] = {}
+        for r in exp.results[label]:
+            for metric in exp.metric_names():
+                value = r.metrics.get(metric, 0.0 if metric.startswith("cost.") else math.nan)
+                if value is None or not math.isfinite(value):
+                    bad.setdefault(metric, []).append(r.replication)
+            for metric, values in r.monthly.items():
+                if not np.isfinite(np.asarray(values, dtype=float)).all():
+                    bad.setdefault(f"{metric} (monthly)", []).append(r.replication)
+        for metric, reps in bad.items():
+            problems.append(Problem(scenario.file or label, f"the result is infinite or not a number in {len(reps)} replication(s) "
+                                    f"of '{label}'", field=metric,
+                                    allowed="finite results: look for a parameter or action so large that costs or counts overflow"))
+    if problems:
+        raise ResultError(problems)
+
+
+def check_output_folder(out_dir: Path) -> list[Problem]:
+    """Problems with replacing ``out_dir`` as a whole: it may not hold anything mhsim did not write there."""
     out_dir = Path(out_dir)
-    parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
     try:
-        written = []
-        for name, frame in tables(exp, baseline).items():
+        if not out_dir.is_dir():
+            return []
+        foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in OUTPUT_FILES)
+    except OSError as exc:
+        return [Problem(display_path(out_dir), f"--out cannot be read: {exc.strerror or exc}", field="--out",
+                        allowed="a folder you can write to")]
+    if not foreign:
+        return []
+    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    return [Problem(display_path(out_dir), f"--out holds files mhsim did not write there ({shown}), and a results folder is "
+                                           "replaced as a whole", field="--out",
+                    allowed="a new or empty folder, or one holding only results from mhsim run, compare or preview")]
+
+
+def write_outputs(exp: Experiment, out_dir: Path, command: str, baseline: str | None = None) -> list[Path]:
+    """Write every table and the manifest into ``out_dir``: the whole folder appears at once, or nothing changes."""
+    out_dir = Path(out_dir)
+    check_finite(exp)
+    problems = check_output_folder(out_dir)
+    if problems:
+        raise InputError(problems)
+    frames = tables(exp, baseline)
+    parent = out_dir.absolute().parent
+    existed = out_dir.exists()
+    staging = parent / f".{out_dir.name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
+    with _ACTIVE_LOCK:
+        _ACTIVE.add(staging.name)
+    swapped = False
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(out_dir)
+        staging.mkdir()
+        files: dict[str, dict[str, Any]] = {}
+        for name, frame in frames.items():
             path = staging / name
             if name.endswith(".csv"):
                 frame.to_csv(path, index=False)
             else:
                 frame.to_parquet(path, index=False)
-            written.append(name)
-        (staging / "manifest.json").write_text(json.dumps(manifest(exp, command, baseline), indent=2) + "\n")
-        written.append("manifest.json")
-        if not out_dir.exists():
-            os.replace(staging, out_dir)
-        else:
-            for name in written:
-                os.replace(staging / name, out_dir / name)
+            files[name] = file_checksum(path, sync=True)
+        info = manifest(exp, command, baseline)
+        info["files"] = files
+        path = staging / "manifest.json"
+        path.write_text(json.dumps(info, indent=2) + "\n")
+        file_checksum(path, sync=True)
+        _sync_dir(staging)
+        _swap_in(staging, out_dir)
+        swapped = True
+        _sync_dir(parent)
+    except OSError as exc:
+        if not swapped:
             shutil.rmtree(staging, ignore_errors=True)
-        return [out_dir / name for name in written]
+            kept = "the previous results there are unchanged" if existed and out_dir.is_dir() else "nothing was written"
+            raise OutputError([Problem(display_path(out_dir), f"cannot write the results: {exc.strerror or exc}; {kept}", field="--out",
+                                       allowed=_remedy(exc))]) from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not swapped:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(staging.name)
+    return [out_dir / name for name in [*frames, "manifest.json"]]
+
+
+_ACTIVE: set[str] = set()
+"""Temporary folders this process is writing now (two threads may write the same cache entry)."""
+_ACTIVE_LOCK = threading.Lock()
+
+
+def _remedy(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "free some disk space (or use --out on another disk) and run again"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "a folder you can write to"
+    return "a folder on a working disk"
+
+
+def file_checksum(path: Path, sync: bool = False) -> dict[str, Any]:
+    """Size and SHA-256 of a file (as recorded in a manifest's 'files'); ``sync`` also flushes it to disk."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+        if sync:
+            os.fsync(fh.fileno())
+    return {"bytes": size, "sha256": digest.hexdigest()}
+
+
+def _sync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # pragma: no cover - some systems cannot open folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems do not sync folders
+        pass
+    finally:
+        os.close(fd)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    """Put the complete folder ``staging`` at ``out_dir``, keeping the old one until the swap is done."""
+    if not out_dir.exists():
+        os.replace(staging, out_dir)
+        return
+    if _exchange(staging, out_dir):  # out_dir is new at once; staging now holds the previous results
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    old = staging.with_name(staging.name.removesuffix(".partial") + ".old")
+    os.replace(out_dir, old)      # a kill here leaves the previous folder as .old: the next write puts it back
+    os.replace(staging, out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def clean_leftovers(out_dir: Path) -> None:
+    """Remove the temporary folders a killed write left beside ``out_dir`` (restoring a previous folder
+    if the kill fell between the two renames of a swap); those of a write still running are left alone."""
+    out_dir = Path(out_dir)
+    parent = out_dir.absolute().parent
+    pattern = re.compile(rf"^\.{re.escape(out_dir.name)}\.(\d+)\.[0-9a-f]+\.(partial|old)$")
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return
+    for entry in sorted(entries, key=lambda p: p.name.endswith(".partial")):  # .old first: it may be restored
+        match = pattern.match(entry.name)
+        if not match or not entry.is_dir() or entry.name in _ACTIVE or _alive(int(match.group(1))):
+            continue
+        if match.group(2) == "old" and not out_dir.exists():
+            os.replace(entry, out_dir)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # not in _ACTIVE: an earlier write of this process left it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True

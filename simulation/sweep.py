@@ -37,7 +37,7 @@ import socket
 import sys
 import time
 import uuid
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -853,18 +853,6 @@ def _record_session(store: SweepStore, stats: RunStats) -> None:
     store.write_manifest(manifest)
 
 
-def _pool_context():
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
-        # workers fork from a server that has already imported the model: no import time per worker
-        ctx.set_forkserver_preload(["simulation.sweep", "simulation.experiment"])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
 def _run_local(tasks: list, model: Callable, seed: int, workers: int, note: Callable[[dict], None],
                tick: Callable[[], None], poll: float) -> None:
     """Local processes (one worker: a thread of this process), with a bounded number of tasks in flight.
@@ -879,7 +867,10 @@ def _run_local(tasks: list, model: Callable, seed: int, workers: int, note: Call
         pool = ThreadPoolExecutor(max_workers=1)
         submit = lambda task: pool.submit(run_task, model, task, seed)  # noqa: E731
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker, initargs=(model,))
+        from .workers import worker_pool
+
+        # workers exit when this process dies, however it dies (see simulation.workers)
+        pool = worker_pool(workers, initializer=_init_worker, initargs=(model,))
         submit = lambda task: pool.submit(_local_task, task, seed)  # noqa: E731
     try:
         queue = iter(tasks)

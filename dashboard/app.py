@@ -12,13 +12,13 @@ import base64
 import binascii
 import math
 import time
-import uuid
 from pathlib import Path
 
 from dash import ALL, Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
 
 from simulation.catalogue import SERVICES
-from simulation.errors import InputError
+from simulation.errors import printable
+from simulation.errors import InputError, Problem
 from simulation.formatting import number
 from simulation.outcomes import METRICS
 from simulation.scenario import shipped_catalogue
@@ -27,7 +27,8 @@ from . import figures as F
 from .builder import MAX_UPLOAD_BYTES, PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, levers_to_yaml, read_scenario_text
 from .data import ScenarioResults, comparison_table
 from .report import HEADLINE, comparison_csv, figures_zip, html_brief, in_words
-from .state import AppState
+from .server import allowed_hosts, harden
+from .state import AppState, QueueFull
 from .sweep_view import register_sweep_callbacks, sweep_tab
 
 TIMESERIES_CHOICES = [
@@ -72,7 +73,7 @@ def _default_baseline(results: list[ScenarioResults]) -> str | None:
     return results[0].key if results else None
 
 
-def layout(state: AppState) -> html.Div:
+def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
     catalogue = shipped_catalogue()
     lever_rows = []
     for name in list(SERVICES):
@@ -212,6 +213,7 @@ def layout(state: AppState) -> html.Div:
         html.Div(id="build-messages", style={"marginTop": "14px"}),
         html.H3("Your runs", style=SECTION),
         html.Div(id="jobs"),
+        html.Div(id="cancel-message", style={"color": "#555"}),
     ])
     about_tab = html.Div([
         html.P(["mhsim simulates adults in contact with secondary mental health or social care in Essex, as the 2015 report ",
@@ -243,7 +245,7 @@ def layout(state: AppState) -> html.Div:
         dcc.Tabs(id="tabs", value="compare", children=[
             dcc.Tab(label="Compare decisions", value="compare", children=compare_tab),
             dcc.Tab(label="Build a scenario", value="build", children=build_tab),
-            dcc.Tab(label="Sweeps", value="sweeps", children=sweep_tab()),
+            dcc.Tab(label="Sweeps", value="sweeps", children=sweep_tab(sweeps_root)),
             dcc.Tab(label="About the model", value="about", children=about_tab),
         ], style={"marginTop": "12px"}),
     ], style={"fontFamily": "Arial, Helvetica, sans-serif", "margin": "16px 24px", "maxWidth": "1400px"})
@@ -270,15 +272,28 @@ def _num(value, default=None):
         return default
     try:
         v = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
     return v if math.isfinite(v) else default
+
+
+def _lever_problems(named_values) -> list[Problem]:
+    """Lever values that are given but are not numbers (a page only sends numbers; anything else is refused,
+    never quietly replaced by a default)."""
+    out = []
+    for name, value in named_values:
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or _num(value) is None:
+            out.append(Problem("the page", "not a number", field=name, value=value, allowed="a finite number"))
+    return out
 
 
 def register_callbacks(app: Dash, state: AppState) -> None:
     @app.callback(Output("session-id", "data"), Input("url", "pathname"), State("session-id", "data"))
     def start_session(_path, current):
-        return current if current else uuid.uuid4().hex
+        # only the server issues session ids (signed): anything else the page holds is replaced
+        return current if state.valid(current) else state.new_session()
 
     @app.callback(
         Output("known-keys", "data"), Output("baseline", "options"), Output("scenarios", "options"),
@@ -452,6 +467,16 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         start = state.find(session, start_key)
         if start is None or start.scenario is None:
             raise InputError([])
+        problems = _lever_problems(
+            [(f"{svc}: from month", m) for svc, m in zip(SERVICE_ORDER, months)]
+            + [(f"{svc}: new places", c) for svc, c in zip(SERVICE_ORDER, caps)]
+            + [(f"{svc}: new cost", c) for svc, c in zip(SERVICE_ORDER, costs)]
+            + [(f"{key}: value", v) for key, v in zip(PROGRAMME_LEVERS, prog_values)]
+            + [(f"{key}: from month", m) for key, m in zip(PROGRAMME_LEVERS, prog_months)]
+            + [("budget assessment: from month", integrated_month), ("redirect to personal budgets", r_budgets),
+               ("redirect to peer support", r_peer), ("crisis risk multiplier", r_mult), ("crisis risk months", r_months)])
+        if problems:
+            raise InputError(problems)
         services = []
         for svc, status, month, cap, cost in zip(service_order(), statuses, months, caps, costs):
             services.append(ServiceLever(svc, status or "keep", _num(month, 0.0), None if _num(cap) is None else int(_num(cap)), _num(cost)))
@@ -459,7 +484,7 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         levers = Levers(name or "My scenario", description or "", services, programmes, integrated or "keep",
                         _num(integrated_month, 0.0), _num(r_budgets, 0.45), _num(r_peer, 0.35), _num(r_mult, 1.3), _num(r_months, 6.0))
         text = levers_to_yaml(start.scenario, levers)
-        return text, read_scenario_text(text, f"{levers.name}.yaml")
+        return text, _read(text, f"{_file_name(levers.name)}")
 
     BUILD_STATES = [
         State("build-start", "value"), State("session-id", "data"), State("build-name", "value"), State("build-description", "value"),
@@ -493,26 +518,43 @@ def register_callbacks(app: Dash, state: AppState) -> None:
             return (html.Div(f"Downloaded '{scenario.name}'.", id="build-ok"), text,
                     dict(content=text, filename=_file_name(scenario.name), type="text/yaml"))
         if trigger == "build-run":
-            job = state.submit(session, scenario, text)
+            try:
+                job = state.submit(session, scenario, text)
+            except QueueFull as exc:
+                return _problems_view("Not run:", [str(exc)]), text, no_update
+            except InputError as exc:
+                return _problems_view("Not run:", exc.problems), text, no_update
             return html.Div(f"Submitted '{scenario.name}' ({job.total} replications): see its progress under 'Your runs'.", id="build-ok"), text, no_update
         return html.Div(f"'{scenario.name}' is a valid scenario: {len(scenario.actions)} action(s), "
                         f"{len(scenario.overrides)} changed parameter(s).", id="build-ok"), text, no_update
 
+    def _read(text, name):
+        plan = state.plan
+        return read_scenario_text(text, name, years=plan.years, scale=plan.scale, warmup_years=plan.warmup_years)
+
     def _upload(contents, filename, session):
-        name = filename or "uploaded.yaml"
-        if not contents:
+        name = filename if isinstance(filename, str) and filename.strip() else "uploaded.yaml"
+        name = printable(name)[:120]
+        if not isinstance(contents, str) or not contents:
             return _problems_view("The upload was empty or too large:", [f"{name}: at most {MAX_UPLOAD_BYTES:,} bytes of YAML"]), no_update, no_update
         try:
             _, b64 = contents.split(",", 1)
             raw = base64.b64decode(b64, validate=True)
         except (ValueError, binascii.Error):
             return _problems_view("The upload could not be read:", [f"{name}: not a readable file"]), no_update, no_update
+        if len(raw) > MAX_UPLOAD_BYTES:
+            return _problems_view("The upload is too large:", [f"{name}: {len(raw):,} bytes; at most {MAX_UPLOAD_BYTES:,} bytes"]), no_update, no_update
         try:
-            scenario = read_scenario_text(raw, name)
+            scenario = _read(raw, name)
         except InputError as exc:
             return _problems_view(f"{len(exc.problems)} problem(s) in {name}:", exc.problems), no_update, no_update
         text = raw.decode("utf-8-sig", errors="replace")
-        job = state.submit(session, scenario, text, origin="uploaded")
+        try:
+            job = state.submit(session, scenario, text, origin="uploaded")
+        except QueueFull as exc:
+            return _problems_view(f"'{scenario.name}' is valid but was not run:", [str(exc)]), text, no_update
+        except InputError as exc:
+            return _problems_view(f"'{scenario.name}' was not run:", exc.problems), text, no_update
         return html.Div(f"'{scenario.name}' from {name} is valid; running it ({job.total} replications).", id="build-ok"), text, no_update
 
     @app.callback(Output("jobs", "children"), Input("tick", "n_intervals"), State("session-id", "data"))
@@ -523,16 +565,36 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         rows = []
         for job in jobs[::-1]:
             if job.status == "failed":
-                rows.append(html.Div(f"{job.label}: failed ({job.message})", style={"color": "#a00"}))
+                rows.append(html.Div(f"{job.label}: failed ({job.message})", style={"color": "#a00"}, className="job-failed"))
+            elif job.status == "cancelled":
+                rows.append(html.Div(f"{job.label}: {job.message}", style={"color": "#555"}, className="job-cancelled"))
             elif job.status == "done":
                 how = ("the same scenario had been run before, so its results were reused" if job.reused
                        else f"done in {job.finished - job.started:.0f} s")
                 rows.append(html.Div(f"{job.label}: {how}; it is in the comparison.", className="job-done"))
             else:
-                rows.append(_progress_bar(job.fraction, f"{job.label}: {job.done} of {job.total} replications"))
+                what = (f"{job.label}: {job.message}" if job.message else
+                        f"{job.label}: waiting for a free worker" if job.status == "queued" else
+                        f"{job.label}: {job.done} of {job.total} replications")
+                rows.append(html.Div([_progress_bar(job.fraction, what),
+                                      html.Button("Cancel", id={"type": "cancel-job", "job": job.id}, className="cancel-job",
+                                                  style={**BUTTON, "marginLeft": "12px", "fontSize": "13px", "padding": "2px 10px"})]))
                 if job.preview:
                     rows.append(html.Div(job.preview, className="job-preview", style={"color": "#333", "margin": "4px 0 10px 0"}))
         return rows
+
+
+def _register_cancel(app: Dash, state: AppState) -> None:
+    @app.callback(Output("cancel-message", "children"), Input({"type": "cancel-job", "job": ALL}, "n_clicks"),
+                  State("session-id", "data"), prevent_initial_call=True)
+    def cancel(clicks, session):
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(clicks or []):
+            return no_update
+        job_id = trigger.get("job")
+        if not isinstance(job_id, str):
+            return no_update
+        return "Cancelled." if state.cancel(session, job_id) else no_update
 
 
 def _file_name(name: str) -> str:
@@ -540,31 +602,52 @@ def _file_name(name: str) -> str:
     return f"{safe}.yaml"
 
 
-def create_app(state: AppState) -> Dash:
+def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str] | None = None,
+               password: str | None = None) -> Dash:
+    """The page, its callbacks and the checks every request passes (see dashboard.server).
+
+    ``sweeps_root``: the folder the Sweeps tab may open sweeps from (default ./results);
+    ``hosts``: host names requests may carry (default this machine's).
+    """
+    root = Path(sweeps_root) if sweeps_root is not None else Path.cwd() / "results"
     app = Dash(__name__, title="mhsim: what if we change the system?", update_title=None,
                suppress_callback_exceptions=True, serve_locally=True)
-    app.layout = layout(state)
+    app.layout = layout(state, root)
     register_callbacks(app, state)
-    register_sweep_callbacks(app)
+    _register_cancel(app, state)
+    register_sweep_callbacks(app, root)
+    harden(app, hosts or allowed_hosts("127.0.0.1"), health=state.health, password=password)
     return app
 
 
 def serve(results: Path | None = None, host: str = "127.0.0.1", port: int = 8050, replications: int = 10,
-          scale: float = 0.25, years: float = 10.0, seed: int = 1, workers: int = 1) -> None:
-    """Start the dashboard: load or run the shipped scenarios (or read a results folder) and serve the page."""
+          scale: float = 0.25, years: float = 10.0, seed: int = 1, workers: int = 1, sweeps_root: Path | None = None,
+          allow_hosts: list[str] | None = None, limits=None) -> None:
+    """Start the dashboard: load or run the shipped scenarios (or read a results folder) and serve the page.
+
+    Raises InputError if ``results`` is not a sound results folder.
+    """
+    import sys
+
     from .data import Plan
+    from .server import exposure_warning, password_from_env, serve_app
 
     started = time.perf_counter()
-    state = AppState(Plan(seed=seed, replications=replications, years=years, scale=scale, warmup_years=0.0), workers=workers)
-    if results is not None:
-        state.load_results_folder(results)
-    else:
-        state.start_shipped()
-    app = create_app(state)
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    ready = "ready" if state.startup.status == "done" else "running the shipped scenarios in the background (progress in the page)"
-    print(f"mhsim dashboard at http://{host}:{port}/  ({ready}; {time.perf_counter() - started:.1f} s to start)", flush=True)
-    app.run(host=host, port=port, debug=False)
+    state = AppState(Plan(seed=seed, replications=replications, years=years, scale=scale, warmup_years=0.0), workers=workers,
+                     limits=limits)
+    try:
+        if results is not None:
+            state.load_results_folder(results)
+        else:
+            state.start_shipped()
+        password = password_from_env()
+        app = create_app(state, sweeps_root, allowed_hosts(host, allow_hosts or []), password)
+        warning = exposure_warning(host, password)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
+        ready = "ready" if state.startup.status == "done" else "running the shipped scenarios in the background (progress in the page)"
+        print(f"mhsim dashboard at http://{host}:{port}/  ({ready}; {time.perf_counter() - started:.1f} s to start)", flush=True)
+        serve_app(app, host, port)
+    finally:
+        state.close()
 

@@ -161,9 +161,14 @@ def levers_to_yaml(start: Scenario, levers: Levers) -> str:
     return scenario_to_yaml(start, levers.name, levers.description, values, actions)
 
 
-def read_scenario_text(text: bytes | str, name: str = "uploaded.yaml") -> Scenario:
-    """Check and resolve a scenario given as text (an upload or the builder's output)."""
-    size = len(text.encode() if isinstance(text, str) else text)
+def read_scenario_text(text: bytes | str, name: str = "uploaded.yaml", years: float | None = None,
+                       scale: float | None = None, warmup_years: float | None = None) -> Scenario:
+    """Check and resolve a scenario given as text (an upload or the builder's output).
+
+    ``years``, ``scale`` and ``warmup_years`` are the server's run: actions are checked against its
+    horizon (not the file's own ``settings.years``, which the server does not use) and its size against the limits.
+    """
+    size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
     if size > MAX_UPLOAD_BYTES:
         raise InputError([Problem(name, f"file is too large ({size:,} bytes)", allowed=f"at most {MAX_UPLOAD_BYTES:,} bytes")])
-    return scenario_from_text(text, name, base_dir=SHIPPED_SCENARIOS)
+    return scenario_from_text(text, name, base_dir=SHIPPED_SCENARIOS, years=years, scale=scale, warmup_years=warmup_years)

@@ -14,16 +14,21 @@ import hashlib
 import json
 import math
 import os
+import shutil
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from simulation.experiment import Interval, metric_direction, paired_difference, t_interval, verdict
 from simulation.costs import service_label
+from simulation.errors import InputError, Problem, display_path
 from simulation.outcomes import METRICS
 from simulation.scenario import Scenario
+from simulation.yamlfile import read_bounded
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,8 @@ class ScenarioResults:
 
     def values(self, metric: str) -> list[float]:
         if metric not in self.replications.columns:
-            return []
+            # a cost line only another scenario has (it moved a cost to another payer) is £0 here
+            return [0.0] * len(self.replications) if metric.startswith("cost.") else []
         return self.replications.sort_values("replication")[metric].astype(float).tolist()
 
     def interval(self, metric: str) -> Interval:
@@ -162,29 +168,69 @@ def _plan_from_manifest(manifest: dict, scenario_entry: dict) -> Plan:
 
 
 def load_results_dir(path: Path, origin: str = "results folder") -> list[ScenarioResults]:
-    """Read what ``mhsim run``/``compare`` wrote into ``path`` (one bundle per scenario)."""
+    """Read what ``mhsim run``/``compare`` wrote into ``path`` (one bundle per scenario).
+
+    Raises InputError naming the file and what is wrong if the folder is damaged or not a results folder.
+    """
     path = Path(path)
-    manifest = json.loads((path / "manifest.json").read_text())
-    reps = pd.read_parquet(path / "replications.parquet")
-    ts = pd.read_parquet(path / "timeseries.parquet")
-    flows = pd.read_parquet(path / "flows.parquet") if (path / "flows.parquet").exists() else pd.DataFrame(
-        columns=["scenario", "replication", "source", "target", "count"])
+    shown = display_path(path)
+
+    def bad(file: str, message: str, field: str | None = None) -> InputError:
+        return InputError([Problem(f"{shown}/{file}", message, field=field,
+                                   allowed="a complete folder written by 'mhsim run' or 'mhsim compare' (run it again)")])
+
+    try:
+        manifest = json.loads(read_bounded(path / "manifest.json", f"{shown}/manifest.json", 50_000_000))
+    except ValueError as exc:
+        raise bad("manifest.json", f"is not readable JSON ({exc.__class__.__name__})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("scenarios"), list) or not manifest["scenarios"]:
+        raise bad("manifest.json", "does not list the scenarios run", "scenarios")
+    tables = {}
+    for name in ("replications.parquet", "timeseries.parquet", "flows.parquet"):
+        if name == "flows.parquet" and not (path / name).exists():
+            tables[name] = pd.DataFrame(columns=["scenario", "replication", "source", "target", "count"])
+            continue
+        try:
+            tables[name] = pd.read_parquet(path / name)
+        except FileNotFoundError:
+            raise bad(name, "is missing") from None
+        except Exception as exc:  # pyarrow reports damage in many ways
+            raise bad(name, f"cannot be read: it is damaged ({exc.__class__.__name__})") from None
+    reps, ts, flows = tables["replications.parquet"], tables["timeseries.parquet"], tables["flows.parquet"]
+    for name, frame, need in (("replications.parquet", reps, ("scenario", "replication")),
+                              ("timeseries.parquet", ts, ("scenario", "replication", "month", "metric", "value")),
+                              ("flows.parquet", flows, ("scenario", "replication", "source", "target", "count"))):
+        missing = [c for c in need if c not in frame.columns]
+        if missing:
+            raise bad(name, f"lacks the column(s) {', '.join(missing)}")
     out = []
-    for entry in manifest["scenarios"]:
-        label = entry.get("label", entry["name"])
-        plan = _plan_from_manifest(manifest, entry)
+    for i, entry in enumerate(manifest["scenarios"]):
+        if not isinstance(entry, dict) or not isinstance(entry.get("content_hash"), str) or not isinstance(entry.get("name"), str):
+            raise bad("manifest.json", "a scenario entry lacks its name or content_hash", f"scenarios[{i}]")
+        label = str(entry.get("label", entry["name"]))
+        try:
+            plan = _plan_from_manifest(manifest, entry)
+        except (TypeError, ValueError):
+            raise bad("manifest.json", "the run settings (seed, replications, years, scale) are not numbers") from None
+        mine = reps[reps["scenario"] == label].drop(columns=["scenario"]).reset_index(drop=True)
+        if len(mine) != plan.replications:
+            raise bad("replications.parquet", f"holds {len(mine)} replications of '{label}', not the {plan.replications} "
+                                              "the manifest says")
+        numbers = mine.select_dtypes("number")
+        if not np.isfinite(numbers.to_numpy(dtype=float)).all():
+            raise bad("replications.parquet", f"holds numbers that are infinite or not a number for '{label}'")
         out.append(ScenarioResults(
             key=f"{entry['content_hash']}:{_plan_key(plan)}",
             label=label,
             name=entry["name"],
-            description=entry.get("description", ""),
+            description=str(entry.get("description", "")),
             content_hash=entry["content_hash"],
             plan=plan,
-            replications=reps[reps["scenario"] == label].drop(columns=["scenario"]).reset_index(drop=True),
+            replications=mine,
             timeseries=ts[ts["scenario"] == label].drop(columns=["scenario"]).reset_index(drop=True),
             flows=flows[flows["scenario"] == label].drop(columns=["scenario"]).reset_index(drop=True),
             manifest=manifest,
-            actions=tuple(entry.get("actions", ())),
+            actions=tuple(str(a) for a in entry.get("actions", ()) or ()),
             origin=origin,
         ))
     return out
@@ -207,6 +253,25 @@ def cache_root() -> Path:
     return Path(base) / "mhsim"
 
 
+def cache_problem() -> str | None:
+    """Why the cache folder cannot be trusted (anyone else could plant results in it), or None.
+
+    Like ssh with ~/.ssh, the dashboard only reads and writes a cache folder
+    that belongs to the user running it and that nobody else may write to.
+    """
+    root = cache_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = root.stat()
+    except OSError as exc:
+        return f"{root} cannot be used: {exc.strerror or exc}"
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return f"{root} belongs to another user"
+    if info.st_mode & 0o022:
+        return f"{root} may be written by other users (mode {info.st_mode & 0o777:o})"
+    return None
+
+
 def cache_key(scenario: Scenario, plan: Plan) -> str:
     """Results depend on the scenario's content, the run plan and the model's code."""
     from simulation import MODEL_VERSION, model_fingerprint
@@ -217,5 +282,51 @@ def cache_key(scenario: Scenario, plan: Plan) -> str:
 
 
 def cached(scenario: Scenario, plan: Plan) -> Path | None:
+    """The cache entry for ``scenario`` under ``plan`` if it is sound; a damaged or altered entry is
+    removed (and so run again), never served."""
+    if cache_problem() is not None:
+        return None
     path = cache_root() / cache_key(scenario, plan)
-    return path if (path / "manifest.json").exists() else None
+    if not path.exists():
+        return None
+    if entry_problem(path, scenario, plan) is None:
+        return path
+    discard(path)
+    return None
+
+
+def entry_problem(path: Path, scenario: Scenario, plan: Plan) -> str | None:
+    """What is wrong with a cache entry, or None: every file's checksum, the manifest's scenario, plan and model."""
+    from simulation import model_fingerprint
+    from simulation.results import OUTPUT_FILES, file_checksum
+
+    try:
+        manifest = json.loads((path / "manifest.json").read_text())
+        files = manifest["files"]
+        (entry,) = manifest["scenarios"]
+        if entry["content_hash"] != scenario.content_hash:
+            return "it holds another scenario"
+        if manifest["model_source_hash"] != model_fingerprint():
+            return "it was made by another version of the model"
+        if _plan_from_manifest(manifest, entry) != plan:
+            return "it was run with other settings"
+        present = {p.name for p in path.iterdir()}
+        if present != set(files) | {"manifest.json"} or not set(files) <= set(OUTPUT_FILES):
+            return "its files are not those its manifest lists"
+        for name, want in files.items():
+            if file_checksum(path / name) != want:
+                return f"{name} does not match its checksum"
+        load_results_dir(path, origin="cache")
+    except (OSError, ValueError, KeyError, TypeError, InputError) as exc:
+        return f"it cannot be read ({exc.__class__.__name__})"
+    return None
+
+
+def discard(path: Path) -> None:
+    """Remove a cache entry (renamed first, so no reader sees half of it)."""
+    gone = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.discarded")
+    try:
+        os.replace(path, gone)
+    except OSError:
+        return
+    shutil.rmtree(gone, ignore_errors=True)

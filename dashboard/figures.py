@@ -74,10 +74,13 @@ def wrap(label: str, width: int = 18) -> str:
     return "<br>".join(lines)
 
 
-def _months_to_dates(months, start: dt.date) -> list[dt.date]:
+def _months_to_dates(months, start: dt.date) -> list:
+    """Calendar months for month numbers; month numbers alone if a date would fall outside the calendar."""
     out = []
     for m in months:
         y, mo = divmod(start.month - 1 + int(m), 12)
+        if not dt.MINYEAR <= start.year + y <= dt.MAXYEAR:
+            return list(months)
         out.append(dt.date(start.year + y, mo + 1, 1))
     return out
 

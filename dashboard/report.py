@@ -105,8 +105,21 @@ def in_words(base: ScenarioResults, s: ScenarioResults, short: bool = False) -> 
 
 
 def comparison_csv(base: ScenarioResults, others: list[ScenarioResults], metrics) -> str:
-    """Every metric's numbers (unformatted) for a spreadsheet."""
-    return comparison_table(base, others, metrics).to_csv(index=False)
+    """Every metric's numbers (unformatted) for a spreadsheet.
+
+    Text that a spreadsheet would read as a formula (a scenario name starting with =, +, -, @, a tab or a
+    carriage return) is prefixed with an apostrophe, as OWASP advises against CSV injection."""
+    table = comparison_table(base, others, metrics)
+    for column in table.columns:
+        if table[column].dtype == object:
+            table[column] = [spreadsheet_safe(v) for v in table[column]]
+    return table.to_csv(index=False)
+
+
+def spreadsheet_safe(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _assumption_rows(scenarios: list[ScenarioResults]) -> list[tuple[str, str, str, str]]:

@@ -3,53 +3,35 @@
 Results everyone sees (the shipped scenarios, or a results folder) are
 shared; scenarios a person builds or uploads belong to their browser
 session, so two people working at once never see each other's scenarios.
-Runs happen in background threads (each spreading replications over local
-processes), so a long run for one person never blocks the page for anyone.
+
+Session ids are issued by the server only, signed (a page cannot choose or
+guess one), and forgotten with their runs and results after a while unused.
+Every run goes through one queue and one pool of worker processes
+(:mod:`dashboard.jobs`), with limits per session and for the whole server.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
-import traceback
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from simulation.experiment import RunPlan, run_experiment
+from itsdangerous import BadSignature, Signer
+
+from simulation.errors import InputError, Problem
+from simulation.experiment import Experiment, RunPlan, scenario_labels
 from simulation.results import write_outputs
-from simulation.scenario import SHIPPED_SCENARIOS, Scenario, load_scenarios
+from simulation.scenario import BASELINE_FILE, SHIPPED_SCENARIOS, Scenario, load_scenario, load_scenarios, size_problems
 
-from .data import Plan, ScenarioResults, cache_key, cache_root, cached, load_results_dir
+from .data import Plan, ScenarioResults, cache_key, cache_problem, cache_root, cached, load_results_dir
+from .jobs import Job, JobQueue, Limits, QueueFull, new_job_id
 
+__all__ = ["AppState", "Job", "Limits", "QueueFull", "Session"]
 
-@dataclass
-class Job:
-    """One background run of one scenario."""
-
-    id: str
-    session: str
-    label: str
-    total: int
-    done: int = 0
-    status: str = "queued"       # queued, running, done, failed
-    message: str = ""
-    result_key: str | None = None
-    started: float = field(default_factory=time.time)
-    finished: float | None = None
-    preview: str = ""            # the mean-field twin's answer, shown while the simulation runs
-    reused: bool = False         # the same scenario content had been run before: its results were reused
-
-    @property
-    def fraction(self) -> float:
-        return self.done / self.total if self.total else 0.0
-
-    def fail(self, exc: Exception) -> None:
-        """Record a failure for the page to show (and the server log)."""
-        self.status = "failed"
-        self.message = f"{exc.__class__.__name__}: {exc}"
-        traceback.print_exc()
+MAX_TOKEN_LENGTH = 100
+"""Longest session token accepted (the server's are 60 characters)."""
 
 
 @dataclass
@@ -65,45 +47,64 @@ PREVIEW_CAVEAT = ("The twin has no chance and no queues and gives no intervals: 
                   "can change size or even direction once the simulation's replications are in. Decide on those.")
 
 
-def _run_or_load(scenario: Scenario, plan: Plan, workers: int, progress: Callable[[int, int], None] | None) -> Path:
-    """Results folder for ``scenario`` under ``plan``: from the cache, or run and cache them."""
-    hit = cached(scenario, plan)
-    if hit is not None:
-        if progress:
-            progress(plan.replications, plan.replications)
-        return hit
-    run_plan = RunPlan(seed=plan.seed, replications=plan.replications, years=plan.years, scale=plan.scale,
-                       warmup_years=plan.warmup_years)
-    exp = run_experiment([scenario], run_plan, workers=workers, progress=progress)
-    target = cache_root() / cache_key(scenario, plan)
+def _write_job(job: Job) -> Path:
+    """A finished job's results, written into the cache (or a private folder if the cache cannot be trusted)."""
+    seed, reps, years, scale, warmup = job.run
+    plan = RunPlan(seed=seed, replications=reps, years=years, scale=scale, warmup_years=warmup)
+    (label,) = scenario_labels([job.scenario])
+    results = tuple(job.results[r] for r in range(reps))
+    exp = Experiment((job.scenario,), (label,), plan, {label: results}, time.time() - job.started, 1)
+    target = cache_root() / job.key if cache_problem() is None else _private_dir() / job.key
     write_outputs(exp, target, "dashboard")
     return target
+
+
+_PRIVATE: list[Path] = []
+
+
+def _private_dir() -> Path:
+    import tempfile
+
+    if not _PRIVATE:
+        _PRIVATE.append(Path(tempfile.mkdtemp(prefix="mhsim-results-")))
+    return _PRIVATE[0]
 
 
 class AppState:
     """The dashboard server's memory."""
 
-    def __init__(self, plan: Plan, workers: int = 1):
+    def __init__(self, plan: Plan, workers: int = 1, limits: Limits | None = None):
         self.plan = plan
         self.workers = max(1, workers)
+        self.limits = limits or Limits()
         self.shared: dict[str, ScenarioResults] = {}
         self.sessions: dict[str, Session] = {}
         self.jobs: dict[str, Job] = {}
         self.lock = threading.RLock()
         self.startup = Job("startup", "", "shipped scenarios", 0, status="done")
         self.source = "shipped scenarios"
-        self._twins: dict = {}
+        self.queue = JobQueue(self.workers, self.limits, finish=_write_job)
+        self._signer = Signer(secrets.token_bytes(32), salt="mhsim-session")
+        self._last_sweep = 0.0
+        self._baseline: Scenario | None = None
+        problem = cache_problem()
+        if problem:
+            print(f"Warning: the results cache is not used, since {problem}; runs are kept only until the server stops.", flush=True)
+
+    def close(self) -> None:
+        """Stop the queue and its worker processes."""
+        self.queue.stop()
 
     # -- shared results ------------------------------------------------------
     def load_results_folder(self, folder: Path) -> None:
-        """Show what ``mhsim run``/``compare`` wrote into ``folder``."""
+        """Show what ``mhsim run``/``compare`` wrote into ``folder`` (InputError if it is damaged)."""
         bundles = load_results_dir(folder)
         with self.lock:
             for b in bundles:
                 self.shared[b.key] = b
         if bundles:
             self.plan = bundles[0].plan
-        self.source = f"results in {folder}"
+        self.source = f"results in {Path(folder).name}"
 
     def shipped_scenarios(self) -> list[Scenario]:
         files = sorted(SHIPPED_SCENARIOS.glob("*.yaml"), key=lambda p: (p.name != "baseline.yaml", p.name))
@@ -112,39 +113,46 @@ class AppState:
     def start_shipped(self, scenarios: list[Scenario] | None = None, wait: bool = False) -> None:
         """Load the shipped scenarios from the cache, running those not cached yet in the background."""
         scenarios = scenarios if scenarios is not None else self.shipped_scenarios()
-        job = Job("startup", "", "shipped scenarios", total=len(scenarios) * self.plan.replications, status="running")
-        self.startup = job
-        pending = []
+        startup = Job("startup", "", "shipped scenarios", total=len(scenarios) * self.plan.replications, status="running")
+        self.startup = startup
+        parts: list[Job] = []
         for s in scenarios:
             hit = cached(s, self.plan)
             if hit is not None:
-                self._add_shared(hit, s)
-                job.done += self.plan.replications
-            else:
-                pending.append(s)
-        if not pending:
-            job.status = "done"
-            job.finished = time.time()
+                try:
+                    self._add_shared(hit, s)
+                    startup.done += self.plan.replications
+                    continue
+                except InputError:  # damaged after all: run it again
+                    pass
+            job = self._job("", s, capped=False)
+            job.on_finish = lambda j, s=s: self._add_shared(j.result_folder, s)
+            parts.append(job)
+        if not parts:
+            startup.status = "done"
+            startup.finished = time.time()
             return
-        thread = threading.Thread(target=self._run_shipped, args=(pending, job), daemon=True, name="mhsim-startup")
+        done_before = startup.done
+
+        def watch() -> None:
+            while True:
+                startup.done = done_before + sum(j.done for j in parts)
+                failed = [j for j in parts if j.status == "failed"]
+                if failed:
+                    startup.fail(failed[0].message)
+                    return
+                if all(j.status == "done" for j in parts):
+                    startup.status = "done"
+                    startup.finished = time.time()
+                    return
+                time.sleep(0.2)
+
+        for job in parts:
+            self.queue.submit(job)
+        thread = threading.Thread(target=watch, daemon=True, name="mhsim-startup")
         thread.start()
         if wait:
             thread.join()
-
-    def _run_shipped(self, pending: list[Scenario], job: Job) -> None:
-        try:
-            for s in pending:
-                base = job.done
-
-                def progress(done: int, total: int, base: int = base) -> None:
-                    job.done = base + done
-
-                folder = _run_or_load(s, self.plan, self.workers, progress)
-                self._add_shared(folder, s)
-            job.status = "done"
-        except Exception as exc:  # pragma: no cover - reported in the page
-            job.fail(exc)
-        job.finished = time.time()
 
     def _add_shared(self, folder: Path, scenario: Scenario) -> None:
         (bundle,) = load_results_dir(folder, origin="shipped")
@@ -153,108 +161,157 @@ class AppState:
             self.shared[bundle.key] = bundle
 
     # -- sessions ------------------------------------------------------------
-    def session(self, session_id: str | None) -> Session:
+    def new_session(self) -> str:
+        """A new session and its token (the only way a session comes to be)."""
+        sid = secrets.token_urlsafe(18)
         with self.lock:
-            if not session_id or session_id not in self.sessions:
-                session_id = session_id or uuid.uuid4().hex
-                self.sessions[session_id] = Session(session_id)
-            s = self.sessions[session_id]
+            self._forget_idle()
+            self.sessions[sid] = Session(sid)
+        return self._signer.sign(sid).decode()
+
+    def valid(self, token: object) -> bool:
+        return self._sid(token) is not None
+
+    def _sid(self, token: object) -> str | None:
+        if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_LENGTH:
+            return None
+        try:
+            return self._signer.unsign(token).decode()
+        except (BadSignature, UnicodeDecodeError):
+            return None
+
+    def session(self, token: object) -> Session | None:
+        """The session a token names (made again, empty, if it was forgotten), or None for a token the server did not issue."""
+        sid = self._sid(token)
+        if sid is None:
+            return None
+        with self.lock:
+            if time.time() - self._last_sweep > 30:
+                self._forget_idle()
+            s = self.sessions.get(sid)
+            if s is None:
+                s = self.sessions[sid] = Session(sid)
             s.last_seen = time.time()
             return s
 
-    def visible(self, session_id: str | None) -> list[ScenarioResults]:
+    def _forget_idle(self) -> None:
+        """Forget sessions unused for a while (with their runs and results), and the oldest past the most kept."""
+        self._last_sweep = time.time()
+        cutoff = time.time() - self.limits.session_idle_seconds
+        by_age = sorted(self.sessions.values(), key=lambda s: s.last_seen)
+        extra = max(0, len(by_age) + 1 - self.limits.sessions)
+        for i, s in enumerate(by_age):
+            if s.last_seen < cutoff or i < extra:
+                self._drop(s)
+
+    def _drop(self, s: Session) -> None:
+        self.queue.cancel_session(s.id)
+        for job_id in s.jobs:
+            self.jobs.pop(job_id, None)
+        self.sessions.pop(s.id, None)
+
+    def visible(self, token: object) -> list[ScenarioResults]:
         """Everything one session may see: shared results, then its own."""
         with self.lock:
-            own = list(self.session(session_id).results.values())
+            s = self.session(token)
+            own = list(s.results.values()) if s else []
             return list(self.shared.values()) + own
 
-    def find(self, session_id: str | None, key: str | None) -> ScenarioResults | None:
-        for r in self.visible(session_id):
+    def find(self, token: object, key: str | None) -> ScenarioResults | None:
+        for r in self.visible(token):
             if r.key == key:
                 return r
         return None
 
-    def scenarios_for_builder(self, session_id: str | None) -> list[ScenarioResults]:
-        return [r for r in self.visible(session_id) if r.scenario is not None]
+    def scenarios_for_builder(self, token: object) -> list[ScenarioResults]:
+        return [r for r in self.visible(token) if r.scenario is not None]
 
     # -- runs ----------------------------------------------------------------
-    def submit(self, session_id: str, scenario: Scenario, yaml_text: str, origin: str = "built in the page") -> Job:
-        """Run a session's scenario in the background; its results join that session."""
-        job = Job(uuid.uuid4().hex[:12], session_id, scenario.name, total=self.plan.replications)
-        with self.lock:
-            self.jobs[job.id] = job
-            self.session(session_id).jobs.append(job.id)
-        threading.Thread(target=self._run_job, args=(job, scenario, yaml_text, origin), daemon=True,
-                         name=f"mhsim-job-{job.id}").start()
+    def check(self, scenario: Scenario, name: str) -> None:
+        """InputError if ``scenario`` cannot run under this server's plan (its size)."""
+        problems = size_problems(scenario, self.plan.years, self.plan.scale, self.plan.warmup_years, where=name)
+        if problems:
+            raise InputError(problems)
+
+    def _job(self, session_id: str, scenario: Scenario, capped: bool = True) -> Job:
+        plan = self.plan
+        job = Job(new_job_id(), session_id, scenario.name, total=plan.replications, scenario=scenario,
+                  run=(plan.seed, plan.replications, plan.years, plan.scale, plan.warmup_years),
+                  key=cache_key(scenario, plan), pending=list(range(plan.replications)), capped=capped)
         return job
 
-    def _twin(self, scenario: Scenario):
-        """The mean-field twin's result for a scenario under this plan (cached by content)."""
-        from simulation.twin import run_twin
+    def submit(self, token: object, scenario: Scenario, yaml_text: str, origin: str = "built in the page") -> Job:
+        """Run a session's scenario in the background; its results join that session.
 
-        key = (scenario.content_hash, self.plan.years)
-        with self.lock:
-            hit = self._twins.get(key)
-        if hit is None:
-            hit = run_twin(scenario, years=self.plan.years)
-            with self.lock:
-                self._twins[key] = hit
-        return hit
-
-    def _preview(self, job: Job, scenario: Scenario) -> None:
-        """A first answer from the twin in seconds, while the replications run."""
-        try:
-            from simulation.scenario import BASELINE_FILE, load_scenario
-
-            base = self._twin(load_scenario(BASELINE_FILE)).metrics
-            alt = self._twin(scenario).metrics
-            from simulation.formatting import number
-
-            parts = []
-            for metric, label, unit in (("total_cost", "total cost", "£"), ("cost_nhs", "NHS", "£"), ("cost_council", "council", "£"),
-                                        ("crisis_episodes", "crises", ""), ("qalys", "QALYs", "")):
-                parts.append(f"{label} {number(alt[metric] - base[metric], unit, signed=True)}")
-            job.preview = (PREVIEW_LEAD + "; ".join(parts) + ". " + PREVIEW_CAVEAT)
-        except Exception as exc:  # pragma: no cover - a preview is a courtesy, never a failure
-            job.preview = f"(no preview: {exc.__class__.__name__})"
-
-    def _run_job(self, job: Job, scenario: Scenario, yaml_text: str, origin: str) -> None:
-        job.status = "running"
-
-        def progress(done: int, total: int) -> None:
-            job.done = done
-
-        if cached(scenario, self.plan) is None:
-            self._preview(job, scenario)
-        else:
+        Raises QueueFull past the limits, and InputError for a token the server did not issue.
+        """
+        s = self.session(token)
+        if s is None:
+            raise InputError([Problem("session", "this page's session is not known to the server", allowed="reload the page")])
+        self.check(scenario, scenario.name)
+        job = self._job(s.id, scenario)
+        job.on_finish = lambda j: self._deliver(j, scenario, yaml_text, origin)
+        hit = cached(scenario, self.plan)
+        if hit is not None:
             job.reused = True
-        try:
-            folder = _run_or_load(scenario, self.plan, self.workers, progress)
-            (bundle,) = load_results_dir(folder, origin=origin)
-            # the cache may hold these numbers under another name (same content): this is the person's own copy
-            bundle.key = f"own-{job.id}"
-            bundle.name = scenario.name
-            bundle.description = scenario.description
-            bundle.actions = tuple(a.describe() for a in scenario.actions)
-            bundle.scenario = scenario
-            bundle.yaml_text = yaml_text
-            bundle.label = self._unique_label(job.session, scenario.name, bundle.key)
-            with self.lock:
-                self.session(job.session).results[bundle.key] = bundle
-            job.result_key = bundle.key
-            job.status = "done"
-        except Exception as exc:  # pragma: no cover - reported in the page
-            job.fail(exc)
-        job.finished = time.time()
+            job.result_folder = hit
+            job.done = job.total
+            job.pending = []
+            self._deliver(job, scenario, yaml_text, origin)
+            job.status, job.finished = "done", time.time()
+        else:
+            job.want_preview = self._baseline_scenario()
+            self.queue.submit(job)  # may raise QueueFull
+        with self.lock:
+            self.jobs[job.id] = job
+            s.jobs.append(job.id)
+        return job
 
-    def _unique_label(self, session_id: str, name: str, key: str) -> str:
-        taken = {r.label for r in self.visible(session_id) if r.key != key}
+    def cancel(self, token: object, job_id: str) -> bool:
+        s = self.session(token)
+        return s is not None and self.queue.cancel(job_id, s.id)
+
+    def _baseline_scenario(self) -> Scenario | None:
+        if self._baseline is None:
+            try:
+                self._baseline = load_scenario(BASELINE_FILE)
+            except InputError:  # pragma: no cover - the shipped baseline is checked by the tests
+                return None
+        return self._baseline
+
+    def _deliver(self, job: Job, scenario: Scenario, yaml_text: str, origin: str) -> None:
+        """A finished run's results join its session (a copy under the person's own name)."""
+        (bundle,) = load_results_dir(job.result_folder, origin=origin)
+        bundle.key = f"own-{job.id}"
+        bundle.name = scenario.name
+        bundle.description = scenario.description
+        bundle.actions = tuple(a.describe() for a in scenario.actions)
+        bundle.scenario = scenario
+        bundle.yaml_text = yaml_text
+        with self.lock:
+            s = self.sessions.get(job.session)
+            if s is None:  # the session was forgotten meanwhile
+                return
+            bundle.label = self._unique_label(s, scenario.name, bundle.key)
+            s.results[bundle.key] = bundle
+            while len(s.results) > self.limits.results_per_session:
+                s.results.pop(next(iter(s.results)))
+        job.result_key = bundle.key
+
+    def _unique_label(self, s: Session, name: str, key: str) -> str:
+        taken = {r.label for r in [*self.shared.values(), *s.results.values()] if r.key != key}
         label, k = name, 2
         while label in taken:
             label = f"{name} ({k})"
             k += 1
         return label
 
-    def session_jobs(self, session_id: str | None) -> list[Job]:
+    def session_jobs(self, token: object) -> list[Job]:
         with self.lock:
-            return [self.jobs[j] for j in self.session(session_id).jobs if j in self.jobs]
+            s = self.session(token)
+            return [self.jobs[j] for j in s.jobs if j in self.jobs] if s else []
+
+    def health(self) -> dict:
+        """What a health check reports: the queue, the sessions and the first start."""
+        with self.lock:
+            return {"status": "ok", "startup": self.startup.status, "sessions": len(self.sessions), **self.queue.stats()}

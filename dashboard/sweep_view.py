@@ -3,8 +3,11 @@
 A metric against one parameter (line with a 95% band), against two (heatmap),
 the one-way tornado and the Sobol bars, all drawn by
 :mod:`dashboard.sweep_figures` (the same figures ``mhsim sensitivity`` saves).
-Only folders holding a ``sweep-manifest.json`` are read, and only their
-Parquet and JSON files.
+Only folders inside the configured sweeps folder (``mhsim dashboard
+--sweeps DIR``, default ``./results``) that hold a ``sweep-manifest.json``
+are read, and only their Parquet and JSON files: a page cannot name any
+other path on the server, and the messages it gets never say what exists
+outside that folder.
 """
 
 from __future__ import annotations
@@ -40,6 +43,29 @@ def find_sweeps(*roots: Path) -> list[str]:
     return sorted(set(found))
 
 
+def confine(root: Path, text: object) -> Path | None:
+    """The sweep folder ``text`` names inside ``root`` (relative to it, or absolute inside it), or None."""
+    if not isinstance(text, str) or not text.strip() or len(text) > 1000 or "\x00" in text:
+        return None
+    try:
+        base = root.resolve()
+        given = Path(text.strip())
+        path = (given if given.is_absolute() else base / given).resolve()
+        path.relative_to(base)
+    except (OSError, ValueError, RuntimeError):
+        return None
+    return path
+
+
+def shown(root: Path, path: Path) -> str:
+    """A sweep folder as the page shows it: relative to the sweeps folder."""
+    try:
+        rel = path.resolve().relative_to(root.resolve())
+    except (OSError, ValueError):
+        return path.name
+    return str(rel) if str(rel) != "." else "."
+
+
 def open_sweep(path: str) -> SweepData:
     """Read a sweep folder, reusing the last read while no new chunk has arrived."""
     root = Path(path).expanduser()
@@ -62,11 +88,13 @@ def _empty(message: str) -> go.Figure:
     return _layout(fig, "", height=260)
 
 
-def sweep_tab(default: str = "") -> html.Div:
-    choices = find_sweeps(Path.cwd() / "results", Path.cwd())
+def sweep_tab(root: Path | None = None, default: str = "") -> html.Div:
+    root = root or Path.cwd() / "results"
+    choices = [shown(root, Path(c)) for c in find_sweeps(root)]
     return html.Div([
         html.P("Open a folder written by 'mhsim sweep' to see how an outcome changes with the parameters it varied. "
-               "Every point was run with the same random numbers, so differences between points come from the parameters.",
+               "Every point was run with the same random numbers, so differences between points come from the parameters. "
+               f"Sweeps are opened from the folder '{root.name}' this dashboard was given (mhsim dashboard --sweeps DIR).",
                style=HELP),
         html.Div([
             html.Label("Sweep folder ", htmlFor="sweep-dir", style={"fontWeight": "bold"}),
@@ -96,22 +124,30 @@ def sweep_tab(default: str = "") -> html.Div:
     ])
 
 
-def register_sweep_callbacks(app: Dash) -> None:
+def register_sweep_callbacks(app: Dash, root: Path | None = None) -> None:
+    root = root or Path.cwd() / "results"
+
+    def refuse(path: object) -> tuple:
+        text = str(path)[:200] if isinstance(path, str) else "that"
+        return (None, html.Span(f"{text} is not a sweep folder inside '{root.name}' (the folder this dashboard opens sweeps from).",
+                                className="sweep-error", style={"color": "#a00"}), [], None, [], None, [], None)
+
     @app.callback(Output("sweep-path", "data"), Output("sweep-info", "children"),
                   Output("sweep-metric", "options"), Output("sweep-metric", "value"),
                   Output("sweep-x", "options"), Output("sweep-x", "value"),
                   Output("sweep-y", "options"), Output("sweep-y", "value"),
                   Input("sweep-open", "n_clicks"), State("sweep-dir", "value"), prevent_initial_call=True)
     def open_folder(_n, path):
-        if not path or not str(path).strip():
+        if not isinstance(path, str) or not path.strip():
             return None, "Type or pick a sweep folder.", [], None, [], None, [], None
-        root = Path(str(path).strip()).expanduser()
+        folder = confine(root, path)
         try:
-            if not (root / MANIFEST).is_file():
-                return None, html.Span(f"{path} is not a sweep folder (no {MANIFEST}).", className="sweep-error", style={"color": "#a00"}), [], None, [], None, [], None
-            data = open_sweep(str(root))
-        except (OSError, ValueError, KeyError) as exc:
-            return None, html.Span(f"{path} cannot be read: {exc}", className="sweep-error", style={"color": "#a00"}), [], None, [], None, [], None
+            if folder is None or not (folder / MANIFEST).is_file():
+                return refuse(path)
+            data = open_sweep(str(folder))
+        except Exception:  # damaged files: say so, never how (no paths, no error numbers)
+            return (None, html.Span(f"{shown(root, folder)} cannot be read: its files are damaged or incomplete.",
+                                    className="sweep-error", style={"color": "#a00"}), [], None, [], None, [], None)
         spec = data.spec
         arms = " against ".join(a.label for a in spec.arms)
         done, total = len(data.rows), len(data.design) * spec.reps
@@ -129,7 +165,7 @@ def register_sweep_callbacks(app: Dash) -> None:
         params = [{"label": f.label or f.path, "value": f.path} for f in spec.factors]
         x = params[0]["value"] if params else None
         y = params[1]["value"] if len(params) > 1 else None
-        return str(root), info, metric_opts, first[0] if first else None, params, x, params, y
+        return shown(root, folder), info, metric_opts, first[0] if first else None, params, x, params, y
 
     @app.callback(Output("sweep-line", "figure"), Output("sweep-heatmap", "figure"), Output("sweep-tornado", "figure"),
                   Output("sweep-sobol", "figure"),
@@ -138,10 +174,13 @@ def register_sweep_callbacks(app: Dash) -> None:
         if not path or not metric:
             blank = _empty("Open a sweep folder to see its figures.")
             return blank, blank, blank, blank
+        folder = confine(root, path)  # the page's store is checked again: it is the page's to change
         try:
-            data = open_sweep(path)
-        except (OSError, ValueError, KeyError) as exc:
-            blank = _empty(f"Cannot read the sweep: {exc}")
+            if folder is None or not (folder / MANIFEST).is_file():
+                raise ValueError
+            data = open_sweep(str(folder))
+        except Exception:
+            blank = _empty("Cannot read this sweep: open a sweep folder again.")
             return blank, blank, blank, blank
         if metric not in data.rows.columns:
             return (no_update,) * 4

@@ -393,19 +393,42 @@ def dashboard(results: Optional[Path] = typer.Option(None, "--results", help="Sh
               reps: int = typer.Option(10, "--reps", help="Replications for the shipped and built scenarios."),
               scale: float = typer.Option(0.25, "--scale", help="Fraction of the county simulated for the shipped and built scenarios."),
               years: float = typer.Option(10.0, "--years", help="Years simulated."),
-              seed: int = SEED, workers: int = WORKERS) -> None:
-    """Open the commissioners' dashboard: compare decisions, build scenarios, export briefs."""
+              seed: int = SEED, workers: int = WORKERS,
+              sweeps: Path = typer.Option(Path("results"), "--sweeps", help="Folder the Sweeps tab may open sweep folders from (nothing outside it)."),
+              allow_host: List[str] = typer.Option([], "--allow-host", help="A host name the dashboard answers to besides this machine's (repeat; e.g. the name a reverse proxy uses).", show_default=False),
+              job_minutes: float = typer.Option(20.0, "--job-minutes", help="Longest one run built in the page may take."),
+              runs_per_session: int = typer.Option(3, "--runs-per-session", help="Runs one browser session may have waiting or running at once.")) -> None:
+    """Open the commissioners' dashboard: compare decisions, build scenarios, export briefs.
+
+    Listens on 127.0.0.1 only by default. To share it, set MHSIM_DASHBOARD_PASSWORD (HTTP Basic) or put it
+    behind a reverse proxy that authenticates users and adds TLS; see docs/shared-dashboard.md."""
     problems = _check_numbers(reps, years, workers, scale)
     if not 1 <= port <= 65535:
         problems.append(Problem("command line", "--port out of range", field="--port", value=port, allowed="1 to 65535"))
+    if not (0.5 <= job_minutes <= 24 * 60):
+        problems.append(Problem("command line", "--job-minutes out of range", field="--job-minutes", value=job_minutes, allowed="0.5 to 1440"))
+    if not 1 <= runs_per_session <= 100:
+        problems.append(Problem("command line", "--runs-per-session out of range", field="--runs-per-session", value=runs_per_session,
+                                allowed="1 to 100"))
+    for name in allow_host:
+        import re
+
+        if not re.fullmatch(r"\.?[A-Za-z0-9_.\-]{1,253}|\[?[0-9A-Fa-f:.]+\]?", name or ""):
+            problems.append(Problem("command line", "not a host name", field="--allow-host", value=name,
+                                    allowed="a name such as mhsim.example.org, .example.org for its subdomains, or an address"))
     if results is not None and not (results / "manifest.json").is_file():
         problems.append(Problem(display_path(results), "is not a results folder (no manifest.json)", field="--results",
                                 allowed="a folder written by 'mhsim run' or 'mhsim compare'"))
     if problems:
         _fail(problems)
     from dashboard.app import serve
+    from dashboard.jobs import Limits
 
-    serve(results=results, host=host, port=port, replications=reps, scale=scale, years=years, seed=seed, workers=workers)
+    try:
+        serve(results=results, host=host, port=port, replications=reps, scale=scale, years=years, seed=seed, workers=workers,
+              sweeps_root=sweeps, allow_hosts=allow_host, limits=Limits(per_session=runs_per_session, job_seconds=job_minutes * 60))
+    except InputError as exc:
+        _fail(exc.problems)
 
 
 # ---------------------------------------------------------------------------

@@ -68,7 +68,8 @@ def browser():
 
 
 def open_page(browser, server, context=None):
-    ctx = context or browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    # bypass_csp: the test's wait_for_function evaluates strings, which the page's CSP forbids (test_dashboard_service checks the page under its CSP)
+    ctx = context or browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True, bypass_csp=True)
     page = ctx.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -304,7 +305,7 @@ def test_a_page_open_during_the_first_start_fills_in_every_decision_as_it_arrive
     srv = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
-        ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+        ctx = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
         page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))

@@ -77,14 +77,16 @@ def test_sweeps_tab_in_the_browser(sweep_dir, tmp_path):
     write_outputs(run_experiment([load_scenario(SCENARIOS / "baseline.yaml")], plan), results, "run")
     state = AppState(Plan(seed=1, replications=2, years=1.0, scale=0.01, warmup_years=0.0), workers=1)
     state.load_results_folder(results)
-    srv = make_server("127.0.0.1", 0, create_app(state).server, threaded=True)
+    # the Sweeps tab opens folders inside its sweeps folder only (issue 13): both lie under pytest's base folder
+    root = Path(os.path.commonpath([sweep_dir, results]))
+    srv = make_server("127.0.0.1", 0, create_app(state, sweeps_root=root).server, threaded=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install -y chromium"
     ARTIFACTS.mkdir(exist_ok=True)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # CSP: see test_dashboard_browser
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))

@@ -484,7 +484,7 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         levers = Levers(name or "My scenario", description or "", services, programmes, integrated or "keep",
                         _num(integrated_month, 0.0), _num(r_budgets, 0.45), _num(r_peer, 0.35), _num(r_mult, 1.3), _num(r_months, 6.0))
         text = levers_to_yaml(start.scenario, levers)
-        return text, _read(text, f"{_file_name(levers.name)}")
+        return text, _read(state, text, f"{_file_name(levers.name)}")
 
     BUILD_STATES = [
         State("build-start", "value"), State("session-id", "data"), State("build-name", "value"), State("build-description", "value"),
@@ -495,19 +495,13 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         State("redirect-peer", "value"), State("raised-mult", "value"), State("raised-months", "value"),
     ]
 
-    def _problems_view(title: str, problems) -> html.Div:
-        return html.Div([
-            html.Div(title, style={"fontWeight": "bold", "color": "#a33b00"}),
-            html.Ul([html.Li(str(p), className="problem") for p in problems], id="problem-list"),
-        ], id="build-problems")
-
     @app.callback(Output("build-messages", "children"), Output("build-yaml", "data"), Output("dl-yaml", "data"),
                   Input("build-check", "n_clicks"), Input("build-run", "n_clicks"), Input("build-download", "n_clicks"),
                   Input("upload", "contents"), State("upload", "filename"), *BUILD_STATES, prevent_initial_call=True)
     def build(_check, _run, _download, upload_contents, upload_name, start_key, session, *lever_values):
         trigger = ctx.triggered_id
         if trigger == "upload":
-            return _upload(upload_contents, upload_name, session)
+            return handle_upload(state, upload_contents, upload_name, session)
         try:
             text, scenario = _compose(start_key, session, *lever_values)
         except InputError as exc:
@@ -527,35 +521,6 @@ def register_callbacks(app: Dash, state: AppState) -> None:
             return html.Div(f"Submitted '{scenario.name}' ({job.total} replications): see its progress under 'Your runs'.", id="build-ok"), text, no_update
         return html.Div(f"'{scenario.name}' is a valid scenario: {len(scenario.actions)} action(s), "
                         f"{len(scenario.overrides)} changed parameter(s).", id="build-ok"), text, no_update
-
-    def _read(text, name):
-        plan = state.plan
-        return read_scenario_text(text, name, years=plan.years, scale=plan.scale, warmup_years=plan.warmup_years)
-
-    def _upload(contents, filename, session):
-        name = filename if isinstance(filename, str) and filename.strip() else "uploaded.yaml"
-        name = printable(name)[:120]
-        if not isinstance(contents, str) or not contents:
-            return _problems_view("The upload was empty or too large:", [f"{name}: at most {MAX_UPLOAD_BYTES:,} bytes of YAML"]), no_update, no_update
-        try:
-            _, b64 = contents.split(",", 1)
-            raw = base64.b64decode(b64, validate=True)
-        except (ValueError, binascii.Error):
-            return _problems_view("The upload could not be read:", [f"{name}: not a readable file"]), no_update, no_update
-        if len(raw) > MAX_UPLOAD_BYTES:
-            return _problems_view("The upload is too large:", [f"{name}: {len(raw):,} bytes; at most {MAX_UPLOAD_BYTES:,} bytes"]), no_update, no_update
-        try:
-            scenario = _read(raw, name)
-        except InputError as exc:
-            return _problems_view(f"{len(exc.problems)} problem(s) in {name}:", exc.problems), no_update, no_update
-        text = raw.decode("utf-8-sig", errors="replace")
-        try:
-            job = state.submit(session, scenario, text, origin="uploaded")
-        except QueueFull as exc:
-            return _problems_view(f"'{scenario.name}' is valid but was not run:", [str(exc)]), text, no_update
-        except InputError as exc:
-            return _problems_view(f"'{scenario.name}' was not run:", exc.problems), text, no_update
-        return html.Div(f"'{scenario.name}' from {name} is valid; running it ({job.total} replications).", id="build-ok"), text, no_update
 
     @app.callback(Output("jobs", "children"), Input("tick", "n_intervals"), State("session-id", "data"))
     def show_jobs(_n, session):
@@ -582,6 +547,46 @@ def register_callbacks(app: Dash, state: AppState) -> None:
                 if job.preview:
                     rows.append(html.Div(job.preview, className="job-preview", style={"color": "#333", "margin": "4px 0 10px 0"}))
         return rows
+
+
+def _problems_view(title: str, problems) -> html.Div:
+    return html.Div([
+        html.Div(title, style={"fontWeight": "bold", "color": "#a33b00"}),
+        html.Ul([html.Li(str(p), className="problem") for p in problems], id="problem-list"),
+    ], id="build-problems")
+
+
+def _read(state: AppState, text, name):
+    """Check a scenario text against this server's run (its horizon and size)."""
+    plan = state.plan
+    return read_scenario_text(text, name, years=plan.years, scale=plan.scale, warmup_years=plan.warmup_years)
+
+
+def handle_upload(state: AppState, contents, filename, session):
+    """The upload callback: (messages, the YAML kept, no download). Never raises: every problem is shown in the page."""
+    name = filename if isinstance(filename, str) and filename.strip() else "uploaded.yaml"
+    name = printable(name)[:120]
+    if not isinstance(contents, str) or not contents:
+        return _problems_view("The upload was empty or too large:", [f"{name}: at most {MAX_UPLOAD_BYTES:,} bytes of YAML"]), no_update, no_update
+    try:
+        _, b64 = contents.split(",", 1)
+        raw = base64.b64decode(b64, validate=True)
+    except (ValueError, binascii.Error):
+        return _problems_view("The upload could not be read:", [f"{name}: not a readable file"]), no_update, no_update
+    if len(raw) > MAX_UPLOAD_BYTES:
+        return _problems_view("The upload is too large:", [f"{name}: {len(raw):,} bytes; at most {MAX_UPLOAD_BYTES:,} bytes"]), no_update, no_update
+    try:
+        scenario = _read(state, raw, name)
+    except InputError as exc:
+        return _problems_view(f"{len(exc.problems)} problem(s) in {name}:", exc.problems), no_update, no_update
+    text = raw.decode("utf-8-sig", errors="replace")
+    try:
+        job = state.submit(session, scenario, text, origin="uploaded")
+    except QueueFull as exc:
+        return _problems_view(f"'{scenario.name}' is valid but was not run:", [str(exc)]), text, no_update
+    except InputError as exc:
+        return _problems_view(f"'{scenario.name}' was not run:", exc.problems), text, no_update
+    return html.Div(f"'{scenario.name}' from {name} is valid; running it ({job.total} replications).", id="build-ok"), text, no_update
 
 
 def _register_cancel(app: Dash, state: AppState) -> None:

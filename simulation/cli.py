@@ -499,11 +499,29 @@ def _execute(store, model, spec, digest: str, out_dir: Path, workers: Optional[i
         _say(f"Interrupted: {done} of {len(store.design()) * spec.reps} rows are saved in {display_path(out_dir)}. "
              "Run the same command with --resume to finish.", err)
         raise typer.Exit(130)
+    except OSError as exc:  # a full disk while writing rows: what was written is kept
+        progress.close()
+        _fail([_sweep_write_problem(out_dir, exc)], EXIT_FAILED)
     finally:
         progress.close()
         if client is not None:
             client.close(timeout=5)
     return stats
+
+
+def _sweep_write_problem(out_dir: Path, exc: OSError) -> Problem:
+    return Problem(display_path(out_dir), f"cannot write the sweep: {exc.strerror or exc}; the rows written so far are kept",
+                   field="--out", allowed="free some disk space, then run the same command with --resume")
+
+
+def _new_sweep(out_dir: Path, spec, command: str, design_frame, digest: str):
+    from .sweep import new_sweep
+
+    try:
+        store, _, _ = new_sweep(out_dir, spec, command, design_frame, digest)
+    except OSError as exc:
+        _fail([_sweep_write_problem(out_dir, exc)], EXIT_FAILED)
+    return store
 
 
 def _sweep_request(target: Path, vary: list[str], design: Optional[str], samples: Optional[int], reps: Optional[int],
@@ -577,7 +595,7 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
     if spec.design == "sobol" and spec.samples & (spec.samples - 1):
         err.print(f"Note: Sobol sequences balance best when --samples is a power of 2 (e.g. {1 << (spec.samples.bit_length() - 1)} or {1 << spec.samples.bit_length()}).")
     client = _connect(scheduler, connect_timeout) if scheduler else None
-    store, _, _ = new_sweep(req.out, spec, "sweep " + " ".join(sys.argv[2:]), design_frame, digest)
+    store = _new_sweep(req.out, spec, "sweep " + " ".join(sys.argv[2:]), design_frame, digest)
     _say(f"Sweep: {describe(spec, design_frame)}")
     stats = _execute(store, ScenarioModel(spec, scenarios), spec, digest, req.out, workers, client, flush_seconds,
                      f"{len(design_frame)} points x {spec.reps} reps")
@@ -657,7 +675,7 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
     if problems:
         _fail(problems)
     client = _connect(scheduler, connect_timeout) if scheduler else None
-    store, _, _ = new_sweep(out_dir, spec, "psa " + " ".join(sys.argv[2:]), design_frame, digest)
+    store = _new_sweep(out_dir, spec, "psa " + " ".join(sys.argv[2:]), design_frame, digest)
     _say(f"PSA: {len(spec.factors)} uncertain parameters sampled; {describe(spec, design_frame)}")
     _execute(store, ScenarioModel(spec, scenarios), spec, digest, out_dir, workers, client, flush_seconds,
              f"{spec.samples} samples x {spec.reps} reps")

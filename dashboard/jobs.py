@@ -222,14 +222,18 @@ class JobQueue:
                     if task is None:
                         break
                     job, kind, rep = task
-                    if kind == "preview":
-                        future = pool.schedule(preview_numbers, args=(job.want_preview, job.scenario, job.run[2]),
-                                               timeout=max(1.0, job.deadline - now))
-                        job.want_preview = None
-                    else:
-                        seed, _, years, scale, warmup = job.run
-                        future = pool.schedule(replication, args=(job.scenario, seed, rep, years, scale, warmup),
-                                               timeout=max(1.0, job.deadline - now))
+                    try:
+                        if kind == "preview":
+                            job.want_preview, baseline = None, job.want_preview
+                            future = pool.schedule(preview_numbers, args=(baseline, job.scenario, job.run[2]),
+                                                   timeout=max(1.0, job.deadline - now))
+                        else:
+                            seed, _, years, scale, warmup = job.run
+                            future = pool.schedule(replication, args=(job.scenario, seed, rep, years, scale, warmup),
+                                                   timeout=max(1.0, job.deadline - now))
+                    except Exception as exc:  # the pool cannot take work: fail the job, keep the dispatcher
+                        self._end(job, "failed", f"the run could not start: {type(exc).__name__}")
+                        continue
                     job.status = "running"
                     self._served[job.session] = time.monotonic()
                     self._in_flight[future] = (job, kind, rep)

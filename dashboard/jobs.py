@@ -20,10 +20,12 @@ number of worker processes:
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 import traceback
 import uuid
+import weakref
 from concurrent.futures import CancelledError, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -132,6 +134,7 @@ class JobQueue:
         self._finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mhsim-finish")
         self.peak_active = 0
         self.peak_waiting = 0
+        atexit.register(_stop_at_exit, weakref.ref(self))  # the workers go with the server, even if nobody stops it
 
     # -- asking --------------------------------------------------------------
     def submit(self, job: Job) -> Job:
@@ -342,6 +345,15 @@ class JobQueue:
         for follower in [j for j in self._jobs.values() if j.leader == job.id]:
             self._follow(follower, job)
         self._wake.notify_all()
+
+
+def _stop_at_exit(ref) -> None:
+    queue = ref()
+    if queue is not None:
+        try:
+            queue.stop()
+        except Exception:  # pragma: no cover - the process is ending anyway
+            pass
 
 
 def _preview_text(diff: dict[str, float]) -> str:

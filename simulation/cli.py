@@ -514,6 +514,24 @@ def _sweep_write_problem(out_dir: Path, exc: OSError) -> Problem:
                    field="--out", allowed="free some disk space, then run the same command with --resume")
 
 
+SIZE_PATHS = ("population.in_contact_at_start", "population.recovered_at_start", "population.referrals_per_year")
+
+
+def _sweep_size_problems(spec, scenarios) -> list[Problem]:
+    """Whether the largest point of a sweep or PSA still fits one run's limits (people, person-years)."""
+    from .scenario import size_problems
+
+    top = {f.path: max(f.value(0.0), f.value(0.999)) for f in spec.factors if f.path in SIZE_PATHS}
+    problems: list[Problem] = []
+    for scenario in scenarios:
+        values = {p: (int(v) if isinstance(scenario.params[p].value, int) else v) for p, v in top.items() if p in scenario.params}
+        big = scenario.with_values(values) if values else scenario
+        for p in size_problems(big, spec.years, spec.scale, spec.warmup_years):
+            problems.append(Problem(p.file, p.message + (" at the top of the ranges swept" if values else ""), p.line, p.field,
+                                    p.value, p.allowed))
+    return problems
+
+
 def _new_sweep(out_dir: Path, spec, command: str, design_frame, digest: str):
     from .sweep import new_sweep
 
@@ -585,6 +603,8 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
     if req.scenario is not None:  # report the sweep file's problems with the scenario's and the ranges'
         spec, scenarios, more = build_sweep(req)
         problems += [p for p in more if str(p) not in {str(q) for q in problems}]
+        if spec is not None and not more:
+            problems += _sweep_size_problems(spec, scenarios)
     if problems:
         _fail(problems)
     design_frame = make_design(spec)
@@ -667,6 +687,8 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
         problems += _check_scheduler(scheduler)
     spec, scenarios, more = build_psa(files, samples, reps, seed, years, scale, warmup_years)
     problems += more
+    if spec is not None and not more:
+        problems += _sweep_size_problems(spec, scenarios)
     if problems:
         _fail(problems)
     design_frame = make_design(spec)

@@ -532,6 +532,11 @@ class _Resolver:
             # that one pass reports every problem; it is never used
             spec = base[path] if keep else base[meant]
             if is_leaf(node):
+                if "unit" in node and node["unit"] != spec.unit:
+                    # the model reads each parameter in the unit the root declares: another unit would be misread
+                    problems.append(Problem(doc.file, "a parameter's unit cannot be changed", doc.line(f"{fld}.unit") or line,
+                                            f"{fld}.unit", node["unit"], f"{spec.unit} (as the root file declares; convert the value)"))
+                    continue
                 merged = {k: v for k, v in spec.__dict__.items() if k != "path" and v is not None}
                 if "low" not in node and "high" not in node and spec.low is not None and spec.high is not None:
                     # the range is for sampling, not a limit: a new value outside it drops it

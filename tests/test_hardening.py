@@ -457,3 +457,48 @@ def test_every_output_file_is_listed_with_its_checksum(tmp_path, baseline):
     assert set(manifest["files"]) <= set(OUTPUT_FILES)
     for name, want in manifest["files"].items():
         assert file_checksum(out / name) == want
+
+
+def test_every_field_validate_accepts_also_runs(tmp_path):
+    """Issue 13, Build 6: whatever validates runs (every leaf field, every setting, every kind of action)."""
+    path = tmp_path / "every.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        name: Every field
+        description: one of each
+        extends: {BASELINE}
+        settings: {{start_date: 2016-01-01, years: 2, warmup_years: 0.5, scale: 0.5}}
+        parameters:
+          services.acute_beds.cost_per_bed_day: {{value: 600, unit: "£ per day", price_year: 2015, payer: council, low: 500,
+                                                 high: 700, label: bed day, note: n, source: x}}
+          services.day_centre.places: {{value: 250, distribution: {{type: uniform, low: 200, high: 300}}}}
+          crisis.rate_per_year_moderate: {{value: 0.03, assumption: a}}
+          costs.suicide: "£1,500,000"
+        actions:
+          - open: recovery_college
+            capacity: 100
+            at: month 2
+          - close: day_centre
+            at: 2016-03-01
+            redirect: {{personal_budgets: 0.4, peer_support: 0.3, raised_crisis_risk: {{multiplier: 1.3, months: 6}}}}
+          - resize: acute_beds
+            capacity: 280
+            at: {{month: 4}}
+          - set: {{programmes.zero_suicide.trainees_per_year: 500, services.personal_budgets.integrated_assessment: true}}
+            at: {{date: 2016-06-01}}
+        """))
+    result = mhsim("compare", BASELINE, path, *TINY, "--out", tmp_path / "out", cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_parameter_unit_cannot_be_changed(tmp_path):
+    """The model reads a value in the unit the root declares: a bed-day cost given 'per week' would be misread."""
+    path = child(tmp_path, "parameters:\n  services.acute_beds.cost_per_bed_day: {value: 3948, unit: '£ per week'}\n")
+    refused(mhsim("validate", path, cwd=tmp_path), "unit cannot be changed", "£ per day")
+
+
+def test_a_sweep_whose_largest_point_is_too_big_is_refused_before_it_starts(tmp_path):
+    result = mhsim("sweep", SCENARIOS / "close_day_centre.yaml", "--vary", "population.in_contact_at_start=40000:1000000",
+                   "--vary", "population.recovered_at_start=40000:900000", "--design", "grid", "--reps", "1", "--scale", "1",
+                   "--years", "1", "--out", tmp_path / "sw", cwd=tmp_path)
+    refused(result, "at the top of the ranges swept", "at most 1,000,000")
+    assert not (tmp_path / "sw").exists()

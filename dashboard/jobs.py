@@ -292,8 +292,9 @@ class JobQueue:
             if job.on_finish:
                 job.on_finish(job)
             outcome, message = "done", ""
-        except InputError as exc:
-            outcome, message = "failed", "; ".join(str(p) for p in exc.problems)
+        except InputError as exc:  # a full disk, or results that are not numbers: said without the server's paths
+            outcome, message = "failed", "; ".join(p.message + (f" ({p.field})" if p.field and p.field != "--out" else "")
+                                                   for p in exc.problems)
         except Exception as exc:  # pragma: no cover - reported in the page and the server log
             traceback.print_exception(exc)
             outcome, message = "failed", f"the results could not be kept: {type(exc).__name__}"

@@ -457,3 +457,20 @@ def test_the_page_works_under_its_content_security_policy(service):
             assert not errors, errors
         finally:
             browser.close()
+
+
+def test_an_identical_run_under_way_is_waited_for_not_run_twice(tmp_path, monkeypatch, close_day_centre):
+    from dashboard.data import Plan
+    from dashboard.state import AppState
+
+    monkeypatch.setenv("MHSIM_CACHE", str(tmp_path))
+    state = AppState(Plan(**PLAN))
+    try:
+        first = state.submit(state.new_session(), close_day_centre, "name: x")
+        second = state.submit(state.new_session(), close_day_centre, "name: x")
+        assert "identical run" in second.message
+        wait_for(state, first), wait_for(state, second)
+        assert (first.status, second.status) == ("done", "done")
+        assert second.reused and not first.reused
+    finally:
+        state.close()

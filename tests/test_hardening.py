@@ -502,3 +502,16 @@ def test_a_sweep_whose_largest_point_is_too_big_is_refused_before_it_starts(tmp_
                    "--years", "1", "--out", tmp_path / "sw", cwd=tmp_path)
     refused(result, "at the top of the ranges swept", "at most 1,000,000")
     assert not (tmp_path / "sw").exists()
+
+
+def test_yaml_structure_limits_are_named_plainly(monkeypatch):
+    """F15: deep nesting read 'maximum recursion depth exceeded'; many plain keys were blamed on aliases."""
+    from simulation import yamlfile
+
+    with pytest.raises(InputError, match="nesting is too deep"):
+        yamlfile.parse_yaml_text("description: " + "[" * 10_000 + "]" * 10_000 + "\n", "deep.yaml")
+    monkeypatch.setattr(yamlfile, "MAX_NODES", 10)
+    with pytest.raises(InputError) as caught:
+        yamlfile.parse_yaml_text("".join(f"k{i}: {i}\n" for i in range(20)), "keys.yaml")
+    text = str(caught.value)
+    assert "too many values" in text and "expand too far" not in text

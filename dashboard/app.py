@@ -468,9 +468,9 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         if start is None or start.scenario is None:
             raise InputError([])
         problems = _lever_problems(
-            [(f"{svc}: from month", m) for svc, m in zip(SERVICE_ORDER, months)]
-            + [(f"{svc}: new places", c) for svc, c in zip(SERVICE_ORDER, caps)]
-            + [(f"{svc}: new cost", c) for svc, c in zip(SERVICE_ORDER, costs)]
+            [(f"{svc}: from month", m) for svc, m in zip(service_order(), months)]
+            + [(f"{svc}: new places", c) for svc, c in zip(service_order(), caps)]
+            + [(f"{svc}: new cost", c) for svc, c in zip(service_order(), costs)]
             + [(f"{key}: value", v) for key, v in zip(PROGRAMME_LEVERS, prog_values)]
             + [(f"{key}: from month", m) for key, m in zip(PROGRAMME_LEVERS, prog_months)]
             + [("budget assessment: from month", integrated_month), ("redirect to personal budgets", r_budgets),

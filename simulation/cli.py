@@ -586,7 +586,7 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
           flush_seconds: float = typer.Option(2.0, "--flush-seconds", help="Write finished rows at least this often."),
           connect_timeout: float = typer.Option(5.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler.")) -> None:
     """Sweep parameters over ranges (grid, Latin hypercube, Sobol or Morris), resumably, locally or on Dask."""
-    from .sweep import ScenarioModel, build_sweep, check_out_dir, describe, design_hash, make_design, new_sweep
+    from .sweep import ScenarioModel, build_sweep, check_out_dir, describe, design_hash, make_design
 
     req, problems = _sweep_request(target, vary, design, samples, reps, seed, years, scale, warmup_years, out_dir, compare, oneway)
     if workers is not None and workers < 1:
@@ -671,7 +671,7 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
         connect_timeout: float = typer.Option(5.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler.")) -> None:
     """Probabilistic sensitivity analysis: sample every declared range, run each scenario; CE plane, CEAC, probability best."""
     from .sensitivity import THRESHOLDS, build_psa, load_sweep, psa_results
-    from .sweep import ScenarioModel, check_out_dir, describe, design_hash, make_design, new_sweep
+    from .sweep import ScenarioModel, check_out_dir, describe, design_hash, make_design
 
     problems = []
     if len(files) < 2:

@@ -56,7 +56,7 @@ def child(folder: Path, text: str, name: str = "probe.yaml") -> Path:
 
 @pytest.mark.parametrize("target", ["/dev/zero", "/dev/urandom"])
 def test_extends_a_device_is_refused_at_once_without_reading_it(tmp_path, target):
-    result = mhsim("validate", child(tmp_path, f"").as_posix(), cwd=tmp_path)  # warm: the file itself is fine
+    result = mhsim("validate", child(tmp_path, "").as_posix(), cwd=tmp_path)  # the file itself is fine
     assert result.returncode == 0
     path = tmp_path / "dev.yaml"
     path.write_text(f"name: probe\nextends: {target}\n")

@@ -290,9 +290,36 @@ def cached(scenario: Scenario, plan: Plan) -> Path | None:
     if not path.exists():
         return None
     if entry_problem(path, scenario, plan) is None:
+        try:
+            os.utime(path)  # recently used: kept longest when the cache is pruned
+        except OSError:
+            pass
         return path
     discard(path)
     return None
+
+
+MAX_CACHE_ENTRIES = 500
+"""Most entries the cache keeps (the least recently used go first): an entry at the default plan is about
+2 MB, so about a gigabyte; every distinct upload adds one."""
+
+
+def prune_cache(keep: int = MAX_CACHE_ENTRIES) -> int:
+    """Remove the least recently used entries beyond ``keep`` (and what a killed discard left); how many went."""
+    root = cache_root()
+    try:
+        entries = [p for p in root.iterdir() if p.is_dir()]
+    except OSError:
+        return 0
+    removed = 0
+    for p in entries:
+        if p.name.endswith(".discarded"):
+            shutil.rmtree(p, ignore_errors=True)
+    live = sorted((p for p in entries if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime, reverse=True)
+    for p in live[keep:]:
+        discard(p)
+        removed += 1
+    return removed
 
 
 def entry_problem(path: Path, scenario: Scenario, plan: Plan) -> str | None:

@@ -25,7 +25,7 @@ from simulation.experiment import Experiment, RunPlan, scenario_labels
 from simulation.results import write_outputs
 from simulation.scenario import BASELINE_FILE, SHIPPED_SCENARIOS, Scenario, load_scenario, load_scenarios, size_problems
 
-from .data import Plan, ScenarioResults, cache_key, cache_problem, cache_root, cached, load_results_dir
+from .data import Plan, ScenarioResults, cache_key, cache_problem, cache_root, cached, load_results_dir, prune_cache
 from .jobs import Job, JobQueue, Limits, QueueFull, new_job_id
 
 __all__ = ["AppState", "Job", "Limits", "QueueFull", "Session"]
@@ -54,8 +54,11 @@ def _write_job(job: Job) -> Path:
     (label,) = scenario_labels([job.scenario])
     results = tuple(job.results[r] for r in range(reps))
     exp = Experiment((job.scenario,), (label,), plan, {label: results}, time.time() - job.started, 1)
-    target = cache_root() / job.key if cache_problem() is None else _private_dir() / job.key
+    trusted = cache_problem() is None
+    target = cache_root() / job.key if trusted else _private_dir() / job.key
     write_outputs(exp, target, "dashboard")
+    if trusted:
+        prune_cache()
     return target
 
 

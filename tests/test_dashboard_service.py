@@ -473,3 +473,15 @@ def test_an_identical_run_under_way_is_waited_for_not_run_twice(tmp_path, monkey
         assert second.reused and not first.reused
     finally:
         state.close()
+
+
+def test_the_cache_keeps_the_most_recently_used_entries(tmp_path, monkeypatch):
+    from dashboard.data import prune_cache
+
+    monkeypatch.setenv("MHSIM_CACHE", str(tmp_path))
+    for i in range(5):
+        (tmp_path / f"entry{i}").mkdir()
+        os.utime(tmp_path / f"entry{i}", (1000 + i, 1000 + i))
+    (tmp_path / ".old.1.ab.discarded").mkdir()
+    assert prune_cache(keep=3) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["entry2", "entry3", "entry4"]

@@ -1,11 +1,16 @@
-"""Benchmark: one full-county (scale 1) 10-year baseline replication.
+"""Benchmark: one full-county (scale 1) 10-year baseline replication, and how cost grows with the county.
 
-Prints wall time, scheduler events per second, peak memory, and - measured in
-the same run so that machine noise cancels - bare SimPy's events per second
-with the same number of live processes. The target (issue 2) is a cost per
-scheduler event at most 2x bare SimPy's.
+Prints, from one run so that machine noise cancels in the ratios:
 
-    python benchmarks/bench_replication.py [--scale 1] [--years 10] [--seed 1]
+* wall and CPU time of the replication, scheduler events, people's events
+  (clocks that ran out and deadlines), peak memory;
+* bare SimPy's cost per event with as many live processes as the model has
+  people (each process sleeping exponential times), and the model's cost per
+  scheduler event and per person-event against it;
+* one replication at scale 0.25, 0.5 and 1 over 3 years, and the exponent of
+  CPU time against population (1 means cost in proportion to the county).
+
+    python benchmarks/bench_replication.py [--scale 1] [--years 10] [--seed 1] [--json]
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import random
 import resource
 import sys
@@ -28,11 +34,10 @@ from simulation.scenario import BASELINE_FILE, load_scenario  # noqa: E402
 
 
 def bare_simpy(processes: int, events: int, seed: int = 1) -> tuple[float, int]:
-    """Seconds and events for ``processes`` live processes sleeping exponential times.
+    """CPU seconds and events for ``processes`` live processes sleeping exponential times.
 
-    Each process draws its sleeps from the same kind of source (a block of
-    uniforms) and the run stops after about ``events`` events, so the heap is
-    as large as the model's.
+    Each process draws its sleeps from the same kind of source and the run stops
+    after about ``events`` events, so the heap is as large as the model's people.
     """
     rnd = random.Random(seed)
     env = simpy.Environment()
@@ -46,12 +51,30 @@ def bare_simpy(processes: int, events: int, seed: int = 1) -> tuple[float, int]:
     try:
         for _ in range(processes):
             env.process(life(env))
-        start = time.perf_counter()
+        start = time.process_time()
         env.run(until=horizon)
-        seconds = time.perf_counter() - start
+        seconds = time.process_time() - start
     finally:
         gc.enable()
     return seconds, next(env._eid)
+
+
+def replication(scenario, scale: float, years: float, seed: int) -> tuple[float, float, CountyModel, object]:
+    model = CountyModel(scenario, seed=seed, replication=0, years=years, scale=scale, check_invariants=False)
+    wall, cpu = time.perf_counter(), time.process_time()
+    record = model.run()
+    return time.perf_counter() - wall, time.process_time() - cpu, model, record
+
+
+def scaling(scenario, seed: int, years: float = 3.0) -> dict:
+    """CPU seconds of one replication at three sizes, and the fitted exponent (log-log least squares)."""
+    sizes = (0.25, 0.5, 1.0)
+    seconds = [min(replication(scenario, s, years, seed)[1] for _ in range(2)) for s in sizes]
+    xs, ys = [math.log(s) for s in sizes], [math.log(t) for t in seconds]
+    mx, my = sum(xs) / 3, sum(ys) / 3
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    return {f"cpu_seconds_scale_{s:g}_{years:g}y": round(t, 2) for s, t in zip(sizes, seconds)} | {
+        "cost_exponent_in_population": round(slope, 2), "target_exponent": 1.1}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -60,32 +83,33 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--years", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the three sizes")
     args = parser.parse_args(argv)
 
     scenario = load_scenario(BASELINE_FILE)
-    model = CountyModel(scenario, seed=args.seed, replication=0, years=args.years, scale=args.scale, check_invariants=False)
-    start = time.perf_counter()
-    record = model.run()
-    wall = time.perf_counter() - start
+    wall, cpu, model, record = replication(scenario, args.scale, args.years, args.seed)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    model_us = wall / record.scheduler_events * 1e6
-
+    person_events = model.lives.events_handled
     bare_seconds, bare_events = bare_simpy(record.peak_live_processes, record.scheduler_events)
     bare_us = bare_seconds / bare_events * 1e6
     figures = {
         "scale": args.scale,
         "years": args.years,
         "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),
         "scheduler_events": record.scheduler_events,
-        "events_per_second": round(record.scheduler_events / wall),
-        "peak_live_processes": record.peak_live_processes,
+        "person_events": person_events,
+        "people_alive_peak": record.peak_live_processes,
         "peak_memory_mb": round(peak_kb / 1024, 1),
-        "model_us_per_event": round(model_us, 2),
-        "bare_simpy_events_per_second": round(bare_events / bare_seconds),
-        "bare_simpy_us_per_event": round(bare_us, 2),
-        "cost_ratio_model_over_bare": round(model_us / bare_us, 2),
+        "model_cpu_us_per_scheduler_event": round(cpu / record.scheduler_events * 1e6, 2),
+        "model_cpu_us_per_person_event": round(cpu / person_events * 1e6, 2),
+        "bare_simpy_cpu_us_per_event": round(bare_us, 2),
+        "ratio_per_scheduler_event": round(cpu / record.scheduler_events * 1e6 / bare_us, 2),
+        "ratio_per_person_event": round(cpu / person_events * 1e6 / bare_us, 2),
         "target_ratio": 2.0,
     }
+    if not args.no_scaling:
+        figures |= scaling(scenario, args.seed)
     if args.json:
         print(json.dumps(figures, indent=2))
     else:

@@ -132,21 +132,54 @@ def _write(exp, out_dir: Path, command: str, baseline: Optional[str] = None):
         _fail(exc.problems)
 
 
+def precision_targets(texts: list[str], max_reps: int, reps: int) -> tuple[list, list[Problem]]:
+    """``--precision METRIC=HALFWIDTH`` options, checked: the metric must exist, the half-width be positive."""
+    from .experiment import Precision
+    from .outcomes import METRICS
+    from .scenario import _did_you_mean
+
+    targets, problems = [], []
+    for text in texts:
+        metric, eq, value = text.partition("=")
+        metric = metric.strip()
+        try:
+            half = float(value.replace(",", "").replace("£", "")) if eq else math.nan
+        except ValueError:
+            half = math.nan
+        if metric not in METRICS and not metric.startswith("cost."):
+            problems.append(Problem("command line", f"unknown metric in --precision{_did_you_mean(metric, METRICS)}", field="--precision",
+                                    value=text, allowed="METRIC=HALFWIDTH, e.g. crisis_episodes=20 or cost_nhs=500000"))
+        elif not (half > 0 and math.isfinite(half)):
+            problems.append(Problem("command line", "--precision needs a positive half-width", field="--precision", value=text,
+                                    allowed="METRIC=HALFWIDTH, e.g. crisis_episodes=20"))
+        else:
+            targets.append(Precision(metric, half))
+    if texts and max_reps < max(2, reps):
+        problems.append(Problem("command line", "--max-reps is below --reps", field="--max-reps", value=max_reps, allowed=f"at least {max(2, reps)}"))
+    return targets, problems
+
+
 def _run(files: list[Path], reps: int, seed: int, years: Optional[float], out_dir: Path, workers: int,
-         scale: Optional[float], warmup_years: Optional[float], command: str, baseline_index: Optional[int]):
+         scale: Optional[float], warmup_years: Optional[float], command: str, baseline_index: Optional[int],
+         precision: Optional[list[str]] = None, max_reps: int = 200):
     from .results import check_output_folder
 
     problems = _check_numbers(reps, years, workers, scale, warmup_years) + _check_out_dir(out_dir)
-    problems = problems or check_output_folder(out_dir)
+    targets, wrong = precision_targets(precision or [], max_reps, reps)
+    problems = (problems + wrong) or check_output_folder(out_dir)
     if problems:
         _fail(problems)
     scenarios = _load(files, years, scale, warmup_years)
-    from .experiment import RunPlan, run_experiment, scenario_labels
+    from .experiment import RunPlan, run_experiment, run_to_precision, scenario_labels
 
     plan = RunPlan(seed=seed, replications=reps, years=years, scale=scale, warmup_years=warmup_years)
-    progress = _LazyProgress(f"{len(scenarios)} scenario{'s' if len(scenarios) > 1 else ''} x {reps} replications")
+    what = f"up to {max_reps} replications" if targets else f"{reps} replications"
+    progress = _LazyProgress(f"{len(scenarios)} scenario{'s' if len(scenarios) > 1 else ''} x {what}")
     try:
-        exp = run_experiment(scenarios, plan, workers=workers, progress=progress)
+        if targets:
+            exp = run_to_precision(scenarios, plan, targets, max_reps, workers=workers, progress=progress)
+        else:
+            exp = run_experiment(scenarios, plan, workers=workers, progress=progress)
     except KeyboardInterrupt:
         progress.close()
         err.print("Interrupted: nothing was written.")
@@ -203,9 +236,17 @@ def run(files: List[Path] = FILES_ARG, reps: int = REPS, seed: int = SEED, years
 def compare(base: Path = typer.Argument(..., help="The baseline scenario file.", show_default=False),
             alternatives: List[Path] = typer.Argument(..., help="Scenario files to compare with the baseline.", show_default=False),
             reps: int = REPS, seed: int = SEED, years: Optional[float] = YEARS, out_dir: Path = OUT,
-            workers: int = WORKERS, scale: Optional[float] = SCALE, warmup_years: Optional[float] = WARMUP) -> None:
+            workers: int = WORKERS, scale: Optional[float] = SCALE, warmup_years: Optional[float] = WARMUP,
+            precision: Optional[List[str]] = typer.Option(None, "--precision", help="METRIC=HALFWIDTH (repeatable): add replications until the 95% interval of that difference is at most +/- HALFWIDTH, e.g. crisis_episodes=20."),
+            max_reps: int = typer.Option(200, "--max-reps", help="With --precision: the most replications to run.")) -> None:
     """Run a baseline and alternatives with common random numbers; print paired differences."""
-    exp, baseline, written = _run([base, *alternatives], reps, seed, years, out_dir, workers, scale, warmup_years, "compare", 0)
+    exp, baseline, written = _run([base, *alternatives], reps, seed, years, out_dir, workers, scale, warmup_years, "compare", 0,
+                                  precision, max_reps)
+    for o in exp.extra.get("precision") or []:
+        state = (f"reached with {o['replications']} replications" if o["reached"]
+                 else f"NOT reached: stopped at --max-reps {o['max_reps']}")
+        _say(f"Precision {o['metric']} ({o['scenario']}): +/-{_fmt(o['metric'], o['half_width'])} against a target of "
+             f"+/-{_fmt(o['metric'], o['target_half_width'])}, {state}.")
     from .experiment import paired_difference, t_interval, verdict, metric_direction
 
     base_label = exp.labels[0]
@@ -326,13 +367,42 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
         raise typer.Exit(1)
 
 
+def _size_difference(exp, metric: str, precision: float, half_width: Optional[float], max_reps: int) -> None:
+    """The confidence-interval method for a paired difference (common random numbers make it narrow)."""
+    from .experiment import metric_value
+    from .verification import replications_needed, replications_needed_absolute
+
+    base, alt = (exp.results[label] for label in exp.labels[:2])
+    diffs = [metric_value(a, metric) - metric_value(b, metric) for a, b in zip(alt, base)]
+    if half_width is not None:
+        rows, found = replications_needed_absolute(diffs, half_width)
+        goal = f"+/-{_fmt(metric, half_width)}"
+    else:
+        rows, found = replications_needed(diffs, precision)
+        goal = f"{precision:.1%} of the mean difference"
+    title = f"Replications for the difference in {escape(metric)} ({escape(exp.labels[1])} minus {escape(exp.labels[0])}): target {goal}"
+    table = Table(title=title, title_justify="left")
+    for col in ("Replications", "Mean difference", "Half-width", "Relative"):
+        table.add_column(col, justify="right")
+    for row in rows:
+        mark = " <" if found == row.n else ""
+        table.add_row(str(row.n), _fmt(metric, row.mean, signed=True), _fmt(metric, row.half_width), f"{row.relative:.2%}{mark}")
+    out.print(table)
+    if found:
+        _say(f"{found} replications make the 95% interval of the difference in {metric} {goal} or narrower.")
+    else:
+        out.print(f"{max_reps} replications do not reach {goal}; try more with --max-reps.", highlight=False)
+
+
 @app.command()
 def replications(scenario_file: Path = typer.Argument(..., help="Scenario file.", show_default=False),
                  metric: str = typer.Option("total_cost", "--metric", help="Metric whose interval should be narrow enough."),
                  precision: float = typer.Option(0.05, "--precision", help="Target half-width of the 95% interval, as a share of the mean."),
                  max_reps: int = typer.Option(40, "--max-reps", help="Most replications to try."),
-                 scale: Optional[float] = SCALE, years: Optional[float] = YEARS, seed: int = SEED, workers: int = WORKERS) -> None:
-    """How many replications: the confidence-interval method, and a warm-up check (MSER-5)."""
+                 scale: Optional[float] = SCALE, years: Optional[float] = YEARS, seed: int = SEED, workers: int = WORKERS,
+                 compare_file: Optional[Path] = typer.Option(None, "--compare", help="Size the paired difference (this file minus SCENARIO_FILE) instead of the level."),
+                 half_width: Optional[float] = typer.Option(None, "--half-width", help="With --compare: the target half-width of the difference, in the metric's unit (e.g. 20 crises).")) -> None:
+    """How many replications: the confidence-interval method (for a level or a paired difference), and a warm-up check (MSER-5)."""
     problems = _check_numbers(max_reps, years, workers, scale)
     if not 0 < precision < 1:
         problems.append(Problem("command line", "--precision out of range", field="--precision", value=precision, allowed="a share between 0 and 1, e.g. 0.05"))
@@ -343,18 +413,27 @@ def replications(scenario_file: Path = typer.Argument(..., help="Scenario file."
 
     if metric not in METRICS and not metric.startswith("cost."):
         problems.append(Problem("command line", f"unknown metric{_did_you_mean(metric, METRICS)}", field="--metric", value=metric, allowed="a metric such as total_cost, crisis_episodes, suicides"))
+    if half_width is not None and not (half_width > 0 and math.isfinite(half_width)):
+        problems.append(Problem("command line", "--half-width must be above 0", field="--half-width", value=half_width, allowed="a positive number in the metric's unit"))
+    if half_width is not None and compare_file is None:
+        problems.append(Problem("command line", "--half-width sizes a difference: give --compare too", field="--half-width", value=half_width, allowed="--compare FILE --half-width H"))
     if problems:
         _fail(problems)
-    (scenario,) = _load([scenario_file], years)
-    from .experiment import RunPlan, run_experiment
+    files = [scenario_file] + ([compare_file] if compare_file else [])
+    scenarios = _load(files, years)
+    scenario = scenarios[0]
+    from .experiment import RunPlan, metric_value, run_experiment
     from .verification import mser5, replications_needed, running_mean
 
     progress = _LazyProgress(f"{max_reps} replications")
     try:
-        exp = run_experiment([scenario], RunPlan(seed=seed, replications=max_reps, years=years, scale=scale), workers=workers, progress=progress)
+        exp = run_experiment(scenarios, RunPlan(seed=seed, replications=max_reps, years=years, scale=scale), workers=workers, progress=progress)
     finally:
         progress.close()
     reps = exp.results[exp.labels[0]]
+    if compare_file is not None:
+        _size_difference(exp, metric, precision, half_width, max_reps)
+        return
     if metric not in reps[0].metrics:
         from .scenario import _did_you_mean
 

@@ -111,10 +111,21 @@ def run_experiment(scenarios: Sequence[Scenario], plan: RunPlan, workers: int = 
     """Run ``plan.replications`` of each scenario, serially or over local processes."""
     started = time.perf_counter()
     labels = scenario_labels(scenarios)
+    done = run_replications(scenarios, plan, range(plan.replications), workers, progress)
+    results = {
+        labels[i]: tuple(done[(i, rep)] for rep in range(plan.replications))
+        for i in range(len(scenarios))
+    }
+    return Experiment(tuple(scenarios), tuple(labels), plan, results, time.perf_counter() - started, workers)
+
+
+def run_replications(scenarios: Sequence[Scenario], plan: RunPlan, replications: Iterable[int], workers: int = 1,
+                     progress: Progress | None = None) -> dict[tuple[int, int], ReplicationResult]:
+    """Replications numbered ``replications`` of each scenario: (scenario index, replication) -> result."""
     tasks = [
         (i, s, plan.seed, rep, plan.years_for(s), plan.scale_for(s), plan.warmup_for(s))
         for i, s in enumerate(scenarios)
-        for rep in range(plan.replications)
+        for rep in replications
     ]
     done: dict[tuple[int, int], ReplicationResult] = {}
     total = len(tasks)
@@ -135,11 +146,81 @@ def run_experiment(scenarios: Sequence[Scenario], plan: RunPlan, workers: int = 
                 done[(i, rep)] = result
                 if progress:
                     progress(len(done), total)
-    results = {
-        labels[i]: tuple(done[(i, rep)] for rep in range(plan.replications))
-        for i in range(len(scenarios))
-    }
-    return Experiment(tuple(scenarios), tuple(labels), plan, results, time.perf_counter() - started, workers)
+    return done
+
+
+@dataclass(frozen=True)
+class Precision:
+    """A target: the 95% interval of a paired difference no wider than +/- ``half_width``."""
+
+    metric: str
+    half_width: float
+
+
+def run_to_precision(scenarios: Sequence[Scenario], plan: RunPlan, targets: Sequence[Precision], max_reps: int,
+                     workers: int = 1, progress: Progress | None = None) -> Experiment:
+    """Replications until every named difference (each scenario against the first) is as precise as asked.
+
+    Starts with ``plan.replications``, then adds replications in batches across the workers: each
+    batch is sized by the confidence-interval method (the smallest n whose half-width, at the spread
+    seen so far, meets every target), never more than doubling, and stops at ``max_reps``. The
+    outcome for every target is kept in ``extra['precision']``.
+    """
+    started = time.perf_counter()
+    labels = scenario_labels(scenarios)
+    n = max(2, min(plan.replications, max_reps))
+    done = run_replications(scenarios, plan, range(n), workers, progress)
+    while True:
+        outcome = precision_outcome(done, labels, n, targets)
+        if all(o["reached"] for o in outcome) or n >= max_reps:
+            break
+        wanted = max(o["replications_needed"] for o in outcome if not o["reached"])
+        step = min(max(wanted - n, max(1, workers // max(1, len(scenarios)))), n, max_reps - n)
+        done.update(run_replications(scenarios, plan, range(n, n + step), workers, progress))
+        n += step
+    for o in outcome:
+        o["max_reps"] = max_reps
+    final = RunPlan(plan.seed, n, plan.years, plan.scale, plan.warmup_years)
+    results = {labels[i]: tuple(done[(i, rep)] for rep in range(n)) for i in range(len(scenarios))}
+    return Experiment(tuple(scenarios), tuple(labels), final, results, time.perf_counter() - started, workers,
+                      extra={"precision": outcome})
+
+
+def precision_outcome(done: dict[tuple[int, int], ReplicationResult], labels: Sequence[str], n: int,
+                      targets: Sequence[Precision]) -> list[dict]:
+    """For every target and every alternative: the half-width now, and the replications it needs."""
+    out = []
+    for target in targets:
+        for i, label in enumerate(labels[1:], start=1):
+            diffs = [metric_value(done[(i, r)], target.metric) - metric_value(done[(0, r)], target.metric) for r in range(n)]
+            iv = t_interval(diffs)
+            needed = n
+            if iv.half_width > target.half_width:
+                t = float(stats.t.ppf(0.975, max(1, n - 1)))
+                needed = max(n + 1, math.ceil((t * iv.sd / target.half_width) ** 2))
+            # a few replications that all agree exactly have not yet shown their spread
+            reached = iv.half_width <= target.half_width and (iv.sd > 0 or n >= 5)
+            if not reached and needed <= n:
+                needed = n + 1
+            out.append({"scenario": label, "metric": target.metric, "target_half_width": target.half_width,
+                        "half_width": iv.half_width, "replications": n, "reached": reached,
+                        "replications_needed": needed})
+    return out
+
+
+def difference_spread(exp: Experiment, baseline: str) -> dict[str, dict[str, float]]:
+    """The spread (standard deviation) per replication of every paired difference against ``baseline``:
+    what sets how many replications a precise answer needs (and what common random numbers shrink)."""
+    out: dict[str, dict[str, float]] = {}
+    base = exp.results[baseline]
+    for label in exp.labels:
+        if label == baseline:
+            continue
+        out[label] = {}
+        for metric in exp.metric_names():
+            d = [metric_value(a, metric) - metric_value(b, metric) for a, b in zip(exp.results[label], base)]
+            out[label][metric] = t_interval(d).sd if len(d) > 1 else math.nan
+    return out
 
 
 # ---------------------------------------------------------------------------

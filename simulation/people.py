@@ -106,23 +106,25 @@ INF = float("inf")
 
 
 class Person:
-    """One person. Slotted: the county holds 75,000 of them."""
+    """One person. Slotted: the county holds 95,000 of them.
+
+    Besides where they are and what they hold, a person carries their own
+    random streams and a clock for every kind of event (see ``model.life``):
+    ``clocks[e]`` is when event ``e`` would happen at its current rate.
+    """
 
     __slots__ = (
-        "pid", "flags", "place", "group", "home", "proc", "rs", "rs2", "risk",
-        "t_place", "t_stay_end", "t_assess_end", "t_discharge_window", "t_risk_window",
-        "t_last_discharge", "timer", "slept",
+        "pid", "flags", "place", "group", "home", "risk",
+        "t_place", "t_stay_end", "t_assess_end", "t_discharge_window", "t_risk_window", "t_last_discharge", "timer",
+        "clocks", "streams", "routes", "tab", "key", "gen", "due", "due_event", "pending",
     )
 
-    def __init__(self, pid: int, flags: int, place: int, rs: int, rs2: int, now: float):
+    def __init__(self, pid: int, flags: int, place: int, now: float):
         self.pid = pid
         self.flags = flags
         self.place = place
         self.group = group_of(flags)
         self.home = COMMUNITY      # where to return after an admission
-        self.proc = None           # the SimPy process living this person's life
-        self.rs = rs               # stream for event times and choices
-        self.rs2 = rs2             # stream for durations and routing
         self.risk = 0              # index of the raised-risk multiplier while RAISED_RISK
         self.t_place = now
         self.t_stay_end = INF      # end of a crisis episode or admission
@@ -131,7 +133,15 @@ class Person:
         self.t_risk_window = INF
         self.t_last_discharge = -INF
         self.timer = INF           # the earliest of the t_* deadlines
-        self.slept = -1            # the situation (rate table key) the person is sleeping in
+        self.clocks: list[float] = []        # per event: when it would happen (negative: idle, what was left)
+        self.streams: list[int] = []         # per event: the state of its random stream (0: not started)
+        self.routes: list[int] | None = None  # per purpose: routing streams (choices, durations)
+        self.tab: tuple | None = None        # the rate table the clocks run at
+        self.key = -1                        # its situation key
+        self.gen = 0                         # bumped at every re-plan: older wake-ups are ignored
+        self.due = INF
+        self.due_event = -1                  # the event due next (-1: a deadline)
+        self.pending = None                  # the scheduled wake-up, if any
 
     def update_timer(self) -> None:
         """Recompute the next personal deadline (call after changing any t_*)."""

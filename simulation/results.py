@@ -65,6 +65,18 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def _spreads(exp: Experiment, baseline: str | None) -> dict[str, dict[str, float]] | None:
+    """Spread per replication of each paired difference (None without a baseline or replications)."""
+    import math
+
+    from .experiment import difference_spread
+
+    if baseline is None or exp.plan.replications < 2:
+        return None
+    return {label: {m: (None if math.isnan(v) else v) for m, v in metrics.items()}  # type: ignore[misc]
+            for label, metrics in difference_spread(exp, baseline).items()}
+
+
 def manifest(exp: Experiment, command: str, baseline: str | None = None) -> dict[str, Any]:
     """What produced these numbers: model, scenarios, seeds, versions, timings."""
     plan = exp.plan
@@ -103,6 +115,8 @@ def manifest(exp: Experiment, command: str, baseline: str | None = None) -> dict
         "packages": package_versions(),
         "wall_seconds": round(exp.wall_seconds, 3),
         "method": exp.extra.get("method", "discrete-event simulation (SimPy), common random numbers"),
+        "precision": exp.extra.get("precision"),
+        "paired_difference_sd": _spreads(exp, baseline),
         "per_replication": [
             {
                 "scenario": label,

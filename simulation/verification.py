@@ -326,6 +326,59 @@ def check_crn_and_parallel(baseline: Scenario, workers: int = 2, reps: int = 4) 
     return lines
 
 
+PEOPLE_OUTCOMES = ("crisis_episodes", "acute_admissions", "acute_bed_days", "recoveries", "suicides", "deaths_other",
+                   "people_employed_end", "qalys")
+"""What happens to people: a decision with no effect on anyone's rates must leave all of these exactly as they were."""
+
+
+def neutral_closure(baseline: Scenario, service: str, at_month: float = 6) -> tuple[Scenario, Scenario]:
+    """A service made neutral (its effects 1, no quality-of-life gain), and the same closed at a month with no
+    redirect and no raised risk: a decision that changes no one's rates, only the service's own activity and cost."""
+    from . import catalogue
+
+    spec = catalogue.REGISTRY[service]
+    neutral: dict = {e.param: 1.0 for e in spec.effects}
+    if spec.quality_of_life_gain:
+        neutral[spec.quality_of_life_gain] = 0.0
+    base = baseline.with_values(neutral, name=f"{baseline.name}, {spec.label.lower()} neutral")
+    action = Action("close", at_month * DAYS_PER_MONTH, service, redirect=(), raised_risk=(1.0, 0.0), when=f"month {at_month:g}")
+    return base, replace(base.with_actions(action), name=f"{base.name}, closed at month {at_month:g}")
+
+
+def null_decision_lines(exp, service: str) -> list[Line]:
+    """Exactly zero difference in every people outcome in every replication, and a cost difference that is
+    the service's own cost lines alone."""
+    base, closed = exp.labels
+    from .experiment import metric_value
+
+    worst = {m: max(abs(metric_value(a, m) - metric_value(b, m)) for a, b in zip(exp.results[closed], exp.results[base]))
+             for m in PEOPLE_OUTCOMES}
+    moved = [m for m, v in worst.items() if v != 0]
+    lines = [Line(f"Null decision: closing a neutral {service.replace('_', ' ')}, people outcomes",
+                  "every difference 0" if not moved else "differences in " + ", ".join(f"{m} (up to {worst[m]:,.3g})" for m in moved),
+                  f"exactly 0 in every replication ({', '.join(PEOPLE_OUTCOMES)})", not moved)]
+    gaps = []
+    for a, b in zip(exp.results[closed], exp.results[base]):
+        own = sum(v - metric_value(b, k) for k, v in a.metrics.items() if k.startswith(f"cost.{service}."))
+        total = a.metrics["total_cost"] - b.metrics["total_cost"]
+        gaps.append(abs(total - own) / max(1.0, abs(own)))
+    lines.append(Line(f"Null decision: closing a neutral {service.replace('_', ' ')}, cost",
+                      f"difference in total cost minus its own cost lines: at most {max(gaps):.1e} of them",
+                      "the service's own cost alone (up to rounding)", max(gaps) < 1e-9))
+    return lines
+
+
+def check_null_decisions(baseline: Scenario, workers: int = 1, reps: int = 3, years: float = 3, scale: float = 0.2) -> list[Line]:
+    """Common random numbers that isolate a decision: a decision that changes no one's rates changes nothing
+    else, in every replication (two services: the day centre, and peer support with its leaders)."""
+    lines = []
+    for service in ("day_centre", "peer_support"):
+        base, closed = neutral_closure(baseline, service)
+        exp = run_experiment([base, closed], RunPlan(seed=9, replications=reps, years=years, scale=scale), workers=workers)
+        lines += null_decision_lines(exp, service)
+    return lines
+
+
 TWIN_STOCKS = ("people_in_contact", "community", "recovered", "people_employed", "residential", "budget_holders",
                "carers_supported", "home_treatment", "acute")
 TWIN_TOTALS = ("crisis_episodes", "acute_admissions", "recoveries", "suicides", "deaths_other", "total_cost", "qalys")
@@ -401,6 +454,7 @@ def verification(baseline: Scenario, workers: int = 1, quick: bool = False) -> l
     lines += check_little_and_conservation(baseline, years=3 if quick else 6)
     lines += check_extremes(baseline)
     lines += check_crn_and_parallel(baseline, workers=workers)
+    lines += check_null_decisions(baseline, workers=workers, reps=2 if quick else 4, years=2 if quick else 5, scale=0.1 if quick else 0.5)
     lines += check_twin(baseline, reps=4 if quick else 6, scale=0.2 if quick else 0.5, years=3 if quick else 5, workers=workers,
                         closure=closure_of(baseline))
     return lines
@@ -427,6 +481,19 @@ def replications_needed(values: Sequence[float], precision: float) -> tuple[list
         rows.append(ReplicationRow(n, iv.mean, iv.half_width, rel))
         if found is None and rel <= precision:
             found = n
+    return rows, found
+
+
+def replications_needed_absolute(values: Sequence[float], half_width: float) -> tuple[list[ReplicationRow], int | None]:
+    """The confidence-interval method with an absolute target: the smallest n whose 95% half-width is at most
+    ``half_width`` (replications that all agree exactly have not yet shown their spread, so do not count)."""
+    rows, found = [], None
+    for n in range(2, len(values) + 1):
+        iv = t_interval(values[:n])
+        rel = iv.half_width / abs(iv.mean) if iv.mean else math.inf
+        rows.append(ReplicationRow(n, iv.mean, iv.half_width, rel))
+        if found is None and iv.half_width <= half_width and (iv.sd > 0 or n >= 5):
+            found = n   # a few replications that all agree exactly have not yet shown their spread
     return rows, found
 
 

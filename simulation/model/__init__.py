@@ -90,7 +90,7 @@ class CountyModel:
         self.risk_multipliers = [1.0]
         self.open: dict[str, bool] = {}
         self.ledger = Ledger(self.env)
-        self.lives = Lives(self, streams.key("person.events"), streams.key("person.routing"))
+        self.lives = Lives(self, streams.key)
         self.crisis = CrisisCare(self)
         self.housing = Housing(self)
         self.supports = Supports(self)
@@ -100,10 +100,10 @@ class CountyModel:
         self.course = LifeCourse(self)
         self.actions = Actions(self)
         self.components = (self.crisis, self.housing, self.supports, self.peer, self.college, self.budgets, self.course)
-        self.lives.handlers.extend([_unknown_event] * hz.n_events())
+        handlers: dict = {}
         for component in self.components:
-            for event, handler in component.handlers().items():
-                self.lives.handlers[event] = handler
+            handlers.update(component.handlers())
+        self.lives.prepare(handlers)
 
         self.apply_values(dict(scenario.values))
         self.programmes = Programmes(self.P)
@@ -168,15 +168,13 @@ class CountyModel:
 
     def _run(self, started: float) -> RunRecord:
         people = Census(self, self.census_stream).run()
-        for p in people:
-            self.lives.start(p)
+        self.lives.start_all(people)
         self.arrivals_process = self.env.process(self.arrivals())
         self.env.process(self.monitor())
         self.env.process(self.actions.process())
         self.env.process(self.college.terms())
+        self.env.process(self.lives.calendar_process())
         lives = self.lives
-        lives.live += 4
-        lives.peak_live = max(lives.peak_live, lives.live)
         self.env.run(until=self.end)
         self.snapshot(self.end)
         scheduler_events = next(self.env._eid)  # SimPy numbers every scheduled event
@@ -265,7 +263,4 @@ class CountyModel:
                 invariants.check(self)
             k += 1
 
-
-def _unknown_event(p: Person) -> None:  # pragma: no cover - guards the table
-    raise RuntimeError("an event without a handler was drawn")
 

@@ -17,7 +17,7 @@ from .. import catalogue
 from ..parameters import DAYS_PER_MONTH
 from ..people import N_ALIVE_PLACES, RAISED_RISK, Person
 from ..scenario import Action
-from .life import situation
+from .life import REDIRECT, situation
 
 if TYPE_CHECKING:
     from . import CountyModel
@@ -69,14 +69,14 @@ class Actions:
             m.arrivals_process.interrupt()
         self.wake_changed(old_tables)
 
-    def wake_changed(self, old_tables: dict[int, tuple]) -> None:
-        """Wake only those whose rates changed: their situation's table differs under the new
+    def wake_changed(self, old_tables: dict) -> None:
+        """Re-plan only those whose rates changed: their situation's table differs under the new
         parameters, or the action changed their situation (a closure took their place)."""
         lives = self.m.lives
-        changed = {key for key, old in old_tables.items() if lives.entry(key) != old}   # built once, kept
+        changed = {key for key, old in old_tables.items() if not lives.table(key).same_rates(old)}   # built once, kept
         for p in self.ledger.people:
-            if p.place < N_ALIVE_PLACES:
-                if p.slept in changed or p.slept != situation(p):
+            if p.place < N_ALIVE_PLACES and p.tab is not None:
+                if p.key in changed or p.key != situation(p):
                     lives.wake(p)
 
     def risk_level(self, multiplier: float) -> int:
@@ -152,7 +152,7 @@ class Actions:
         return m.supports.redirect(target, p)
 
     def redirect_target(self, p: Person, redirect: tuple[tuple[str, float], ...]) -> str:
-        u = self.m.lives.route(p)
+        u = self.m.lives.route(p, REDIRECT)
         acc = 0.0
         for target, share in redirect:
             acc += share

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from .. import hazards as hz
+from .life import BUDGET as BUDGET_ROUTE
 from ..people import ASSESSING, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, INF, RECOVERED, RESIDENTIAL, Person
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class Budgets:
         weeks = pb.assessment_weeks if pb.integrated_assessment else 2 * pb.assessment_weeks
         if pb.integrated_assessment:
             # one joint assessment; its cost is shared in proportion to the money
-            if m.lives.route(p) < pb.health_budget_share:
+            if m.lives.route(p, BUDGET_ROUTE) < pb.health_budget_share:
                 ledger.count("budget_assessments_nhs", p)
             else:
                 ledger.count("budget_assessments_council", p)
@@ -56,7 +57,7 @@ class Budgets:
         ledger.clear(p, ASSESSING)
         pb = m.P.services.personal_budgets
         dropout = pb.dropout_share_integrated if pb.integrated_assessment else pb.dropout_share_separate
-        if m.lives.route(p) < dropout or p.place in (RESIDENTIAL, RECOVERED) or not m.open[self.NAME]:
+        if m.lives.route(p, BUDGET_ROUTE) < dropout or p.place in (RESIDENTIAL, RECOVERED) or not m.open[self.NAME]:
             ledger.count("budget_dropouts", p)
             return
         ledger.count("budgets_granted", p)

@@ -17,6 +17,7 @@ from ..people import (
     EMPLOYED, ENABLEMENT, N_ALIVE_PLACES, PEER_LEADER, RC_GRADUATE, RC_STUDENT, RESIDENTIAL, TUTOR, WAIT_RC, Person,
 )
 from ..services import Service
+from .life import COLLEGE as COLLEGE_ROUTE
 
 if TYPE_CHECKING:
     from . import CountyModel
@@ -99,11 +100,11 @@ class College:
             if not p.flags & RC_STUDENT:
                 continue  # left, died or the college closed
             ledger.clear(p, RC_STUDENT)
-            if m.lives.route(p) >= rc.completion_share:
+            if m.lives.route(p, COLLEGE_ROUTE) >= rc.completion_share:
                 continue
             ledger.count("college_completions", p)
             ledger.set(p, RC_GRADUATE)
-            u = m.lives.route(p)
+            u = m.lives.route(p, COLLEGE_ROUTE)
             if p.place < RESIDENTIAL or p.place == ENABLEMENT:
                 if u < rc.graduate_peer_worker_share and peer_open and not p.flags & PEER_LEADER:
                     m.peer.become_paid_worker(p)

@@ -20,6 +20,7 @@ from ..people import (
     WAITING_FOR_BED, Person,
 )
 from ..services import Service, scaled_capacity
+from .life import ADMISSION, DISCHARGE
 
 if TYPE_CHECKING:
     from . import CountyModel
@@ -70,7 +71,7 @@ class CrisisCare:
         p.home = COMMUNITY
         crisis = m.P.crisis
         share = crisis.admission_share_severe if p.flags & SEVERE else crisis.admission_share_moderate
-        if m.lives.route(p) < share or not self.home_treatment.has_room():
+        if m.lives.route(p, ADMISSION) < share or not self.home_treatment.has_room():
             self.admit(p)
         else:
             self.home_treatment.occupy()
@@ -149,7 +150,7 @@ class CrisisCare:
         """Severe patients going home may instead be discharged to residential care or a tenancy."""
         m = self.m
         a = m.P.services.acute_beds
-        u = m.lives.route(p)
+        u = m.lives.route(p, DISCHARGE)
         if u < a.discharge_to_residential_share_severe:
             return RESIDENTIAL
         if u < a.discharge_to_residential_share_severe + a.discharge_to_enablement_share_severe:

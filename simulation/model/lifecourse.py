@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from .. import hazards as hz
+from .life import RELAPSE
 from ..people import (
     ACUTE, COMMUNITY, DIED_OTHER, DIED_SUICIDE, EMPLOYED, INF, MOVED_AWAY, RECOVERED, WAIT_ENABLEMENT, Person,
 )
@@ -37,7 +38,7 @@ class LifeCourse:
         m = self.m
         self.ledger.count("relapses", p)
         self.ledger.move(p, COMMUNITY)
-        if m.lives.route(p) < m.P.recovery.relapse_in_crisis_share:
+        if m.lives.route(p, RELAPSE) < m.P.recovery.relapse_in_crisis_share:
             m.crisis.on_crisis(p)
 
     def on_job_gain(self, p: Person) -> None:

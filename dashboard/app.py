@@ -627,7 +627,8 @@ def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str
 
 def serve(results: Path | None = None, host: str = "127.0.0.1", port: int = 8050, replications: int = 10,
           scale: float = 0.25, years: float = 10.0, seed: int = 1, workers: int = 1, sweeps_root: Path | None = None,
-          allow_hosts: list[str] | None = None, limits=None) -> None:
+          allow_hosts: list[str] | None = None, limits=None, precision: list | None = None, max_reps: int = 200,
+          progress=None) -> None:
     """Start the dashboard: load or run the shipped scenarios (or read a results folder) and serve the page.
 
     Raises InputError if ``results`` is not a sound results folder.
@@ -638,8 +639,19 @@ def serve(results: Path | None = None, host: str = "127.0.0.1", port: int = 8050
     from .server import exposure_warning, password_from_env, serve_app
 
     started = time.perf_counter()
-    state = AppState(Plan(seed=seed, replications=replications, years=years, scale=scale, warmup_years=0.0), workers=workers,
-                     limits=limits)
+    plan = Plan(seed=seed, replications=replications, years=years, scale=scale, warmup_years=0.0)
+    if precision and results is None:
+        from .state import size_to_precision
+        from simulation.scenario import SHIPPED_SCENARIOS, load_scenarios
+
+        files = sorted(SHIPPED_SCENARIOS.glob("*.yaml"), key=lambda p: (p.name != "baseline.yaml", p.name))
+        plan, outcome = size_to_precision(plan, load_scenarios(files), precision, max_reps, workers, progress)
+        if progress is not None and hasattr(progress, "close"):
+            progress.close()
+        met = all(o["reached"] for o in outcome)
+        print(f"Runs sized to the stated precision: {plan.replications} replications "
+              f"({'every target met' if met else 'not every target met by --max-reps ' + str(max_reps)}).", flush=True)
+    state = AppState(plan, workers=workers, limits=limits)
     try:
         if results is not None:
             state.load_results_folder(results)

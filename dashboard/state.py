@@ -62,6 +62,25 @@ def _write_job(job: Job) -> Path:
     return target
 
 
+def size_to_precision(plan: Plan, scenarios: list[Scenario], targets: list, max_reps: int, workers: int = 1,
+                      progress=None) -> tuple[Plan, list[dict]]:
+    """The dashboard's runs sized to a stated precision: the shipped decisions are run against the baseline
+    (the first scenario) until every named difference is as precise as asked (``run_to_precision``), their
+    results are cached under the plan that reached it, and that plan is what every run in the page then uses."""
+    from simulation.experiment import RunPlan, run_to_precision
+
+    pilot = RunPlan(seed=plan.seed, replications=plan.replications, years=plan.years, scale=plan.scale,
+                    warmup_years=plan.warmup_years)
+    exp = run_to_precision(scenarios, pilot, targets, max_reps, workers=workers, progress=progress)
+    sized = Plan(plan.seed, exp.plan.replications, plan.years, plan.scale, plan.warmup_years)
+    if cache_problem() is None:
+        for label, scenario in zip(exp.labels, exp.scenarios):
+            one = Experiment((scenario,), (label,), exp.plan, {label: exp.results[label]}, exp.wall_seconds, workers)
+            write_outputs(one, cache_root() / cache_key(scenario, sized), "dashboard")
+        prune_cache()
+    return sized, exp.extra.get("precision", [])
+
+
 _PRIVATE: list[Path] = []
 
 

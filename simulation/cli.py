@@ -476,7 +476,9 @@ def dashboard(results: Optional[Path] = typer.Option(None, "--results", help="Sh
               sweeps: Path = typer.Option(Path("results"), "--sweeps", help="Folder the Sweeps tab may open sweep folders from (nothing outside it)."),
               allow_host: List[str] = typer.Option([], "--allow-host", help="A host name the dashboard answers to besides this machine's (repeat; e.g. the name a reverse proxy uses).", show_default=False),
               job_minutes: float = typer.Option(20.0, "--job-minutes", help="Longest one run built in the page may take."),
-              runs_per_session: int = typer.Option(3, "--runs-per-session", help="Runs one browser session may have waiting or running at once.")) -> None:
+              runs_per_session: int = typer.Option(3, "--runs-per-session", help="Runs one browser session may have waiting or running at once."),
+              precision: Optional[List[str]] = typer.Option(None, "--precision", help="METRIC=HALFWIDTH (repeatable): size every run in the page so that each shipped decision's difference in METRIC is this precise (95% interval); the sizing runs before the page opens."),
+              max_reps: int = typer.Option(200, "--max-reps", help="With --precision: the most replications.")) -> None:
     """Open the commissioners' dashboard: compare decisions, build scenarios, export briefs.
 
     Listens on 127.0.0.1 only by default. To share it, set MHSIM_DASHBOARD_PASSWORD (HTTP Basic) or put it
@@ -498,14 +500,18 @@ def dashboard(results: Optional[Path] = typer.Option(None, "--results", help="Sh
     if results is not None and not (results / "manifest.json").is_file():
         problems.append(Problem(display_path(results), "is not a results folder (no manifest.json)", field="--results",
                                 allowed="a folder written by 'mhsim run' or 'mhsim compare'"))
+    targets, wrong = precision_targets(precision or [], max_reps, reps)
+    problems += wrong
     if problems:
         _fail(problems)
     from dashboard.app import serve
     from dashboard.jobs import Limits
 
+    progress = _LazyProgress("sizing the runs to the stated precision") if targets else None
     try:
         serve(results=results, host=host, port=port, replications=reps, scale=scale, years=years, seed=seed, workers=workers,
-              sweeps_root=sweeps, allow_hosts=allow_host, limits=Limits(per_session=runs_per_session, job_seconds=job_minutes * 60))
+              sweeps_root=sweeps, allow_hosts=allow_host, limits=Limits(per_session=runs_per_session, job_seconds=job_minutes * 60),
+              precision=targets, max_reps=max_reps, progress=progress)
     except InputError as exc:
         _fail(exc.problems)
 

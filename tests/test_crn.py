@@ -98,3 +98,19 @@ def test_replications_sizes_a_paired_difference():
     assert proc.returncode == 0, proc.stderr
     assert "difference in crisis_episodes" in proc.stdout
     assert "replications make the 95% interval of the difference" in proc.stdout
+
+
+def test_the_dashboards_runs_can_be_sized_to_a_stated_precision(baseline, close_day_centre, tmp_path, monkeypatch):
+    """With --precision the dashboard first runs the shipped decisions until their differences are as precise as
+    asked, caches them under the plan that got there, and every run in the page then uses that plan."""
+    from dashboard.data import Plan, cached
+    from dashboard.state import size_to_precision
+    from simulation.experiment import Precision
+
+    monkeypatch.setenv("MHSIM_CACHE", str(tmp_path / "cache"))
+    plan = Plan(seed=1, replications=2, years=1.0, scale=0.03, warmup_years=0.0)
+    sized, outcome = size_to_precision(plan, [baseline, close_day_centre], [Precision("cost_council", 1.0)], max_reps=4)
+    assert sized.replications == 4 and outcome[0]["reached"] is False
+    assert cached(baseline, sized) is not None and cached(close_day_centre, sized) is not None
+    sized, outcome = size_to_precision(plan, [baseline, close_day_centre], [Precision("total_cost", 1e12)], max_reps=4)
+    assert sized.replications == 2 and outcome[0]["reached"] is True

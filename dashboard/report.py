@@ -92,14 +92,17 @@ def in_words(base: ScenarioResults, s: ScenarioResults, short: bool = False) -> 
 
     from .data import difference
 
-    d = difference(s, base, "total_cost")
+    d = difference(s, base, "cost_health_and_care")
     if d is None:
         return f"{s.label} was run with different settings from {base.label}, so the two cannot be compared."
-    payers = [_who_pays_in_words(dp, payer) for metric, payer in PAYERS if (dp := difference(s, base, metric)) is not None]
+    payers = [_who_pays_in_words(dp, payer) for metric, payer in PAYERS if metric != "cost_society"
+              and (dp := difference(s, base, metric)) is not None]
+    society = difference(s, base, "cost_society")
     outcomes = [_change_in_words(dm, METRICS[metric].unit, what)
                 for metric, what in (SHORT_WORDS if short else WORDS) if (dm := difference(s, base, metric)) is not None]
     text = (f"Who pays over {s.plan.years:g} years: " + "; ".join(payers) + ". "
-            + _change_in_words(d, "£", "Total cost") + ". "
+            + _change_in_words(d, "£", "Health and care in all") + ". "
+            + ("" if society is None else _who_pays_in_words(society, "Wider society (beside, not in that total)") + ". ")
             + "What happens to people: " + "; ".join(outcomes) + ".")
     return text if short else f"{s.label} against {base.label}. {text}"
 

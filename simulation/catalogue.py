@@ -64,11 +64,14 @@ class CostItem:
     split: tuple[str, str] | None = None
     """(share parameter, payer): that share of the cost is paid by another payer."""
     payer_override: str | None = None
+    times: str | None = None
+    """A share parameter the cost is multiplied by (the part of a suicide's cost not counted in QALYs)."""
 
     @property
     def person_level(self) -> bool:
-        """Quantities driven by simulated people are scaled up by 1/scale."""
-        return self.basis.startswith(("stock:", "count:"))
+        """Costs that follow people (scaled up by 1/scale); not block contracts, programmes, or the one-off
+        costs of opening and closing services."""
+        return self.basis.startswith(("stock:", "count:")) and not self.basis.startswith(("count:closures_", "count:openings_"))
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,8 @@ class ServiceSpec:
     """Name of its mean-wait metric (default ``<name>_mean_wait_days``)."""
     series: tuple[tuple[str, str, str], ...] = ()
     """Monthly series: (series name, stock, label)."""
+    double_running: str | None = None
+    """Months the block contract is still paid after the service closes (notice, winding down)."""
     parameters: tuple[tuple[str, dict], ...] = ()
     """Default parameters a service declared in code brings (path, leaf as in baseline.yaml: value,
     unit, source or assumption, low/high); the shipped services declare theirs in baseline.yaml."""
@@ -138,13 +143,36 @@ class ServiceSpec:
         return self.quality_holders or ((self.holds,) if self.holds else ())
 
 
-def _block(name: str, param: str) -> CostItem:
-    return CostItem(name, param, f"open:{name}", "year")
+def _block(name: str, param: str, split: tuple[str, str] | None = None) -> CostItem:
+    """A block contract: paid for every day the contract runs, whether places are used or not."""
+    return CostItem(name, param, f"open:{name}", "year", split=split)
+
+
+def _transition(name: str, verb: str, param: str, split: tuple[str, str] | None = None) -> CostItem:
+    """A one-off cost charged when a service is closed (exit, redundancy) or opened (setting up)."""
+    return CostItem(name, param, f"count:{verb}_{name}", split=split)
+
+
+def _day_service(name: str, label: str, census: str, nhs_pays: bool) -> ServiceSpec:
+    p = f"services.{name}."
+    split = (p + ("block_council_share" if nhs_pays else "block_nhs_share"), "council" if nhs_pays else "nhs")
+    return ServiceSpec(
+        name, label, "support", p + "open", p + "places", p + "block_cost_per_year", redirects_users=True, redirect_target=True,
+        holds=name, waits=f"waiting_{name}", places_path=p + "places", join_rate=p + "referral_rate_per_year",
+        leave_rate=p + "leave_rate_per_year", give_up_rate=p + "waiting_give_up_rate_per_year", census_path=census,
+        effects=(Effect("crisis", p + "effect_on_crisis"), Effect("recovery", p + "effect_on_recovery"), Effect("work", p + "effect_on_work")),
+        quality_of_life_gain=p + "quality_of_life_gain", closure_risk=(p + "closure_crisis_multiplier", p + "closure_risk_months"),
+        costs=(_block(name, p + "block_cost_per_year", split), _transition(name, "closures", p + "closure_one_off_cost", split)),
+        double_running=p + "double_running_months",
+        events=(f"{name}.referral", f"{name}.leave", f"{name}.give_up"),
+        users_metric=f"{name}_users_end",
+        series=((f"{name}_users", name, f"{label}: users"), (f"{name}_waiting", f"waiting_{name}", f"{label}: waiting")),
+    )
 
 
 BUILT_IN: tuple[ServiceSpec, ...] = (
     ServiceSpec(
-        "day_centre", "Day centre", "support", "services.day_centre.open", "services.day_centre.places",
+        "day_centre", "Day centre (Basildon)", "support", "services.day_centre.open", "services.day_centre.places",
         "services.day_centre.block_cost_per_year", redirects_users=True, redirect_target=True,
         holds="day_centre", waits="waiting_day_centre", places_path="services.day_centre.places",
         join_rate="services.day_centre.referral_rate_per_year", leave_rate="services.day_centre.leave_rate_per_year",
@@ -154,7 +182,10 @@ BUILT_IN: tuple[ServiceSpec, ...] = (
                  Effect("work", "services.day_centre.effect_on_work")),
         quality_of_life_gain="services.day_centre.quality_of_life_gain",
         closure_risk=("services.day_centre.closure_crisis_multiplier", "services.day_centre.closure_risk_months"),
-        costs=(_block("day_centre", "services.day_centre.block_cost_per_year"),),
+        costs=(_block("day_centre", "services.day_centre.block_cost_per_year", ("services.day_centre.block_council_share", "council")),
+               _transition("day_centre", "closures", "services.day_centre.closure_one_off_cost",
+                           ("services.day_centre.block_council_share", "council"))),
+        double_running="services.day_centre.double_running_months",
         events=("day_centre.referral", "day_centre.leave", "day_centre.give_up"),
         users_metric="day_centre_users_end",
         series=(("day_centre_users", "day_centre", "Day centre users"),
@@ -171,8 +202,10 @@ BUILT_IN: tuple[ServiceSpec, ...] = (
         effects=(Effect("crisis", "services.peer_support.effect_on_crisis", ("peer_support", "peer_leaders")),
                  Effect("recovery", "services.peer_support.effect_on_recovery", ("peer_support", "peer_leaders"))),
         quality_of_life_gain="services.peer_support.quality_of_life_gain", quality_holders=("peer_support", "peer_leaders"),
-        costs=(_block("peer_support", "services.peer_support.block_cost_per_year"),
-               CostItem("peer_support", "services.peer_support.peer_worker_pay_per_year", "stock:paid_peer_workers", "year")),
+        costs=(_block("peer_support", "services.peer_support.block_cost_per_year", ("services.peer_support.block_council_share", "council")),
+               CostItem("peer_support", "services.peer_support.peer_worker_pay_per_year", "stock:paid_peer_workers", "year"),
+               _transition("peer_support", "openings", "services.peer_support.setup_cost",
+                           ("services.peer_support.block_council_share", "council"))),
         events=("peer_support.join", "peer_support.leave", "peer_support.give_up"),
         users_metric="peer_support_members_end",
         series=(("peer_support_members", "peer_support", "Peer support members"),
@@ -195,8 +228,10 @@ BUILT_IN: tuple[ServiceSpec, ...] = (
         "personal_budgets", "Personal budgets", "support", "services.personal_budgets.open", None,
         "services.personal_budgets.budget_per_year", redirect_target=True, holds="budget_holders",
         quality_of_life_gain="services.personal_budgets.quality_of_life_gain", gain_grows_with_market=True,
-        costs=(CostItem("personal_budgets", "services.personal_budgets.budget_per_year", "stock:budget_holders", "year",
-                        split=("services.personal_budgets.health_budget_share", "nhs")),
+        costs=(CostItem("personal_budgets", "services.personal_budgets.budget_per_year", "stock:budget_holders-health_budget_holders",
+                        "year", payer_override="council"),
+               CostItem("personal_budgets", "services.personal_budgets.budget_per_year", "stock:health_budget_holders", "year",
+                        payer_override="nhs"),
                CostItem("personal_budgets", "services.personal_budgets.assessment_cost", "count:budget_assessments_council",
                         payer_override="council"),
                CostItem("personal_budgets", "services.personal_budgets.assessment_cost", "count:budget_assessments_nhs",
@@ -211,6 +246,7 @@ BUILT_IN: tuple[ServiceSpec, ...] = (
         costs=(CostItem("carer_support", "services.carer_support.assessment_cost", "count:carer_assessments"),),
         series=(("carers_supported", "carer_supported", "Carers supported"),),
     ),
+    _day_service("county_day_services", "County day services", "census.county_day_services_users", nhs_pays=False),
     ServiceSpec(
         "crisis_home_treatment", "Crisis home treatment", "place", "services.crisis_home_treatment.open",
         "services.crisis_home_treatment.caseload", "services.crisis_home_treatment.cost_per_episode",
@@ -261,10 +297,16 @@ ServiceInfo = ServiceSpec
 RAISED_RISK_KEY = "raised_crisis_risk"
 
 
+HEALTH_BUDGETS = "personal_health_budgets"
+"""A redirect target that is not a service of its own: referral for a personal health budget (NHS),
+assessed by the personal-budgets machinery on the NHS route."""
+
+
 def redirect_targets() -> tuple[str, ...]:
     """Supports that people losing a service can be referred on to (budgets first, as users are told)."""
-    first = ("personal_budgets", "peer_support", "day_centre", "recovery_college")
-    return tuple(n for n in first if n in REGISTRY) + tuple(n for n, s in REGISTRY.items() if s.redirect_target and n not in first)
+    first = ("personal_budgets", HEALTH_BUDGETS, "peer_support", "day_centre", "recovery_college")
+    known = set(REGISTRY) | {HEALTH_BUDGETS}
+    return tuple(n for n in first if n in known) + tuple(n for n, s in REGISTRY.items() if s.redirect_target and n not in first)
 
 
 REDIRECT_TARGETS = redirect_targets()
@@ -286,7 +328,8 @@ def effects(outcome: str) -> tuple[tuple[tuple[str, ...], str], ...]:
 
 
 ACCOUNT_ORDER = ("acute_beds", "crisis_home_treatment", "community_teams", "residential_care", "enablement", "day_centre",
-                 "peer_support", "recovery_college", "personal_budgets", "carer_support", "zero_suicide", "carer_led_training")
+                 "county_day_services", "peer_support", "recovery_college", "personal_budgets", "carer_support", "zero_suicide",
+                 "carer_led_training")
 """The order of the cost account (places, then supports, then programmes); declared services follow."""
 
 
@@ -307,8 +350,8 @@ GENERAL_COSTS: tuple[CostItem, ...] = (
     CostItem("community_teams", "costs.community_team_per_year", "stock:community", "year"),
     CostItem("community_teams", "costs.community_team_per_year", "stock:enablement", "year"),
     CostItem("community_teams", "costs.community_team_per_year", "stock:waiting_for_bed", "year"),
-    CostItem("suicides", "costs.suicide", "count:suicides"),
-    CostItem("lost_output", "costs.lost_output_per_year_out_of_work", "stock:out_of_work_in_contact", "year"),
+    CostItem("suicides", "costs.suicide", "count:suicides", times="costs.suicide_share_outside_qalys"),
+    CostItem("lost_output", "costs.lost_output_per_year_out_of_work", "stock:out_of_work", "year"),
 )
 """Costs that belong to no one service: community teams, suicides, lost output."""
 
@@ -316,7 +359,7 @@ COST_LABELS = {
     "out_of_area_beds": "Acute beds (out of area)",
     "community_teams": "Community mental health teams",
     "suicides": "Suicides (wider costs)",
-    "lost_output": "Lost output (out of work)",
+    "lost_output": "Lost output (out of work, everyone alive)",
     "acute_beds": "Acute beds (in area)",
 }
 
@@ -331,6 +374,8 @@ def service_label(name: str) -> str:
     if name in COST_LABELS:
         return COST_LABELS[name]
     spec = REGISTRY.get(name)
+    if name == HEALTH_BUDGETS:
+        return "Personal health budgets"
     return spec.label if spec else name.replace("_", " ")
 
 

@@ -72,19 +72,38 @@ class Experiment:
 
 def metric_value(result: ReplicationResult, metric: str) -> float:
     """A replication's value of a metric: a cost line a scenario does not have is £0 (a scenario that moves
-    a cost to another payer has lines the baseline lacks); any other missing metric is not a number."""
+    a cost to another payer has lines the baseline lacks), and so is a count of displaced people sent somewhere
+    it sent nobody; any other missing metric is not a number."""
     value = result.metrics.get(metric)
     if value is None:
-        return 0.0 if metric.startswith("cost.") else math.nan
+        # a cost line or a count of displaced people a scenario does not have is zero there
+        return 0.0 if metric.startswith(("cost.", "cohort.")) else math.nan
     return value
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int, years: float, scale: float,
-                    warmup_years: float, check_invariants: bool = True) -> ReplicationResult:
-    """One replication of one scenario (a top-level function so workers can run it)."""
+                    warmup_years: float, check_invariants: bool = True, cohorts: tuple = ()) -> ReplicationResult:
+    """One replication of one scenario (a top-level function so workers can run it). ``cohorts`` are the
+    closures whose displaced people every scenario of a comparison follows (see ``cohort_markers``)."""
     model = CountyModel(scenario, seed=seed, replication=replication, years=years, scale=scale,
-                        warmup_years=warmup_years, check_invariants=check_invariants)
+                        warmup_years=warmup_years, check_invariants=check_invariants, cohorts=cohorts)
     return summarise(model.run(), scenario.params)
+
+
+def cohort_markers(scenarios: Sequence[Scenario]) -> tuple:
+    """The closures in a set of scenarios whose users lose their places: each service's first closure date.
+    Every scenario of the comparison follows the people holding that service's places on that date, so the
+    baseline's run follows the same people the closure displaces."""
+    from . import catalogue
+    from .model import Marker
+
+    first: dict[str, float] = {}
+    for s in scenarios:
+        for a in s.actions:
+            spec = catalogue.REGISTRY.get(a.service or "")
+            if a.verb == "close" and spec is not None and spec.redirects_users:
+                first[a.service] = min(first.get(a.service, a.day), a.day)
+    return tuple(Marker(service, day) for service, day in sorted(first.items()))
 
 
 def scenario_labels(scenarios: Sequence[Scenario]) -> list[str]:
@@ -102,8 +121,8 @@ def scenario_labels(scenarios: Sequence[Scenario]) -> list[str]:
 
 
 def _task(args: tuple) -> tuple[int, int, ReplicationResult]:
-    index, scenario, seed, rep, years, scale, warmup = args
-    return index, rep, run_replication(scenario, seed, rep, years, scale, warmup)
+    index, scenario, seed, rep, years, scale, warmup, cohorts = args
+    return index, rep, run_replication(scenario, seed, rep, years, scale, warmup, cohorts=cohorts)
 
 
 def run_experiment(scenarios: Sequence[Scenario], plan: RunPlan, workers: int = 1,
@@ -122,8 +141,9 @@ def run_experiment(scenarios: Sequence[Scenario], plan: RunPlan, workers: int = 
 def run_replications(scenarios: Sequence[Scenario], plan: RunPlan, replications: Iterable[int], workers: int = 1,
                      progress: Progress | None = None) -> dict[tuple[int, int], ReplicationResult]:
     """Replications numbered ``replications`` of each scenario: (scenario index, replication) -> result."""
+    cohorts = cohort_markers(scenarios)
     tasks = [
-        (i, s, plan.seed, rep, plan.years_for(s), plan.scale_for(s), plan.warmup_for(s))
+        (i, s, plan.seed, rep, plan.years_for(s), plan.scale_for(s), plan.warmup_for(s), cohorts)
         for i, s in enumerate(scenarios)
         for rep in replications
     ]

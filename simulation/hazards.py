@@ -34,15 +34,15 @@ EVENT_NAMES: list[str] = [
     "recovery_college.apply", "recovery_college.give_up", "recovery_college.tutor_leave",
     "personal_budgets.apply", "personal_budgets.end", "carer_support.assess", "carer_support.lapse",
     "enablement.move_on", "enablement.breakdown", "residential.move_on", "enablement.referral", "enablement.give_up",
-    "relapse",
+    "relapse", "recovery_college.wane",
 ]
 (
     CRISIS, STEP_UP, RECOVER, DIE_OTHER, SUICIDE, MOVE_AWAY, JOB_GAIN, JOB_LOSS,
     DC_REFER, DC_LEAVE, DC_GIVE_UP, PEER_JOIN, PEER_LEAVE, PEER_GIVE_UP, LEADER_RECRUIT, LEADER_BURNOUT,
     RC_APPLY, RC_GIVE_UP, TUTOR_LEAVE, BUDGET_APPLY, BUDGET_END, CARER_ASSESS, CARER_LAPSE,
     ENABLEMENT_MOVE_ON, ENABLEMENT_BREAKDOWN, RESIDENTIAL_MOVE_ON, ENABLEMENT_REFERRAL, ENABLEMENT_GIVE_UP,
-    RELAPSE,
-) = range(29)
+    RELAPSE, RC_WANE,
+) = range(30)
 
 
 def event_id(name: str) -> int:
@@ -58,7 +58,7 @@ def n_events() -> int:
     return len(EVENT_NAMES)
 
 
-N_EVENTS = 29
+N_EVENTS = 30
 """Events of the built-in services (a declared support adds its own: see :func:`n_events`)."""
 
 # Dynamic factors (county-wide, updated monthly).
@@ -214,6 +214,8 @@ class HazardRules:
             out.append((LEADER_BURNOUT, burnout, ()))
         if flags & TUTOR:
             out.append((TUTOR_LEAVE, self.P.services.recovery_college.tutor_leave_rate_per_year, ()))
+        if flags & RC_GRADUATE:   # what a course gave wears off (R1, R2 followed people for 18 months at most)
+            out.append((RC_WANE, self.P.services.recovery_college.effect_waning_rate_per_year, ()))
 
     # -- the situation's full list --------------------------------------------
     def events(self, place: int, flags: int, risk: int) -> list[tuple[int, float, tuple[int, ...]]]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import catalogue
 from .people import (
-    ASSESSING, BUDGET, CARER_SUPPORTED, DAY_CENTRE, EMPLOYED, FLAG_NAMES, N_ALIVE_PLACES, N_GROUPS, PAID_PEER_WORKER,
+    ASSESSING, BUDGET, CARER_SUPPORTED, DAY_CENTRE, EMPLOYED, FLAG_NAMES, HEALTH_BUDGET, N_ALIVE_PLACES, N_GROUPS, PAID_PEER_WORKER,
     PEER_LEADER, PEER_MEMBER, PLACE_NAMES, RAISED_RISK, RC_GRADUATE, RC_STUDENT, RECOVERED, SEVERE, TUTOR, WAIT_DAY_CENTRE,
     WAIT_ENABLEMENT, WAIT_PEER, WAIT_RC, Person, flag,
 )
@@ -97,6 +97,7 @@ def take_snapshot(t: float, version: int, stocks: dict[str, Stock], counts: dict
 BUILT_IN_FLAG_STOCKS = (
     SEVERE, EMPLOYED, CARER_SUPPORTED, DAY_CENTRE, WAIT_DAY_CENTRE, PEER_MEMBER, WAIT_PEER, PEER_LEADER,
     PAID_PEER_WORKER, RC_STUDENT, WAIT_RC, RC_GRADUATE, TUTOR, BUDGET, ASSESSING, WAIT_ENABLEMENT, RAISED_RISK,
+    HEALTH_BUDGET,
 )
 
 
@@ -114,7 +115,7 @@ def open_stocks() -> tuple[str, ...]:
 def stock_names() -> tuple[str, ...]:
     """Every stock the model keeps, in order: places, flags, then derived ones."""
     return (*PLACE_NAMES[:N_ALIVE_PLACES], *(FLAG_NAMES[b] for b in flag_stocks()),
-            "out_of_work_in_contact", "recovered_employed", *(f"open_{name}" for name in open_stocks()))
+            "out_of_work_in_contact", "recovered_employed", "out_of_work", *(f"open_{name}" for name in open_stocks()))
 
 
 BUILT_IN_COUNTS = (
@@ -137,14 +138,16 @@ def join_counter(spec: catalogue.ServiceSpec) -> str:
 
 
 def counter_names() -> tuple[str, ...]:
-    """Every counter: the built-in ones, then each declared support's referrals and redirects."""
+    """Every counter: the built-in ones, then each declared support's referrals, redirects, and the
+    closures and openings of services (one-off costs are charged on these)."""
     extra = [join_counter(s) for s in catalogue.place_supports()] + [f"redirected_{t}" for t in catalogue.redirect_targets()]
+    extra += [f"{verb}_{name}" for name, spec in catalogue.REGISTRY.items() if spec.open_path for verb in ("closures", "openings")]
     return BUILT_IN_COUNTS + tuple(dict.fromkeys(c for c in extra if c not in BUILT_IN_COUNTS))
 
 
 # Kept for readers who look for the lists by these names.
 COUNTS = BUILT_IN_COUNTS
-EXTRA_STOCKS = ("out_of_work_in_contact", "recovered_employed")
+EXTRA_STOCKS = ("out_of_work_in_contact", "recovered_employed", "out_of_work")
 
 
 @dataclass
@@ -168,6 +171,9 @@ class RunRecord:
     peak_live_processes: int
     wall_seconds: float
     cohort_residential: int
+    cohort: list = field(default_factory=list)
+    """One row per person followed as a closure's cohort (see ``model.cohort``)."""
+    cohort_markers: tuple = ()
 
 
 # ---------------------------------------------------------------------------
@@ -193,12 +199,14 @@ class Ledger:
             st = Stock(FLAG_NAMES[bit])
             self.stocks[st.name] = st
             self.flag_stock[bit] = st
-        for name in ("out_of_work_in_contact", "recovered_employed", *(f"open_{n}" for n in open_stocks())):
+        for name in ("out_of_work_in_contact", "recovered_employed", "out_of_work", *(f"open_{n}" for n in open_stocks())):
             self.stocks[name] = Stock(name)
         self.out_of_work = self.stocks["out_of_work_in_contact"]
         self.recovered_employed = self.stocks["recovered_employed"]
+        self.out_of_work_alive = self.stocks["out_of_work"]
         self.counts: dict[str, list[int]] = {name: [0] * N_GROUPS for name in counter_names()}
         self.flows = [[0] * N_PLACES for _ in range(N_PLACES)]
+        self.cohorts = None                # set by the model when it follows a closure's cohort
 
     # -- people -------------------------------------------------------------------
     def add(self, p: Person, bulk: bool = False) -> None:
@@ -219,17 +227,21 @@ class Ledger:
         self.count_work(p.flags, p.place, g, now, +1)
 
     def count_work(self, flags: int, place: int, g: int, now: float, sign: int) -> None:
-        """Add (+1) or remove (-1) a person from the two work stocks:
+        """Add (+1) or remove (-1) a person from the work stocks: out of work (anyone alive),
         out of work while in contact, and in work while recovered."""
         if flags & EMPLOYED:
             if place == RECOVERED:
                 (self.recovered_employed.add if sign > 0 else self.recovered_employed.remove)(g, now)
-        elif place != RECOVERED:
-            (self.out_of_work.add if sign > 0 else self.out_of_work.remove)(g, now)
+        else:
+            (self.out_of_work_alive.add if sign > 0 else self.out_of_work_alive.remove)(g, now)
+            if place != RECOVERED:
+                (self.out_of_work.add if sign > 0 else self.out_of_work.remove)(g, now)
 
     def set(self, p: Person, bit: int) -> None:
         if p.flags & bit:
             return
+        if p.tracked is not None:
+            self.cohorts.before_change(p)
         p.flags |= bit
         now = self.clock.now
         st = self.flag_stock.get(bit)
@@ -242,6 +254,8 @@ class Ledger:
     def clear(self, p: Person, bit: int) -> None:
         if not p.flags & bit:
             return
+        if p.tracked is not None:
+            self.cohorts.before_change(p)
         p.flags &= ~bit
         now = self.clock.now
         st = self.flag_stock.get(bit)
@@ -252,6 +266,8 @@ class Ledger:
             self.count_work(0, p.place, p.group, now, +1)
 
     def move(self, p: Person, new: int) -> None:
+        if p.tracked is not None:
+            self.cohorts.before_change(p)
         old = p.place
         now = self.clock.now
         g = p.group
@@ -259,17 +275,24 @@ class Ledger:
         if new < N_ALIVE_PLACES:
             self.place_stock[new].add(g, now)
         if (old == RECOVERED) != (new == RECOVERED) and new < N_ALIVE_PLACES:
-            self.count_work(p.flags, old, g, now, -1)
-            self.count_work(p.flags, new, g, now, +1)
+            flags = p.flags
+            if flags & EMPLOYED:
+                (self.recovered_employed.remove if old == RECOVERED else self.recovered_employed.add)(g, now)
+            else:
+                (self.out_of_work.add if old == RECOVERED else self.out_of_work.remove)(g, now)
         self.flows[old][new] += 1
         p.place = new
         p.t_place = now
 
     def count(self, name: str, p: Person) -> None:
         self.counts[name][p.group] += 1
+        if p.tracked is not None:
+            self.cohorts.counted(name, p)
 
     def remove_all_flags(self, p: Person) -> None:
         """Someone leaves the county's books (death, moving away): take them out of every flag stock."""
+        if p.tracked is not None:
+            self.cohorts.before_change(p)
         now = self.clock.now
         g = p.group
         for bit, st in self.flag_stock.items():
@@ -282,6 +305,7 @@ class Ledger:
         """Count people created at time 0 into the stocks in one pass."""
         counts: dict[tuple[int, int, int], int] = {}
         out_of_work = [0] * N_GROUPS
+        out_of_work_alive = [0] * N_GROUPS
         recovered_employed = [0] * N_GROUPS
         for p in people:
             key = (p.place, p.flags, p.group)
@@ -296,9 +320,13 @@ class Ledger:
             if flags & EMPLOYED:
                 if place == RECOVERED:
                     recovered_employed[g] += k
-            elif place != RECOVERED:
-                out_of_work[g] += k
+            else:
+                out_of_work_alive[g] += k
+                if place != RECOVERED:
+                    out_of_work[g] += k
         for g in range(N_GROUPS):
+            self.out_of_work_alive.level[g] += out_of_work_alive[g]
+            self.out_of_work_alive.entries[g] += out_of_work_alive[g]
             self.out_of_work.level[g] += out_of_work[g]
             self.out_of_work.entries[g] += out_of_work[g]
             self.recovered_employed.level[g] += recovered_employed[g]

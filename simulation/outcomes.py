@@ -43,6 +43,44 @@ class ReplicationResult:
     monthly: dict[str, tuple[float, ...]]
     flows: dict[str, float]
     diagnostics: dict[str, float]
+    cohort: tuple = ()
+    """The people a closure displaced, one row each (see :func:`cohort_rows`)."""
+
+
+COHORT_COLUMNS = ("service", "month", "pid", "sent_to", "crises", "admissions", "bed_days", "recoveries", "in_work_end",
+                  "died", "qalys")
+"""A cohort row: the closure (service, month), the person, where they were sent, and their outcomes since."""
+COHORT_OUTCOMES = ("crises", "admissions", "bed_days", "recoveries", "in_work_end", "died", "qalys")
+
+
+def cohort_rows(record: Any) -> tuple[tuple, ...]:
+    """The record's cohort rows at full scale: each simulated person stands for 1/scale people (kept as a weight
+    column would be noise here: the rows are people, and the metrics below scale them)."""
+    markers = record.cohort_markers
+    rows = []
+    for marker, pid, sent, *outcomes in record.cohort:
+        m = markers[marker]
+        rows.append((m.service, round(m.day / DAYS_PER_MONTH, 3), pid, sent, *outcomes))
+    return tuple(rows)
+
+
+def cohort_metrics(rows: tuple[tuple, ...], markers: tuple, w: float) -> dict[str, float]:
+    """``cohort.SERVICE.OUTCOME``: the displaced people's outcomes since the closure, summed (full scale);
+    ``cohort.SERVICE.people`` and ``cohort.SERVICE.sent_WHERE`` count them by where they were sent."""
+    out: dict[str, float] = {}
+    for m in markers:
+        base = f"cohort.{m.service}."
+        out[base + "people"] = 0.0
+        for outcome in COHORT_OUTCOMES:
+            out[base + outcome] = 0.0
+    for service, _, _, sent, *values in rows:
+        base = f"cohort.{service}."
+        out[base + "people"] += w
+        key = base + f"sent_{sent.replace(' ', '_')}"
+        out[key] = out.get(key, 0.0) + w
+        for outcome, value in zip(COHORT_OUTCOMES, values):
+            out[base + outcome] += value * w
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -106,8 +144,13 @@ def _quantity(item: catalogue.CostItem, d_area: dict, d_count: dict, values: Map
     """The quantity a cost line is charged on, per sub-group, for one interval (full scale)."""
     kind, _, what = item.basis.partition(":")
     if kind == "stock":
+        if "-" in what:                  # the holders of one thing who do not hold another
+            a, b = what.split("-")
+            return [(d_area[a][g] - d_area[b][g]) * w for g in ALL_GROUPS]
         return [d_area[what][g] * w for g in ALL_GROUPS]
     if kind == "count":
+        if what.startswith(("closures_", "openings_")):   # decisions are county-level: not scaled
+            return [float(sum(d_count[what])), 0.0, 0.0, 0.0]
         return [d_count[what][g] * w for g in ALL_GROUPS]
     if kind == "open":
         return [d_area[f"open_{what}"][0], 0.0, 0.0, 0.0]
@@ -118,6 +161,18 @@ def _quantity(item: catalogue.CostItem, d_area: dict, d_count: dict, values: Map
         "carer_staff_trained": values[cl + "carer_trainers"] * values[cl + "staff_trained_per_trainer_per_year"] * days / DAYS_PER_YEAR,
     }[what]
     return [qty, 0.0, 0.0, 0.0]
+
+
+def place_weight(q: Mapping[str, Any], place: int) -> float:
+    """The quality-of-life weight of living in a place (before needs, work and supports)."""
+    from .people import ACUTE, COMMUNITY, ENABLEMENT, HOME_TREATMENT, OUT_OF_AREA, RECOVERED, RESIDENTIAL, WAITING_FOR_BED
+
+    return {
+        COMMUNITY: q["quality_of_life.community_moderate"], HOME_TREATMENT: q["quality_of_life.in_crisis"],
+        ACUTE: q["quality_of_life.in_hospital"], OUT_OF_AREA: q["quality_of_life.in_hospital"],
+        WAITING_FOR_BED: q["quality_of_life.in_hospital"], RESIDENTIAL: q["quality_of_life.in_residential_care"],
+        ENABLEMENT: q["quality_of_life.in_enablement"], RECOVERED: q["quality_of_life.recovered"],
+    }[place]
 
 
 def _period_quality(values: Mapping[str, Any], areas: dict[str, tuple[float, ...]], groups: tuple[int, ...], maturity: float) -> float:
@@ -183,6 +238,8 @@ def _charge(acc: Accounts, item: catalogue.CostItem, specs: Mapping[str, Any], v
     """Book one cost line for one interval: to its payers, its month, and the people it follows."""
     spec = specs[item.param]
     unit = uprated(spec, values[item.param], values) * PER_DAY[item.per]
+    if item.times:
+        unit *= values[item.times]
     amount = sum(by_group) * unit
     payer = item.payer_override or spec.payer
     shares = [(payer, 1.0)]
@@ -374,12 +431,27 @@ def _payer(who: str) -> Compute:
     return lambda p, a, gs: a.payers[who]
 
 
+def _health_and_care(a: Accounts) -> float:
+    return a.payers["nhs"] + a.payers["council"]
+
+
 BUILT_IN_METRICS: tuple[Metric, ...] = (
-    _m("total_cost", "Total cost", "£", "All costs to the NHS, the council and wider society over the run, discounted, in 2024 prices.", "lower",
+    _m("cost_health_and_care", "Cost to health and care (NHS and council)", "£",
+       "NHS and council costs over the run, discounted, in 2024 prices: the primary perspective (the NICE reference case).", "lower",
+       lambda p, a, gs: _health_and_care(a)),
+    _m("nmb_20k", "Net monetary benefit at £20,000 per QALY", "£",
+       "QALYs valued at £20,000 each, less the cost to health and care (discounted). A decision is worth it when its difference is positive.",
+       "higher", lambda p, a, gs: 20_000 * a.qalys[""] - _health_and_care(a)),
+    _m("nmb_30k", "Net monetary benefit at £30,000 per QALY", "£",
+       "QALYs valued at £30,000 each, less the cost to health and care (discounted).", "higher",
+       lambda p, a, gs: 30_000 * a.qalys[""] - _health_and_care(a)),
+    _m("total_cost", "Societal cost (health, care and wider society)", "£",
+       "Costs to the NHS, the council and wider society over the run, discounted, in 2024 prices: the societal view, reported beside "
+       "the health-and-care view and never in its headline.", "lower",
        lambda p, a, gs: sum(a.payers.values())),
     _m("cost_nhs", "Cost to the NHS", "£", "NHS costs over the run (beds, crisis teams, community teams, commissioned services, health budgets), discounted.", "lower", _payer("nhs")),
     _m("cost_council", "Cost to the council", "£", "County council costs (residential care, enablement, personal budgets, assessments), discounted.", "lower", _payer("council")),
-    _m("cost_society", "Cost to wider society", "£", "Costs that land outside health and care budgets: suicides and lost output of people out of work, discounted.", "lower", _payer("society")),
+    _m("cost_society", "Cost to wider society", "£", "Costs that land outside health and care budgets: output lost by people out of work (everyone alive in the modelled population) and the non-health costs of suicides, discounted.", "lower", _payer("society")),
     _m("total_cost_undiscounted", "Total cost (undiscounted)", "£", "All costs without discounting.", "lower", lambda p, a, gs: a.undiscounted),
     _m("crisis_episodes", "Crisis episodes", "episodes", "Crises needing crisis care: home treatment or a hospital bed.", "lower", counted("crisis_episodes"), True),
     _m("home_treatment_episodes", "Home treatment episodes", "episodes", "Crisis resolution / home treatment episodes started.", None, counted("home_treatment_episodes")),
@@ -393,6 +465,9 @@ BUILT_IN_METRICS: tuple[Metric, ...] = (
     _m("enablement_tenancies_in_use_end", "Enablement tenancies in use (end)", "tenancies", "Tenants living in an enablement tenancy at the end.", None, at_end("enablement")),
     _m("recoveries", "Recoveries", "people", "People discharged from services as recovered.", "higher", counted("recoveries"), True),
     _m("relapses", "Relapses", "people", "Recovered people returning to services.", "lower", counted("relapses")),
+    _m("person_years_in_work", "Person-years in work", "person-years",
+       "Years worked by everyone in the modelled population (in contact with services or discharged), undiscounted.", "higher",
+       lambda p, a, gs: p.area(("employed",), gs) / DAYS_PER_YEAR, True),
     _m("people_employed_end", "People in work (end)", "people", "People in the modelled population (in contact or recovered) in work at the end.", "higher", at_end("employed"), True),
     _m("people_in_contact_end", "People in contact with services (end)", "people", "People in contact with secondary mental health or social care at the end.", None, at_end(*IN_CONTACT_STOCKS)),
     _m("suicides", "Suicides", "deaths", "Deaths by suicide in the modelled population.", "lower", counted("suicides"), True),
@@ -491,9 +566,9 @@ METRICS.refresh()  # type: ignore[attr-defined]
 catalogue.on_change(METRICS.refresh)  # type: ignore[attr-defined]
 
 HEADLINE = (
-    "total_cost", "cost_nhs", "cost_council", "cost_society", "crisis_episodes", "acute_admissions",
-    "acute_bed_days", "out_of_area_placements", "residential_placements_end", "enablement_move_ons",
-    "recoveries", "people_employed_end", "suicides", "deaths_other", "qalys",
+    "cost_health_and_care", "cost_nhs", "cost_council", "qalys", "nmb_20k", "nmb_30k", "crisis_episodes",
+    "acute_admissions", "acute_bed_days", "out_of_area_placements", "residential_placements_end", "enablement_move_ons",
+    "recoveries", "person_years_in_work", "people_employed_end", "suicides", "deaths_other", "cost_society", "total_cost",
 )
 """The outcomes every table leads with (the command line, the page, the brief)."""
 
@@ -531,6 +606,9 @@ def summarise(record: Any, specs: Mapping[str, Any]) -> ReplicationResult:
             for key, gs in SUBGROUPS.items():
                 metrics[f"{m.name}.{key}"] = m.compute(period, acc, gs)
     w = period.w
+    cohort = cohort_rows(record) if getattr(record, "cohort", None) else ()
+    if getattr(record, "cohort_markers", ()):
+        metrics.update(cohort_metrics(cohort, record.cohort_markers, w))
     flows = {
         f"{PLACE_NAMES[i]}->{PLACE_NAMES[j]}": record.flows[i][j] * w
         for i in range(len(PLACE_NAMES)) for j in range(len(PLACE_NAMES)) if record.flows[i][j]
@@ -541,5 +619,5 @@ def summarise(record: Any, specs: Mapping[str, Any]) -> ReplicationResult:
         "wall_seconds": record.wall_seconds,
     }
     return ReplicationResult(record.scenario_name, record.replication, metrics,
-                             {k: tuple(v) for k, v in acc.monthly.items()}, flows, diagnostics)
+                             {k: tuple(v) for k, v in acc.monthly.items()}, flows, diagnostics, cohort)
 

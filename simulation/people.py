@@ -55,6 +55,7 @@ ASSESSING = 1 << 16        # budget assessment under way
 WAIT_ENABLEMENT = 1 << 17
 AFTER_DISCHARGE = 1 << 18  # within the raised-risk window after crisis care
 RAISED_RISK = 1 << 19      # within a raised-risk window after losing a support
+HEALTH_BUDGET = 1 << 20    # the budget held is a personal health budget (NHS), not a council personal budget
 
 FLAG_NAMES: dict[int, str] = {
     SEVERE: "severe", HAS_CARER: "has_carer", BUDGET_ELIGIBLE: "budget_eligible", EMPLOYED: "employed",
@@ -63,7 +64,7 @@ FLAG_NAMES: dict[int, str] = {
     PAID_PEER_WORKER: "paid_peer_workers", RC_STUDENT: "recovery_college_students",
     WAIT_RC: "waiting_recovery_college", RC_GRADUATE: "recovery_college_graduates", TUTOR: "tutors_by_experience",
     BUDGET: "budget_holders", ASSESSING: "budget_assessments_under_way", WAIT_ENABLEMENT: "waiting_enablement",
-    AFTER_DISCHARGE: "after_discharge", RAISED_RISK: "raised_risk",
+    AFTER_DISCHARGE: "after_discharge", RAISED_RISK: "raised_risk", HEALTH_BUDGET: "health_budget_holders",
 }
 FLAG_OF = {name: bit for bit, name in FLAG_NAMES.items()}
 """Flag bit by name (the inverse of FLAG_NAMES)."""
@@ -116,7 +117,7 @@ class Person:
     __slots__ = (
         "pid", "flags", "place", "group", "home", "risk",
         "t_place", "t_stay_end", "t_assess_end", "t_discharge_window", "t_risk_window", "t_last_discharge", "timer",
-        "clocks", "streams", "routes", "tab", "key", "gen", "due", "due_event", "pending",
+        "clocks", "streams", "routes", "tab", "key", "gen", "due", "due_event", "pending", "budget_route", "tracked",
     )
 
     def __init__(self, pid: int, flags: int, place: int, now: float):
@@ -142,6 +143,8 @@ class Person:
         self.due = INF
         self.due_event = -1                  # the event due next (-1: a deadline)
         self.pending = None                  # the scheduled wake-up, if any
+        self.budget_route = 0                # an application under way: 1 for a personal health budget (NHS)
+        self.tracked = None                  # their record, if they are followed as one of a closure's cohort
 
     def update_timer(self) -> None:
         """Recompute the next personal deadline (call after changing any t_*)."""

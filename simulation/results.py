@@ -40,7 +40,8 @@ from .errors import InputError, Problem, display_path
 from .experiment import Experiment, comparison_rows, metric_value, summary_rows
 from .outcomes import METRICS
 
-OUTPUT_FILES = ("summary.csv", "replications.parquet", "timeseries.parquet", "flows.parquet", "comparison.csv", "manifest.json")
+OUTPUT_FILES = ("summary.csv", "replications.parquet", "timeseries.parquet", "flows.parquet", "comparison.csv", "cohort.parquet",
+                "manifest.json")
 """Every file a results folder may hold; a folder holding anything else is never replaced."""
 
 
@@ -154,12 +155,32 @@ def tables(exp: Experiment, baseline: str | None = None) -> dict[str, pd.DataFra
     timeseries = pd.DataFrame(ts_rows, columns=["scenario", "replication", "month", "metric", "value"])
     flows = pd.DataFrame(flow_rows, columns=["scenario", "replication", "source", "target", "count"])
     out = {"summary.csv": summary, "replications.parquet": reps, "timeseries.parquet": timeseries, "flows.parquet": flows}
+    cohort = cohort_table(exp, baseline)
+    if cohort is not None:
+        out["cohort.parquet"] = cohort
     if baseline is not None:
         out["comparison.csv"] = pd.DataFrame(
             comparison_rows(exp, baseline),
             columns=["scenario", "metric", "baseline_mean", "delta_mean", "delta_ci_low", "delta_ci_high", "n", "verdict"],
         )
     return out
+
+
+def cohort_table(exp: Experiment, baseline: str | None) -> pd.DataFrame | None:
+    """``cohort.parquet``: per scenario and replication, each person a closure displaced (a simulated person:
+    at scale below 1 each stands for 1/scale people), where they were sent, their outcomes since the closure,
+    and the same person's outcomes in the baseline (``baseline_*``), paired through common random numbers."""
+    from .outcomes import COHORT_COLUMNS, COHORT_OUTCOMES
+
+    rows = [(label, r.replication, *row) for label in exp.labels for r in exp.results[label] for row in r.cohort]
+    if not rows:
+        return None
+    table = pd.DataFrame(rows, columns=["scenario", "replication", *COHORT_COLUMNS])
+    if baseline is not None:
+        base = table[table["scenario"] == baseline][["replication", "service", "pid", *COHORT_OUTCOMES]]
+        base = base.rename(columns={c: f"baseline_{c}" for c in COHORT_OUTCOMES})
+        table = table[table["scenario"] != baseline].merge(base, on=["replication", "service", "pid"], how="left")
+    return table.reset_index(drop=True)
 
 
 def check_finite(exp: Experiment) -> None:
@@ -169,7 +190,7 @@ def check_finite(exp: Experiment) -> None:
         bad: dict[str, list[int]] = {}
         for r in exp.results[label]:
             for metric in exp.metric_names():
-                value = r.metrics.get(metric, 0.0 if metric.startswith("cost.") else math.nan)
+                value = metric_value(r, metric)
                 if value is None or not math.isfinite(value):
                     bad.setdefault(metric, []).append(r.replication)
             for metric, values in r.monthly.items():

@@ -314,8 +314,17 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 @lru_cache(maxsize=1)
 def shipped_catalogue() -> Mapping[str, ParamSpec]:
-    """The parameters the model needs, as declared by the shipped baseline."""
+    """The parameters the model needs, as declared by the shipped baseline (and any service declared in code)."""
     return _Resolver().resolve_file(BASELINE_FILE).params
+
+
+def _forget_catalogue() -> None:
+    shipped_catalogue.cache_clear()
+
+
+from . import catalogue as _catalogue  # noqa: E402  (the registry tells us when the services change)
+
+_catalogue.on_change(_forget_catalogue)
 
 
 def declared_service_parameters() -> dict[str, ParamSpec]:

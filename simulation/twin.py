@@ -37,7 +37,8 @@ from scipy.integrate import solve_ivp
 from . import hazards as hz
 from .catalogue import SERVICES
 from .hazards import HazardRules
-from .model import COUNTS, RunRecord
+from .ledger import counter_names
+from .model import RunRecord
 from .outcomes import Snapshot, summarise, ReplicationResult
 from .parameters import DAYS_PER_MONTH, DAYS_PER_YEAR, Params
 from .people import (
@@ -294,7 +295,7 @@ class Twin:
     # ------------------------------------------------------------------
     # State layout: N (N_C), A (N_A x N_C), counters (K x G), areas (stocks x G)
     def _layout(self) -> None:
-        self.count_names = list(COUNTS)
+        self.count_names = list(counter_names())
         self.stock_names = list(PLACE_NAMES[:8]) + [FLAG_NAMES[b] for b in (
             SEVERE, EMPLOYED, CARER_SUPPORTED, DAY_CENTRE, WAIT_DAY_CENTRE, PEER_MEMBER, WAIT_PEER, PEER_LEADER,
             PAID_PEER_WORKER, RC_STUDENT, WAIT_RC, RC_GRADUATE, TUTOR, BUDGET, ASSESSING, WAIT_ENABLEMENT, RAISED_RISK)] + [
@@ -856,6 +857,11 @@ class Twin:
         elif action.verb == "close":
             values[info.open_path] = False
         y = y.copy()
+        opening = action.verb == "open" and not self.open.get(action.service, True)
+        for verb, happened in (("closures", closing), ("openings", opening)):
+            name = f"{verb}_{action.service}"
+            if happened and name in self.ci:   # one-off costs are charged on these counts
+                y[self.o_cnt + self.ci[name] * G] += 1.0
         if closing and info.redirects_users:
             y = self._close_support(action, y)
         self._set_values(values)

@@ -370,9 +370,9 @@ def null_decision_lines(exp, service: str) -> list[Line]:
 
 def check_null_decisions(baseline: Scenario, workers: int = 1, reps: int = 3, years: float = 3, scale: float = 0.2) -> list[Line]:
     """Common random numbers that isolate a decision: a decision that changes no one's rates changes nothing
-    else, in every replication (two services: the day centre, and peer support with its leaders)."""
+    else, in every replication (two services: Basildon's day centre, and the county's day services)."""
     lines = []
-    for service in ("day_centre", "peer_support"):
+    for service in ("day_centre", "county_day_services"):
         base, closed = neutral_closure(baseline, service)
         exp = run_experiment([base, closed], RunPlan(seed=9, replications=reps, years=years, scale=scale), workers=workers)
         lines += null_decision_lines(exp, service)

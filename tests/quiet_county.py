@@ -53,10 +53,14 @@ def quiet(baseline: Scenario, values: dict[str, Any] | None = None, name: str = 
         "programmes.zero_suicide.suicide_reduction_at_full_coverage": 0.0,
         "programmes.zero_suicide.crisis_reduction_at_full_coverage": 0.0,
         "services.personal_budgets.market_maturity_at_start": 1.0,
-        # block contracts cost money whenever open: closed unless a test opens them
-        "services.day_centre.open": False, "services.peer_support.open": False, "services.recovery_college.open": False,
         "costs.discount_rate": 0.0,
     })
+    # block contracts cost money whenever open: every such service closed unless a test opens it
+    from simulation import catalogue
+
+    for spec in catalogue.REGISTRY.values():
+        if spec.open_path and any(item.basis.startswith("open:") for item in spec.costs):
+            v[spec.open_path] = False
     v.update(values or {})
     return baseline.with_values(v, name=name)
 

@@ -93,7 +93,7 @@ def test_manifest_records_what_produced_the_numbers(compared):
 def test_compare_prints_a_readable_table(compared):
     proc, _ = compared
     assert "Close the day centre compared with" in proc.stdout
-    assert "Total cost" in proc.stdout and "£" in proc.stdout
+    assert "Cost to health and care" in proc.stdout and "£" in proc.stdout
     assert "Suicides" in proc.stdout
 
 

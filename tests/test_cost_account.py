@@ -21,6 +21,7 @@ from simulation.parameters import DAYS_PER_YEAR
 N = 10
 
 PAYER = {
+    "county_day_services": "council",
     "acute_beds": "nhs",
     "out_of_area_beds": "nhs",
     "crisis_home_treatment": "nhs",
@@ -129,70 +130,102 @@ def test_suicides_cost_society_their_unit_price(baseline):
     s = s.with_actions(*pulse(6, "suicide.rate_per_year"))
     m = run(s).metrics
     assert m["suicides"] == N and m["deaths_other"] == 0
-    assert cost_lines(m)["cost.suicides.society"] == pytest.approx(N * price(s, "costs.suicide"), rel=1e-9)
+    # only the part of a suicide's cost that QALYs do not already count (lost output, services)
+    share = s.values["costs.suicide_share_outside_qalys"]
+    assert 0 < share < 1
+    assert cost_lines(m)["cost.suicides.society"] == pytest.approx(N * price(s, "costs.suicide") * share, rel=1e-9)
     # and they leave the caseload: half a year of community team each
     assert cost_lines(m)["cost.community_teams.nhs"] == pytest.approx(N * 0.5 * price(s, "costs.community_team_per_year"), rel=1e-3)
 
 
+BLOCK_PAYERS = {
+    "day_centre": ("nhs", "services.day_centre.block_council_share", "council"),
+    "county_day_services": ("council", "services.county_day_services.block_nhs_share", "nhs"),
+    "peer_support": ("nhs", "services.peer_support.block_council_share", "council"),
+    "recovery_college": ("nhs", None, None),
+}
+"""Who pays each block contract: the main payer, and the declared share another payer takes (a pooled budget)."""
+
+
+def block_lines(s, service: str, amount: float) -> dict[tuple[str, str], float]:
+    payer, share_path, other = BLOCK_PAYERS[service]
+    share = s.values[share_path] if share_path else 0.0
+    lines = {(service, payer): amount * (1 - share)}
+    if share:
+        lines[(service, other)] = amount * share
+    return lines
+
+
 @pytest.mark.parametrize("service, open_path, cost_path", [
     ("day_centre", "services.day_centre.open", "services.day_centre.block_cost_per_year"),
+    ("county_day_services", "services.county_day_services.open", "services.county_day_services.block_cost_per_year"),
     ("peer_support", "services.peer_support.open", "services.peer_support.block_cost_per_year"),
     ("recovery_college", "services.recovery_college.open", "services.recovery_college.budget_per_year"),
 ])
 def test_a_block_contract_costs_the_same_whether_its_places_are_used_or_not(baseline, service, open_path, cost_path):
     s = quiet(baseline, {open_path: True})
-    assert_account(run(s, years=2).metrics, {(service, PAYER[service]): 2 * price(s, cost_path)})
+    assert_account(run(s, years=2).metrics, block_lines(s, service, 2 * price(s, cost_path)))
 
 
-def test_a_closed_block_contract_stops_costing_at_the_closure(baseline):
+def test_a_block_contract_is_paid_through_its_notice_period_after_a_closure_and_its_exit_costs_once(baseline):
+    """Closed to users at month 3, the Basildon contract runs on for its notice period (double running),
+    and the exit costs are paid once, by the contract's payers."""
     from quiet_county import close
 
-    s = quiet(baseline, {"services.day_centre.open": True}).with_actions(close("day_centre", 3))
-    expected = 3 / 12 * price(s, "services.day_centre.block_cost_per_year")
-    assert_account(run(s).metrics, {("day_centre", "nhs"): expected})
+    dc = "services.day_centre."
+    s = quiet(baseline, {dc + "open": True, dc + "double_running_months": 2, dc + "block_council_share": 0.25})
+    s = s.with_actions(close("day_centre", 3))
+    months = 3 + 2
+    amount = months / 12 * price(s, dc + "block_cost_per_year") + price(s, dc + "closure_one_off_cost")
+    assert_account(run(s).metrics, block_lines(s, "day_centre", amount))
 
 
-def test_personal_budgets_are_split_between_the_council_and_the_nhs(baseline):
+def test_opening_peer_support_pays_its_set_up_once(baseline):
+    from quiet_county import open_
+
+    ps = "services.peer_support."
+    s = quiet(baseline).with_actions(open_("peer_support", 6))
+    amount = 6 / 12 * price(s, ps + "block_cost_per_year") + price(s, ps + "setup_cost")
+    assert_account(run(s).metrics, block_lines(s, "peer_support", amount))
+
+
+@pytest.mark.parametrize("health_share, payer", [(0.0, "council"), (1.0, "nhs")])
+def test_council_personal_budgets_are_the_councils_and_personal_health_budgets_the_nhs(baseline, health_share, payer):
     s = quiet(baseline, {
         "population.in_contact_at_start": N, "population.employed_share_at_start": 1.0,
         "population.budget_eligible_share": 1.0, "census.budget_holders_share_of_eligible": 1.0,
+        "census.health_budgets_share_of_holders": health_share,
     })
     m = run(s).metrics
-    budgets = N * price(s, "services.personal_budgets.budget_per_year")
-    health = s.values["services.personal_budgets.health_budget_share"]
-    assert 0 < health < 0.5  # the default: most of the money is the council's personal budgets
     expected = in_community(s, N, 1.0)
     del expected[("lost_output", "society")]
-    expected[("personal_budgets", "council")] = budgets * (1 - health)
-    expected[("personal_budgets", "nhs")] = budgets * health
+    expected[("personal_budgets", payer)] = N * price(s, "services.personal_budgets.budget_per_year")
     assert_account(m, expected)
     assert m["budget_holders_end"] == N
 
 
 @pytest.mark.parametrize("integrated", [False, True])
-def test_separate_assessments_are_paid_by_both_and_integrated_ones_once(baseline, integrated):
+@pytest.mark.parametrize("health_share", [0.0, 1.0])
+def test_separate_assessments_are_paid_by_both_and_integrated_ones_by_the_budgets_payer(baseline, integrated, health_share):
     """Applying at month 1: separate assessments (council and NHS, one after the other) cost two
-    assessments and take twice as long; an integrated one costs one and is paid by whoever
-    pays most of the budget."""
+    assessments and take twice as long; an integrated one costs one, paid by whoever pays the budget
+    (the council for a personal budget, the NHS for a personal health budget)."""
     pb = "services.personal_budgets."
     s = quiet(baseline, {"population.in_contact_at_start": N, "population.employed_share_at_start": 1.0,
                          "population.budget_eligible_share": 1.0, pb + "dropout_share_separate": 0.0,
-                         pb + "dropout_share_integrated": 0.0, pb + "integrated_assessment": integrated})
+                         pb + "dropout_share_integrated": 0.0, pb + "integrated_assessment": integrated,
+                         pb + "health_budget_share": health_share})
     s = s.with_actions(*pulse(1, pb + "apply_rate_per_year"))
     m = run(s).metrics
     assert m["budget_holders_end"] == N
     unit = price(s, pb + "assessment_cost")
-    health = s.values[pb + "health_budget_share"]
     weeks = s.values[pb + "assessment_weeks"] * (1 if integrated else 2)
     held_days = DAYS_PER_YEAR - month(1) - 7 * weeks   # granted when the assessment ends
     budgets = N * price(s, pb + "budget_per_year") * held_days / DAYS_PER_YEAR
+    payer, other = ("nhs", "council") if health_share else ("council", "nhs")
     lines = cost_lines(m)
-    paid = lines["cost.personal_budgets.council"] + lines["cost.personal_budgets.nhs"]
-    assessments = (1 if integrated else 2) * N * unit
-    assert paid == pytest.approx(assessments + budgets, rel=2e-3)
-    if not integrated:
-        assert lines["cost.personal_budgets.council"] == pytest.approx(N * unit + budgets * (1 - health), rel=2e-3)
-        assert lines["cost.personal_budgets.nhs"] == pytest.approx(N * unit + budgets * health, rel=2e-3)
+    assert lines[f"cost.personal_budgets.{payer}"] == pytest.approx(N * unit + budgets, rel=2e-3)
+    assert lines[f"cost.personal_budgets.{other}"] == pytest.approx(0.0 if integrated else N * unit, rel=2e-3, abs=1e-6)
 
 
 def test_carer_assessments_are_paid_by_the_council(baseline):
@@ -269,14 +302,31 @@ def test_a_year_lived_is_worth_its_quality_of_life_weight(baseline, values, weig
     assert m["qalys_undiscounted"] == pytest.approx(N * per_person, rel=1e-9)
 
 
-def test_recovered_people_live_at_the_recovered_weight_and_cost_nothing(baseline):
+def test_recovered_people_cost_services_nothing_but_lost_output_counts_whether_in_contact_or_not(baseline):
+    """Discharge is not a saving: output lost by someone out of work is lost whether or not they are
+    still in contact with services. Only work changes it."""
     s = quiet(baseline, {"population.recovered_at_start": N})
     m = run(s).metrics
     assert m["qalys"] == pytest.approx(N * s.values["quality_of_life.recovered"], rel=1e-9)
-    assert m["total_cost"] == 0
+    assert_account(m, {("lost_output", "society"): N * price(s, "costs.lost_output_per_year_out_of_work")})
+    assert m["cost_health_and_care"] == 0
+    working = quiet(baseline, {"population.recovered_at_start": N, "population.recovered_employed_share_at_start": 1.0})
+    assert run(working).metrics["total_cost"] == 0
 
 
 def test_forced_events_are_what_the_quiet_county_says_they_are():
     """The helper's 'forced' rate makes an event all but certain within its six-hour pulse."""
     assert math.exp(-FORCED / DAYS_PER_YEAR * 0.25) < 1e-100
     assert month(12) == pytest.approx(DAYS_PER_YEAR)
+
+
+def test_health_and_care_cost_and_net_monetary_benefit(baseline):
+    """The primary view (NICE reference case): NHS plus council cost, and QALYs valued at £20,000 and
+    £30,000 each less that cost. Wider-society costs are reported beside it, never in it."""
+    s = quiet(baseline, {"population.in_contact_at_start": N, "population.recovered_at_start": N})
+    m = run(s).metrics
+    assert m["cost_health_and_care"] == pytest.approx(m["cost_nhs"] + m["cost_council"], rel=1e-12)
+    assert m["cost_society"] > 0 and m["total_cost"] == pytest.approx(m["cost_health_and_care"] + m["cost_society"], rel=1e-12)
+    for k, value in ((20_000, "nmb_20k"), (30_000, "nmb_30k")):
+        assert m[value] == pytest.approx(k * m["qalys"] - m["cost_health_and_care"], rel=1e-12)
+    assert m["person_years_in_work"] == 0.0

@@ -24,7 +24,7 @@ from simulation.verification import PEOPLE_OUTCOMES, neutral_closure, null_decis
 PLAN = RunPlan(seed=4, replications=3, years=2, scale=0.05)
 
 
-@pytest.mark.parametrize("service", ["day_centre", "peer_support"])
+@pytest.mark.parametrize("service", ["day_centre", "county_day_services"])
 def test_closing_a_neutral_service_changes_no_outcome_in_any_replication(baseline, service):
     base, closed = neutral_closure(baseline, service)
     exp = run_experiment([base, closed], PLAN)
@@ -65,13 +65,13 @@ def test_compare_adds_replications_until_a_difference_is_as_precise_as_asked(tmp
     out = tmp_path / "precise"
     proc = subprocess.run([sys.executable, "-m", "simulation.cli", "compare", "scenarios/baseline.yaml", "scenarios/close_day_centre.yaml",
                            "--reps", "2", "--years", "1", "--scale", "0.03", "--workers", "1", "--out", str(out),
-                           "--precision", "crisis_episodes=1000000", "--precision", "cost_council=1", "--max-reps", "5"],
+                           "--precision", "crisis_episodes=1000000", "--precision", "cost_health_and_care=1", "--max-reps", "5"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     outcome = {o["metric"]: o for o in manifest["precision"]}
     assert outcome["crisis_episodes"]["reached"] is True
-    assert outcome["cost_council"]["reached"] is False and outcome["cost_council"]["replications"] == 5
+    assert outcome["cost_health_and_care"]["reached"] is False and outcome["cost_health_and_care"]["replications"] == 5
     assert manifest["replications"] == 5
     assert "NOT reached" in proc.stdout and "reached with" in proc.stdout
     spread = manifest["paired_difference_sd"]["Close the day centre"]
@@ -109,7 +109,7 @@ def test_the_dashboards_runs_can_be_sized_to_a_stated_precision(baseline, close_
 
     monkeypatch.setenv("MHSIM_CACHE", str(tmp_path / "cache"))
     plan = Plan(seed=1, replications=2, years=1.0, scale=0.03, warmup_years=0.0)
-    sized, outcome = size_to_precision(plan, [baseline, close_day_centre], [Precision("cost_council", 1.0)], max_reps=4)
+    sized, outcome = size_to_precision(plan, [baseline, close_day_centre], [Precision("cost_health_and_care", 1.0)], max_reps=4)
     assert sized.replications == 4 and outcome[0]["reached"] is False
     assert cached(baseline, sized) is not None and cached(close_day_centre, sized) is not None
     sized, outcome = size_to_precision(plan, [baseline, close_day_centre], [Precision("total_cost", 1e12)], max_reps=4)

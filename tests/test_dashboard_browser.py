@@ -165,7 +165,7 @@ def test_a_bad_upload_shows_every_problem_in_the_page(browser, server, tmp_path)
     assert errors == []
     # the page still works afterwards
     page.get_by_text("Compare decisions", exact=True).click()
-    assert "Total cost" in table_text(page)
+    assert "Cost to health and care" in table_text(page)
     ctx.close()
 
 

@@ -43,3 +43,18 @@ def test_the_documentation_files_exist():
     for name in ("model.md", "stress-des.md", "limitations.md", "verification.md", "parameters.md"):
         assert (DOCS / name).is_file(), name
     assert (ROOT / "CITATION.cff").is_file()
+
+
+def test_every_effect_has_a_prior_that_allows_benefit_and_harm():
+    """Effects without trial evidence get a distribution with a stated shape (lognormal for multipliers,
+    normal for quality-of-life changes) whose range holds 'no effect' inside, so a sweep or PSA can show
+    a service helping or harming; Zero Suicide's reductions are bounded at none (harm is not suggested)."""
+    catalogue = shipped_catalogue()
+    effects = [p for p in catalogue if p.rsplit(".", 1)[-1].startswith(("effect_on_", "quality_of_life_gain"))]
+    assert len(effects) >= 20
+    for path in effects:
+        spec = catalogue[path]
+        assert spec.distribution is not None, path
+        assert spec.distribution["type"] == ("lognormal" if spec.unit == "multiplier" else "normal"), path
+        neutral = 1.0 if spec.unit == "multiplier" else 0.0
+        assert spec.low <= neutral <= spec.high, (path, spec.low, spec.high)

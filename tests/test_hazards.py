@@ -13,7 +13,7 @@ from simulation.people import (
 )
 
 OPEN = {"day_centre": True, "peer_support": True, "recovery_college": False, "personal_budgets": True,
-        "carer_support": True, "crisis_home_treatment": True, "acute_beds": True, "enablement": True}
+        "carer_support": True, "crisis_home_treatment": True, "acute_beds": True, "enablement": True, "county_day_services": True}
 
 
 @pytest.fixture
@@ -50,10 +50,13 @@ def test_after_discharge_and_raised_risk_windows_raise_crisis_risk(rules, baseli
     assert rate(rules, COMMUNITY, RAISED_RISK, hz.CRISIS, risk=1) == pytest.approx(base * 1.5)
 
 
-def test_the_day_centre_fosters_dependence(rules, baseline):
+def test_the_day_centre_is_neutral_on_recovery_by_default_and_its_declared_effect_applies(rules, baseline):
+    """No evidence says attending slows recovery (R10): neutral by default. Under the commissioners' belief
+    (scenarios/beliefs/) holders recover at the declared fraction of the rate."""
     base = rate(rules, COMMUNITY, 0, hz.RECOVER)
-    assert rate(rules, COMMUNITY, DAY_CENTRE, hz.RECOVER) == pytest.approx(base * baseline.values["services.day_centre.effect_on_recovery"])
-    assert rate(rules, COMMUNITY, DAY_CENTRE, hz.RECOVER) < base
+    assert rate(rules, COMMUNITY, DAY_CENTRE, hz.RECOVER) == pytest.approx(base)
+    believed = HazardRules(Params({**baseline.values, "services.day_centre.effect_on_recovery": 0.7}), OPEN, [1.0, 1.5])
+    assert rate(believed, COMMUNITY, DAY_CENTRE, hz.RECOVER) == pytest.approx(0.7 * rate(believed, COMMUNITY, 0, hz.RECOVER))
 
 
 def test_suicide_risk_is_highest_after_discharge_and_lower_on_a_ward(rules, baseline):

@@ -45,6 +45,7 @@ from . import invariants
 from .actions import Actions
 from .budgets import Budgets
 from .census import Census
+from .cohort import Cohorts, Marker
 from .college import College
 from .crisis import CrisisCare
 from .housing import Housing
@@ -53,7 +54,7 @@ from .lifecourse import LifeCourse
 from .peer import PeerLeadership
 from .supports import Supports
 
-__all__ = ["COUNTS", "EXTRA_STOCKS", "CountyModel", "RunRecord"]
+__all__ = ["COUNTS", "EXTRA_STOCKS", "CountyModel", "Marker", "RunRecord"]
 
 _EPS = 1e-9
 
@@ -68,7 +69,8 @@ class CountyModel:
     """
 
     def __init__(self, scenario: Scenario, seed: int, replication: int, years: float | None = None,
-                 scale: float | None = None, warmup_years: float | None = None, check_invariants: bool = True):
+                 scale: float | None = None, warmup_years: float | None = None, check_invariants: bool = True,
+                 cohorts: tuple[Marker, ...] = ()):
         self.scenario = scenario
         settings = scenario.settings
         self.years = float(years if years is not None else settings.years)
@@ -89,6 +91,8 @@ class CountyModel:
         self.snapshots: list = []
         self.risk_multipliers = [1.0]
         self.open: dict[str, bool] = {}
+        self.contract_ends: dict[str, float] = {}
+        self.streams = streams
         self.ledger = Ledger(self.env)
         self.lives = Lives(self, streams.key)
         self.crisis = CrisisCare(self)
@@ -99,6 +103,8 @@ class CountyModel:
         self.budgets = Budgets(self)
         self.course = LifeCourse(self)
         self.actions = Actions(self)
+        self.cohorts = Cohorts(self, tuple(cohorts))
+        self.ledger.cohorts = self.cohorts
         self.components = (self.crisis, self.housing, self.supports, self.peer, self.college, self.budgets, self.course)
         handlers: dict = {}
         for component in self.components:
@@ -122,13 +128,32 @@ class CountyModel:
         self.lives.tables.clear()
         for component in (self.supports, self.college, self.crisis, self.housing, self.peer):
             component.configure(P, self.open, self.scale)
+        self.update_contracts()
+
+    def update_contracts(self) -> None:
+        """Block contracts run while their service is open, and for its declared notice period after it
+        closes (double running); a service reopened in the meantime keeps its contract."""
         now = self.env.now
         for name in open_stocks():
             st = self.ledger.stocks[f"open_{name}"]
-            if self.open[name] and st.level[0] == 0:
-                st.add(0, now)
-            elif not self.open[name] and st.level[0] == 1:
-                st.remove(0, now)
+            if self.open[name]:
+                self.contract_ends.pop(name, None)
+                if st.level[0] == 0:
+                    st.add(0, now)
+            elif st.level[0] == 1:
+                end = self.contract_ends.get(name)
+                if end is None:
+                    spec = catalogue.REGISTRY[name]
+                    months = self.P.get(spec.double_running) if spec.double_running else 0.0
+                    end = self.contract_ends[name] = now + months * DAYS_PER_MONTH
+                    if months > 0:
+                        self.env.process(self._contract_end(end))
+                if end <= now + _EPS:
+                    st.remove(0, now)
+
+    def _contract_end(self, end: float):
+        yield self.env.timeout(end - self.env.now)
+        self.update_contracts()
 
     def update_factors(self) -> None:
         f = self.programmes.factors(self.P)
@@ -171,6 +196,7 @@ class CountyModel:
         self.lives.start_all(people)
         self.arrivals_process = self.env.process(self.arrivals())
         self.env.process(self.monitor())
+        self.env.process(self.cohorts.process())   # before the actions: a cohort is marked before its closure
         self.env.process(self.actions.process())
         self.env.process(self.college.terms())
         self.env.process(self.lives.calendar_process())
@@ -189,6 +215,7 @@ class CountyModel:
             little={n: (sum(st.area), sum(st.entries), sum(st.exits), sum(st.sojourn), sum(st.level)) for n, st in stocks.items()},
             checks=checks, scheduler_events=scheduler_events, peak_live_processes=lives.peak_live,
             wall_seconds=wall, cohort_residential=self.housing.cohort_size,
+            cohort=self.cohorts.rows(), cohort_markers=self.cohorts.markers,
         )
 
     @property

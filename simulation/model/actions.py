@@ -57,9 +57,14 @@ class Actions:
         old_tables = dict(m.lives.tables)
         m.apply_values(values)
         if closing:
+            self.ledger.counts[f"closures_{action.service}"][0] += 1
             self.close(action)
-        if opening and action.service == m.college.NAME:
-            m.college.reopened()
+        if opening:
+            self.ledger.counts[f"openings_{action.service}"][0] += 1
+            if action.service == m.college.NAME:
+                m.college.reopened()
+            if action.service == m.peer.NAME:
+                m.peer.on_open()
         # More room anywhere lets the waiting lists move.
         m.supports.fill_all()
         m.housing.fill()
@@ -136,6 +141,7 @@ class Actions:
         if target != "nothing":
             target, got_place = self.send(p, target)
         ledger.counts[f"redirected_{target}"][p.group] += 1
+        m.cohorts.sent(p, sent_to(target, got_place))
         if not got_place and level:
             p.risk = level
             ledger.set(p, RAISED_RISK)
@@ -147,6 +153,8 @@ class Actions:
         m = self.m
         if target == m.budgets.NAME:
             return m.budgets.redirect(p)
+        if target == catalogue.HEALTH_BUDGETS:
+            return m.budgets.redirect(p, health=True)
         if target == m.college.NAME:
             return m.college.redirect(p)
         return m.supports.redirect(target, p)
@@ -159,3 +167,12 @@ class Actions:
             if u < acc:
                 return target
         return "nothing"
+
+
+def sent_to(target: str, got_place: bool) -> str:
+    """Where a closure sent someone, as the cohort reports it."""
+    if target == "nothing":
+        return "nothing"
+    if target in ("personal_budgets", catalogue.HEALTH_BUDGETS):
+        return f"{target}_assessed"
+    return f"{target}_place" if got_place else f"{target}_waiting_list"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterator
 import numpy as np
 
 from ..people import (
-    ACUTE, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, EMPLOYED, ENABLEMENT, HAS_CARER, HOME_TREATMENT,
+    ACUTE, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, EMPLOYED, ENABLEMENT, HAS_CARER, HEALTH_BUDGET, HOME_TREATMENT,
     OUT_OF_AREA, PEER_LEADER, RC_GRADUATE, RECOVERED, RESIDENTIAL, SEVERE, WAIT_ENABLEMENT, Person,
 )
 
@@ -49,11 +49,16 @@ class Census:
         in_community = [p for p in people if p.place == COMMUNITY or p.place == ENABLEMENT]
         keys = self.stream.matrix(len(in_community), 3)
         self.supports(in_community, keys)
-        budget = (keys[:, 1] < P.census.budget_holders_share_of_eligible).tolist()
+        share = P.census.budget_holders_share_of_eligible
+        budget = (keys[:, 1] < share).tolist()
+        # the first part of the budget draw's range: a personal health budget (newly launched in 2015)
+        health = (keys[:, 1] < share * P.census.health_budgets_share_of_holders).tolist()
         carer = (keys[:, 2] < P.census.carers_supported_share).tolist()
-        for p, b, cs in zip(in_community, budget, carer):
+        for p, b, h, cs in zip(in_community, budget, health, carer):
             if b and p.flags & BUDGET_ELIGIBLE:
                 m.ledger.set(p, BUDGET)
+                if h:
+                    m.ledger.set(p, HEALTH_BUDGET)
             if cs and p.flags & HAS_CARER:
                 m.ledger.set(p, CARER_SUPPORTED)
         return people

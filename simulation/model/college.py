@@ -39,7 +39,8 @@ class College:
         return [self.service]
 
     def handlers(self) -> dict[int, Callable[[Person], None]]:
-        return {hz.RC_APPLY: self.on_apply, hz.RC_GIVE_UP: self.on_give_up, hz.TUTOR_LEAVE: self.on_tutor_leave}
+        return {hz.RC_APPLY: self.on_apply, hz.RC_GIVE_UP: self.on_give_up, hz.TUTOR_LEAVE: self.on_tutor_leave,
+                hz.RC_WANE: self.on_wane}
 
     def configure(self, P: Params, open_: dict[str, bool], scale: float) -> None:
         self.service.open = open_[self.NAME]
@@ -50,6 +51,10 @@ class College:
 
     def on_give_up(self, p: Person) -> None:
         self.ledger.clear(p, WAIT_RC)
+
+    def on_wane(self, p: Person) -> None:
+        """What a course gave has worn off: the graduate's effects end (they may enrol again)."""
+        self.ledger.clear(p, RC_GRADUATE)
 
     def on_tutor_leave(self, p: Person) -> None:
         self.ledger.clear(p, TUTOR)

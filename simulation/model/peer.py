@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .. import hazards as hz
 from ..parameters import Params
-from ..people import EMPLOYED, PAID_PEER_WORKER, PEER_LEADER, Person
+from ..people import COMMUNITY, EMPLOYED, PAID_PEER_WORKER, PEER_LEADER, Person
 
 if TYPE_CHECKING:
     from . import CountyModel
@@ -83,6 +83,23 @@ class PeerLeadership:
         if p.flags & PAID_PEER_WORKER:
             self.ledger.clear(p, PAID_PEER_WORKER)
             self.ledger.clear(p, EMPLOYED)
+
+    def on_open(self) -> None:
+        """Peer support opens (Sociability was set up by people who had used the day centre): its founding
+        leaders are people living in the community, picked by a stream of their own."""
+        m = self.m
+        want = int(round(m.P.services.peer_support.founding_leaders * m.scale))
+        if want <= 0:
+            return
+        candidates = [p for p in self.ledger.people if p.place == COMMUNITY and not p.flags & PEER_LEADER]
+        pick = m.streams.block("peer_support.founders")
+        chosen: set[int] = set()
+        while len(chosen) < min(want, len(candidates)):
+            chosen.add(int(pick.uniform() * len(candidates)))
+        for i in sorted(chosen):
+            self.ledger.set(candidates[i], PEER_LEADER)
+            m.lives.wake(candidates[i])
+        self.update_capacity()
 
     def on_close(self) -> None:
         """Peer support closes: every leader's role ends."""

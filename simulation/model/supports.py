@@ -18,7 +18,7 @@ from .. import hazards as hz
 from ..ledger import join_counter
 from ..parameters import Params
 from ..people import (
-    ASSESSING, BUDGET, CARER_SUPPORTED, INF, N_ALIVE_PLACES, RC_STUDENT, WAIT_ENABLEMENT, WAIT_RC, Person, flag, flags_of,
+    ASSESSING, BUDGET, CARER_SUPPORTED, HEALTH_BUDGET, INF, N_ALIVE_PLACES, RC_STUDENT, WAIT_ENABLEMENT, WAIT_RC, Person, flag, flags_of,
 )
 from ..services import Service, scaled_capacity
 
@@ -132,7 +132,7 @@ class Supports:
         ledger = self.ledger
         for s in self.all:
             ledger.clear(p, s.wait)
-        for bit in (WAIT_RC, BUDGET, ASSESSING, CARER_SUPPORTED):
+        for bit in (WAIT_RC, BUDGET, HEALTH_BUDGET, ASSESSING, CARER_SUPPORTED):
             ledger.clear(p, bit)
         p.t_assess_end = INF
         if not keep_roles:

@@ -23,7 +23,7 @@ from .parameters import DAYS_PER_YEAR, Params
 from .people import (
     AFTER_DISCHARGE, ASSESSING, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, EMPLOYED, ENABLEMENT, HAS_CARER,
     HOME_TREATMENT, HOSPITAL_PLACES, PAID_PEER_WORKER, PEER_LEADER, PEER_MEMBER, RAISED_RISK, RC_GRADUATE, RC_STUDENT,
-    RECOVERED, RESIDENTIAL, SEVERE, TUTOR, WAIT_ENABLEMENT, WAIT_RC, flag, flags_of,
+    RECOVERED, RESIDENTIAL, SEVERE, TUTOR, FREQUENT, WAIT_ENABLEMENT, WAIT_RC, flag, flags_of,
 )
 
 # Events a person's own clock can bring, by name; the constants are their ids.
@@ -123,6 +123,8 @@ class HazardRules:
         """Crisis: needs level, raised-risk windows, and the supports held."""
         P = self.P
         rate = P.crisis.rate_per_year_severe if flags & SEVERE else P.crisis.rate_per_year_moderate
+        if flags & FREQUENT:
+            rate *= P.crisis.frequent_attender_multiplier
         if flags & AFTER_DISCHARGE:
             rate *= P.crisis.after_discharge_multiplier
         if flags & RAISED_RISK:

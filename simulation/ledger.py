@@ -19,7 +19,7 @@ from typing import Any
 
 from . import catalogue
 from .people import (
-    ASSESSING, BUDGET, CARER_SUPPORTED, DAY_CENTRE, EMPLOYED, FLAG_NAMES, HEALTH_BUDGET, N_ALIVE_PLACES, N_GROUPS, PAID_PEER_WORKER,
+    ASSESSING, BUDGET, CARER_SUPPORTED, COMMUNITY, DAY_CENTRE, EMPLOYED, FLAG_NAMES, FREQUENT, HEALTH_BUDGET, N_ALIVE_PLACES, N_GROUPS, PAID_PEER_WORKER,
     PEER_LEADER, PEER_MEMBER, PLACE_NAMES, RAISED_RISK, RC_GRADUATE, RC_STUDENT, RECOVERED, SEVERE, TUTOR, WAIT_DAY_CENTRE,
     WAIT_ENABLEMENT, WAIT_PEER, WAIT_RC, Person, flag,
 )
@@ -97,7 +97,7 @@ def take_snapshot(t: float, version: int, stocks: dict[str, Stock], counts: dict
 BUILT_IN_FLAG_STOCKS = (
     SEVERE, EMPLOYED, CARER_SUPPORTED, DAY_CENTRE, WAIT_DAY_CENTRE, PEER_MEMBER, WAIT_PEER, PEER_LEADER,
     PAID_PEER_WORKER, RC_STUDENT, WAIT_RC, RC_GRADUATE, TUTOR, BUDGET, ASSESSING, WAIT_ENABLEMENT, RAISED_RISK,
-    HEALTH_BUDGET,
+    HEALTH_BUDGET, FREQUENT,
 )
 
 
@@ -128,7 +128,8 @@ BUILT_IN_COUNTS = (
     "budget_applications", "budget_assessments_council", "budget_assessments_nhs", "budgets_granted",
     "budget_dropouts", "carer_assessments", "college_enrolments", "college_completions",
     "graduate_peer_workers", "graduate_tutors", "leaders_recruited", "leader_burnouts",
-    "cohort_residential_move_ons_30m",
+    "cohort_residential_move_ons_30m", "acute_discharges_followable", "acute_readmitted_within_90_days",
+    "acute_readmitted_within_year",
 )
 
 
@@ -147,7 +148,7 @@ def counter_names() -> tuple[str, ...]:
 
 # Kept for readers who look for the lists by these names.
 COUNTS = BUILT_IN_COUNTS
-EXTRA_STOCKS = ("out_of_work_in_contact", "recovered_employed", "out_of_work")
+EXTRA_STOCKS = ("out_of_work_in_contact", "recovered_employed", "out_of_work", "severe_in_community")
 
 
 @dataclass
@@ -199,11 +200,12 @@ class Ledger:
             st = Stock(FLAG_NAMES[bit])
             self.stocks[st.name] = st
             self.flag_stock[bit] = st
-        for name in ("out_of_work_in_contact", "recovered_employed", "out_of_work", *(f"open_{n}" for n in open_stocks())):
+        for name in (*EXTRA_STOCKS, *(f"open_{n}" for n in open_stocks())):
             self.stocks[name] = Stock(name)
         self.out_of_work = self.stocks["out_of_work_in_contact"]
         self.recovered_employed = self.stocks["recovered_employed"]
         self.out_of_work_alive = self.stocks["out_of_work"]
+        self.severe_in_community = self.stocks["severe_in_community"]   # the case mix the baseline must hold
         self.counts: dict[str, list[int]] = {name: [0] * N_GROUPS for name in counter_names()}
         self.flows = [[0] * N_PLACES for _ in range(N_PLACES)]
         self.cohorts = None                # set by the model when it follows a closure's cohort
@@ -225,6 +227,8 @@ class Ledger:
             if st is not None:
                 st.add(g, now)
         self.count_work(p.flags, p.place, g, now, +1)
+        if p.place == COMMUNITY and p.flags & SEVERE:
+            self.severe_in_community.add(g, now)
 
     def count_work(self, flags: int, place: int, g: int, now: float, sign: int) -> None:
         """Add (+1) or remove (-1) a person from the work stocks: out of work (anyone alive),
@@ -280,6 +284,8 @@ class Ledger:
                 (self.recovered_employed.remove if old == RECOVERED else self.recovered_employed.add)(g, now)
             else:
                 (self.out_of_work.add if old == RECOVERED else self.out_of_work.remove)(g, now)
+        if p.flags & SEVERE and (old == COMMUNITY or new == COMMUNITY):
+            (self.severe_in_community.remove if old == COMMUNITY else self.severe_in_community.add)(g, now)
         self.flows[old][new] += 1
         p.place = new
         p.t_place = now
@@ -299,6 +305,8 @@ class Ledger:
             if p.flags & bit:
                 st.remove(g, now)
         self.count_work(p.flags, p.place, g, now, -1)
+        if p.place == COMMUNITY and p.flags & SEVERE:
+            self.severe_in_community.remove(g, now)
         p.flags = 0
 
     def bulk(self, people: list[Person]) -> None:
@@ -307,6 +315,7 @@ class Ledger:
         out_of_work = [0] * N_GROUPS
         out_of_work_alive = [0] * N_GROUPS
         recovered_employed = [0] * N_GROUPS
+        severe_in_community = self.severe_in_community
         for p in people:
             key = (p.place, p.flags, p.group)
             counts[key] = counts.get(key, 0) + 1
@@ -317,6 +326,9 @@ class Ledger:
                 if flags & bit:
                     st.level[g] += k
                     st.entries[g] += k
+            if place == COMMUNITY and flags & SEVERE:
+                severe_in_community.level[g] += k
+                severe_in_community.entries[g] += k
             if flags & EMPLOYED:
                 if place == RECOVERED:
                     recovered_employed[g] += k

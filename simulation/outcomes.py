@@ -251,6 +251,7 @@ def _charge(acc: Accounts, item: catalogue.CostItem, specs: Mapping[str, Any], v
         acc.cost_lines[cost_metric(item.service, who)] += cost * disc
         acc.payers[who] += cost * disc
         acc.add_month(f"cost_{who}", month, cost * disc, n)
+        acc.add_month(f"spend_{who}", month, cost, n)        # cash, as a finance lead budgets it
         acc.add_month("total_cost", month, cost * disc, n)
         acc.undiscounted += cost
     if item.person_level:
@@ -302,6 +303,7 @@ SERIES_EXTRA = ("zero_suicide_coverage", "carer_training_coverage", "budget_mark
 
 SERIES: dict[str, tuple[str, str]] = {
     "people_in_contact_employed": ("People in contact who are in work", "people"),
+    "severe_share_community": ("Share of people in the community (in contact) with severe needs", "share"),
     "crisis_episodes": ("Crisis episodes a month", "episodes"),
     "acute_admissions": ("Acute admissions a month", "admissions"),
     "out_of_area_placements": ("Out-of-area placements a month", "placements"),
@@ -316,6 +318,9 @@ SERIES: dict[str, tuple[str, str]] = {
     "cost_council": ("Council cost a month (discounted)", "£"),
     "cost_society": ("Wider society cost a month (discounted)", "£"),
     "qalys": ("QALYs a month (discounted)", "QALYs"),
+    "spend_nhs": ("NHS spending a month (undiscounted)", "£"),
+    "spend_council": ("Council spending a month (undiscounted)", "£"),
+    "spend_society": ("Wider society cost a month (undiscounted)", "£"),
     "zero_suicide_coverage": ("Zero Suicide trained share of workforce", "share"),
     "carer_training_coverage": ("Carer-trained share of workforce", "share"),
     "budget_market_maturity": ("Budget market maturity", "share"),
@@ -349,6 +354,9 @@ def monthly_levels(period: Period, acc: Accounts) -> None:
             monthly.setdefault(series.name, [0.0] * n)[m] = sum(sum(s.levels[k]) for k in series.stocks) * w
         recovered_employed = sum(s.levels["recovered_employed"]) * w
         monthly.setdefault("people_in_contact_employed", [0.0] * n)[m] = monthly["people_employed"][m] - recovered_employed
+        community = sum(s.levels["community"])
+        monthly.setdefault("severe_share_community", [0.0] * n)[m] = (
+            sum(s.levels["severe_in_community"]) / community if community else 0.0)
         for name in SERIES_EXTRA:
             monthly.setdefault(name, [0.0] * n)[m] = s.extra.get(name, 0.0)
 
@@ -401,6 +409,20 @@ def _employment_share(p: Period, a: Accounts, gs: tuple[int, ...]) -> float:
 def _median_stay(p: Period, a: Accounts, gs: tuple[int, ...]) -> float:
     stays = p.record.acute_stays
     return median(stays) if stays else 0.0
+
+
+def _mean_stay(p: Period, a: Accounts, gs: tuple[int, ...]) -> float:
+    stays = p.record.acute_stays
+    return sum(stays) / len(stays) if stays else 0.0
+
+
+def _bed_occupancy(p: Period, a: Accounts, gs: tuple[int, ...]) -> float:
+    """Bed-days used in area over bed-days open (the beds in force in each interval, at full scale)."""
+    used = open_ = 0.0
+    for a_, b, values, _ in p.intervals():
+        used += (sum(b.areas["acute"]) - sum(a_.areas["acute"])) * p.w
+        open_ += values["services.acute_beds.beds_in_area"] * (b.t - a_.t)
+    return used / open_ if open_ else 0.0
 
 
 def _move_on_30_months(p: Period, a: Accounts, gs: tuple[int, ...]) -> float:
@@ -485,6 +507,20 @@ BUILT_IN_METRICS: tuple[Metric, ...] = (
     _m("acute_median_stay_days", "Median acute stay", "days", "Median length of completed acute stays (calibration: 23 days, R7).", None, _median_stay),
     _m("readmission_within_year_share", "Readmitted within a year", "share", "Share of discharges from crisis care followed by another crisis within a year (calibration: 29% to over 50%).", "lower",
        _share("readmitted_within_year", "discharges_followable")),
+    _m("acute_readmission_90_days_share", "Readmitted to a bed within 90 days", "share",
+       "Share of discharges from an acute bed followed by another admission within 90 days (calibration: 12% to 18%, R6). "
+       "Only discharges with a whole reported year after them are followed.", "lower",
+       _share("acute_readmitted_within_90_days", "acute_discharges_followable")),
+    _m("acute_readmission_year_share", "Readmitted to a bed within a year", "share",
+       "Share of discharges from an acute bed followed by another admission within a year (R3: 29% to 38%).", "lower",
+       _share("acute_readmitted_within_year", "acute_discharges_followable")),
+    _m("acute_readmissions_early_share", "Readmissions within a year that come in the first 90 days", "share",
+       "Of discharges readmitted within a year, the share readmitted within 90 days (calibration: 35% to 55%, R6 over R3).", None,
+       _share("acute_readmitted_within_90_days", "acute_readmitted_within_year")),
+    _m("acute_bed_occupancy", "Acute bed occupancy (in area)", "share",
+       "In-area bed-days used over bed-days available (calibration: 89% to 98%, NHS Benchmarking 2016 and KH03).", None, _bed_occupancy),
+    _m("acute_mean_stay_days", "Mean acute stay", "days", "Mean length of completed acute stays (calibration: 29 to 35 days, NHS Benchmarking 2016).",
+       None, _mean_stay),
     _m("residential_move_on_30_months_share", "Residential move-on in 30 months", "share", "Share of people in residential care at the start who moved on within 30 months (calibration: about 10%, R8).", "higher", _move_on_30_months),
     _m("residential_cost_per_person_year", "Residential cost per person-year", "£", "Residential care cost divided by person-years in residential care (calibration: about £50,000 in 2015 prices, S7).", None, _residential_cost_per_year),
     _m("enablement_in_use_start", "Enablement tenancies in use (start)", "tenancies", "Tenancies in use at the start (calibration: 41 of 79, S8).", None,

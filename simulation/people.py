@@ -56,6 +56,7 @@ WAIT_ENABLEMENT = 1 << 17
 AFTER_DISCHARGE = 1 << 18  # within the raised-risk window after crisis care
 RAISED_RISK = 1 << 19      # within a raised-risk window after losing a support
 HEALTH_BUDGET = 1 << 20    # the budget held is a personal health budget (NHS), not a council personal budget
+FREQUENT = 1 << 21         # a frequent attender: a persistently higher risk of crisis (drawn once, never changes)
 
 FLAG_NAMES: dict[int, str] = {
     SEVERE: "severe", HAS_CARER: "has_carer", BUDGET_ELIGIBLE: "budget_eligible", EMPLOYED: "employed",
@@ -65,6 +66,7 @@ FLAG_NAMES: dict[int, str] = {
     WAIT_RC: "waiting_recovery_college", RC_GRADUATE: "recovery_college_graduates", TUTOR: "tutors_by_experience",
     BUDGET: "budget_holders", ASSESSING: "budget_assessments_under_way", WAIT_ENABLEMENT: "waiting_enablement",
     AFTER_DISCHARGE: "after_discharge", RAISED_RISK: "raised_risk", HEALTH_BUDGET: "health_budget_holders",
+    FREQUENT: "frequent_attenders",
 }
 FLAG_OF = {name: bit for bit, name in FLAG_NAMES.items()}
 """Flag bit by name (the inverse of FLAG_NAMES)."""
@@ -116,7 +118,8 @@ class Person:
 
     __slots__ = (
         "pid", "flags", "place", "group", "home", "risk",
-        "t_place", "t_stay_end", "t_assess_end", "t_discharge_window", "t_risk_window", "t_last_discharge", "timer",
+        "t_place", "t_stay_end", "t_assess_end", "t_discharge_window", "t_risk_window", "t_last_discharge",
+        "t_last_acute_discharge", "timer",
         "clocks", "streams", "routes", "tab", "key", "gen", "due", "due_event", "pending", "budget_route", "tracked",
     )
 
@@ -133,6 +136,7 @@ class Person:
         self.t_discharge_window = INF
         self.t_risk_window = INF
         self.t_last_discharge = -INF
+        self.t_last_acute_discharge = -INF   # the last discharge from an acute bed (for readmission rates)
         self.timer = INF           # the earliest of the t_* deadlines
         self.clocks: list[float] = []        # per event: when it would happen (negative: idle, what was left)
         self.streams: list[int] = []         # per event: the state of its random stream (0: not started)

@@ -38,10 +38,11 @@ import pandas as pd
 from . import MODEL_VERSION, model_fingerprint
 from .errors import InputError, Problem, display_path
 from .experiment import Experiment, comparison_rows, metric_value, summary_rows
+from .horizons import budget_impact_rows, horizon_rows
 from .outcomes import METRICS
 
 OUTPUT_FILES = ("summary.csv", "replications.parquet", "timeseries.parquet", "flows.parquet", "comparison.csv", "cohort.parquet",
-                "manifest.json")
+                "horizons.csv", "budget_impact.csv", "manifest.json")
 """Every file a results folder may hold; a folder holding anything else is never replaced."""
 
 
@@ -163,6 +164,11 @@ def tables(exp: Experiment, baseline: str | None = None) -> dict[str, pd.DataFra
             comparison_rows(exp, baseline),
             columns=["scenario", "metric", "baseline_mean", "delta_mean", "delta_ci_low", "delta_ci_high", "n", "verdict"],
         )
+        out["horizons.csv"] = pd.DataFrame(horizon_rows(exp, baseline), columns=[
+            "scenario", "metric", "horizon_years", "baseline_mean", "delta_mean", "delta_ci_low", "delta_ci_high", "n"])
+        out["budget_impact.csv"] = pd.DataFrame(budget_impact_rows(exp, baseline), columns=[
+            "scenario", "payer", "financial_year", "months", "baseline_spend", "scenario_spend", "difference",
+            "difference_ci_low", "difference_ci_high", "n"])
     return out
 
 

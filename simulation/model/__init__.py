@@ -36,7 +36,7 @@ from .. import hazards as hz
 from ..hazards import HazardRules
 from ..ledger import COUNTS, EXTRA_STOCKS, Ledger, RunRecord, open_stocks
 from ..parameters import DAYS_PER_MONTH, DAYS_PER_YEAR, Params
-from ..people import BUDGET_ELIGIBLE, COMMUNITY, EMPLOYED, HAS_CARER, SEVERE, Person
+from ..people import BUDGET_ELIGIBLE, COMMUNITY, EMPLOYED, FREQUENT, HAS_CARER, SEVERE, Person
 from ..programmes import Programmes
 from ..scenario import Scenario
 from ..services import Service
@@ -252,10 +252,12 @@ class CountyModel:
         """A new referral: attributes from the arrivals stream, maybe in crisis."""
         pop = self.P.population
         u = self.arrival_attributes.uniform
-        flags = ((SEVERE if u() < pop.severe_share else 0) | (HAS_CARER if u() < pop.carer_share else 0)
+        flags = ((SEVERE if u() < pop.severe_share_of_referrals else 0) | (HAS_CARER if u() < pop.carer_share else 0)
                  | (BUDGET_ELIGIBLE if u() < pop.budget_eligible_share else 0)
                  | (EMPLOYED if u() < pop.employed_share_at_start else 0))
         in_crisis = u() < pop.referral_in_crisis_share
+        if u() < self.P.crisis.frequent_attender_share:
+            flags |= FREQUENT
         p = self.lives.new_person(flags, COMMUNITY)
         self.ledger.count("arrivals", p)
         if in_crisis:

@@ -6,17 +6,35 @@ filled in bulk because at time 0 nobody has accumulated any time yet.
 
 from __future__ import annotations
 
+from math import exp
 from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from ..people import (
-    ACUTE, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, EMPLOYED, ENABLEMENT, HAS_CARER, HEALTH_BUDGET, HOME_TREATMENT,
+    ACUTE, AFTER_DISCHARGE, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, EMPLOYED, ENABLEMENT, FREQUENT, HAS_CARER, HEALTH_BUDGET, HOME_TREATMENT,
     OUT_OF_AREA, PEER_LEADER, RC_GRADUATE, RECOVERED, RESIDENTIAL, SEVERE, WAIT_ENABLEMENT, Person,
 )
 
 if TYPE_CHECKING:
     from . import CountyModel
+
+
+def crisis_rate(flags: int, crisis) -> float:
+    """A person's crisis rate before windows and supports: needs level and frequent attending."""
+    rate = crisis.rate_per_year_severe if flags & SEVERE else crisis.rate_per_year_moderate
+    return rate * (crisis.frequent_attender_multiplier if flags & FREQUENT else 1.0)
+
+
+def crisis_weighted_shares(severe_share: float, crisis) -> tuple[float, tuple[float, float]]:
+    """Among people in crisis care, the severe share and the frequent-attender share (moderate,
+    severe): each kind of person is there in proportion to its share times its crisis rate."""
+    f, k = crisis.frequent_attender_share, crisis.frequent_attender_multiplier
+    weight = 1.0 - f + f * k
+    w_severe = severe_share * crisis.rate_per_year_severe * weight
+    w_moderate = (1.0 - severe_share) * crisis.rate_per_year_moderate * weight
+    s = w_severe / (w_severe + w_moderate) if w_severe + w_moderate > 0 else severe_share
+    return s, (f * k / weight, f * k / weight)
 
 
 def take(it: Iterator[Person], k: int) -> list[Person]:
@@ -80,21 +98,37 @@ class Census:
         return places + [RECOVERED] * n(pop.recovered_at_start)
 
     def create(self, places: list[int]) -> list[Person]:
-        """People with attributes drawn in one block: needs, carer, budget eligibility, work."""
-        pop = self.m.P.population
-        u = self.stream.matrix(len(places), 4)
+        """People with attributes drawn in one block: needs, carer, budget eligibility, work, frequent attending.
+
+        People in crisis care at the start are there because they had a crisis, so their needs and
+        frequent attending are drawn in proportion to each kind of person's crisis rate (an
+        equilibrium census, not a random sample of the caseload). Recovered people have their own
+        severe share (severe needs recover slowly, so fewer of them are out of contact)."""
+        pop, crisis = self.m.P.population, self.m.P.crisis
+        u = self.stream.matrix(len(places), 5)
         place_arr = np.asarray(places)
         supported = np.isin(place_arr, (RESIDENTIAL, ENABLEMENT))
-        severe_share = np.where(supported, 1.0, pop.severe_share)
+        in_crisis = np.isin(place_arr, (HOME_TREATMENT, ACUTE, OUT_OF_AREA))
+        s_crisis, f_crisis = crisis_weighted_shares(pop.severe_share, crisis)
+        severe_share = np.where(supported, 1.0, np.where(place_arr == RECOVERED, pop.recovered_severe_share_at_start,
+                                                         np.where(in_crisis, s_crisis, pop.severe_share)))
         employed_share = np.where(supported, 0.0, np.where(place_arr == RECOVERED, pop.recovered_employed_share_at_start,
                                                             pop.employed_share_at_start))
-        flags = ((u[:, 0] < severe_share) * SEVERE | (u[:, 1] < pop.carer_share) * HAS_CARER
-                 | (u[:, 2] < pop.budget_eligible_share) * BUDGET_ELIGIBLE | (u[:, 3] < employed_share) * EMPLOYED)
+        severe = u[:, 0] < severe_share
+        frequent_share = np.where(in_crisis, np.where(severe, f_crisis[1], f_crisis[0]), crisis.frequent_attender_share)
+        flags = (severe * SEVERE | (u[:, 1] < pop.carer_share) * HAS_CARER
+                 | (u[:, 2] < pop.budget_eligible_share) * BUDGET_ELIGIBLE | (u[:, 3] < employed_share) * EMPLOYED
+                 | (u[:, 4] < frequent_share) * FREQUENT)
         lives = self.m.lives
         return [lives.new_person(f, place, bulk=True) for f, place in zip(flags.tolist(), places)]
 
     def crisis_and_housing(self, people: list[Person]) -> None:
-        """Stays under way at the start, tenancies held, and the enablement waiting list."""
+        """Stays under way at the start, tenancies held, and the enablement waiting list.
+
+        A stay under way at a random moment is longer than a fresh one (long stays are more likely to
+        be caught: length bias), so what is left of it is a uniform share of a length-biased stay; for
+        the lognormal that is a stay with its median times exp(spread squared). Exponential stays are
+        memoryless: what is left is a fresh stay."""
         m = self.m
         crisis, st = m.crisis, self.stream
         now = m.env.now
@@ -104,11 +138,12 @@ class Census:
                 continue
             if place == HOME_TREATMENT:
                 crisis.home_treatment.occupy()
-                p.t_stay_end = now + st.uniform() * m.lives.duration(p, crisis.ht_median, crisis.ht_spread, False)
+                p.t_stay_end = now + st.uniform() * m.lives.duration(p, crisis.ht_median * exp(crisis.ht_spread ** 2),
+                                                                      crisis.ht_spread, False)
             elif place == ACUTE or place == OUT_OF_AREA:
                 if place == ACUTE:
                     crisis.acute.occupy()
-                p.t_stay_end = now + st.uniform() * crisis.stay(p)
+                p.t_stay_end = now + self.remaining_stay(p)
             elif place == ENABLEMENT:
                 m.housing.enablement.take(p, now)
             p.update_timer()
@@ -116,6 +151,48 @@ class Census:
         for p in residents[: self.n(m.P.census.waiting_for_enablement)]:
             m.ledger.set(p, WAIT_ENABLEMENT)
             m.housing.enablement.waiting.join(p, now)
+        self.recently_discharged(people)
+
+    def remaining_stay(self, p: Person) -> float:
+        """What is left of an acute stay under way at the start (see :meth:`crisis_and_housing`)."""
+        c = self.m.crisis
+        if c.exponential_stays:
+            return c.stay(p)
+        return self.stream.uniform() * self.m.lives.duration(p, c.stay_median * exp(c.stay_spread ** 2), c.stay_spread,
+                                                             False)
+
+    def recently_discharged(self, people: list[Person]) -> None:
+        """People in the community discharged from crisis care in the last ``after_discharge_days``.
+
+        In equilibrium as many leave crisis care each day as are in it divided by the mean stay
+        (Little's law), so the window holds that many times its length. They are drawn from the
+        community in proportion to each person's crisis rate (they had a crisis recently), and are part
+        way through their window."""
+        m = self.m
+        c, P = m.crisis, m.P
+        window = P.crisis.after_discharge_days
+        mean_acute = c.stay_median * exp(c.stay_spread ** 2 / 2)
+        mean_ht = c.ht_median * exp(c.ht_spread ** 2 / 2)
+        cen = P.census
+        per_day = (min(cen.in_acute_beds, P.services.acute_beds.beds_in_area) + cen.out_of_area) / mean_acute \
+            + min(cen.in_home_treatment, P.services.crisis_home_treatment.caseload) / mean_ht
+        community = [p for p in people if p.place == COMMUNITY]
+        k = min(self.n(per_day * window), len(community))
+        if k <= 0:
+            return
+        rates = np.array([crisis_rate(p.flags, P.crisis) for p in community])
+        keys = self.stream.matrix(len(community), 2)
+        # weighted sampling without replacement (Efraimidis-Spirakis): the k largest u^(1/w)
+        score = np.log(np.maximum(keys[:, 0], 1e-300)) / rates
+        chosen = np.argsort(-score, kind="stable")[:k]
+        now = m.env.now
+        for i in chosen.tolist():
+            p = community[i]
+            left = keys[i, 1] * window
+            m.ledger.set(p, AFTER_DISCHARGE)
+            p.t_discharge_window = now + left
+            p.t_last_discharge = now + left - window
+            p.update_timer()
 
     def supports(self, in_community: list[Person], keys) -> None:
         """Place supports held at the start, in a random order of the people in the community."""

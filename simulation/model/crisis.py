@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from . import CountyModel
 
 
+READMISSION_DAYS = 90.0
+"""Readmission is reported within 90 days of discharge, as R6 measures it."""
+
+
 class CrisisCare:
     """The crisis team, the acute ward and its overflow."""
 
@@ -88,6 +92,12 @@ class CrisisCare:
         ledger = self.ledger
         now = self.m.env.now
         ledger.count("acute_admissions", p)
+        since = now - p.t_last_acute_discharge
+        if since <= DAYS_PER_YEAR:       # the first readmission after a followed discharge (R6, T2)
+            ledger.count("acute_readmitted_within_year", p)
+            if since <= READMISSION_DAYS:
+                ledger.count("acute_readmitted_within_90_days", p)
+            p.t_last_acute_discharge = -INF
         if self.acute.occupied < self.acute.capacity:
             self.acute.occupy()
             place = ACUTE
@@ -139,6 +149,12 @@ class CrisisCare:
         if now <= m.end - DAYS_PER_YEAR:
             ledger.count("discharges_followable", p)
         p.t_last_discharge = now
+        if place != HOME_TREATMENT:
+            # followed for a readmission only if a whole year after it is reported
+            followed = m.warmup_days <= now <= m.end - DAYS_PER_YEAR
+            p.t_last_acute_discharge = now if followed else -INF
+            if followed:
+                ledger.count("acute_discharges_followable", p)
         ledger.set(p, AFTER_DISCHARGE)
         p.t_discharge_window = now + self.window_days
         p.update_timer()

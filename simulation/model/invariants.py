@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..people import COMMUNITY, SEVERE
+
 if TYPE_CHECKING:
     from . import CountyModel
 
@@ -35,6 +37,9 @@ def check(m: "CountyModel") -> None:
 def final(m: "CountyModel") -> dict[str, Any]:
     if m.check_invariants:
         check(m)
+        severe = sum(1 for p in m.ledger.people if p.place == COMMUNITY and p.flags & SEVERE)
+        if severe != m.ledger.severe_in_community.total:
+            raise AssertionError(f"severe_in_community counts {m.ledger.severe_in_community.total} but {severe} people")
     ledger = m.ledger
     services = m.services()
     return {

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from .errors import InputError, Problem, display_path, printable
 from .outcomes import HEADLINE
+from .schema import run_option_problems
 
 app = typer.Typer(
     add_completion=False,
@@ -97,18 +98,8 @@ def _check_out_dir(path: Path) -> list[Problem]:
 
 def _check_numbers(reps: int, years: Optional[float], workers: int, scale: Optional[float],
                    warmup_years: Optional[float] = None) -> list[Problem]:
-    problems = []
-    if reps < 1:
-        problems.append(Problem("command line", "--reps must be at least 1", field="--reps", value=reps, allowed="a whole number of at least 1"))
-    if years is not None and not (0.1 <= years <= 50) or (years is not None and math.isnan(years)):
-        problems.append(Problem("command line", "--years out of range", field="--years", value=years, allowed="a number of years from 0.1 to 50"))
-    if workers < 1:
-        problems.append(Problem("command line", "--workers must be at least 1", field="--workers", value=workers, allowed="a whole number of at least 1"))
-    if scale is not None and not (0.001 <= scale <= 1):
-        problems.append(Problem("command line", "--scale out of range", field="--scale", value=scale, allowed="a fraction above 0 and at most 1"))
-    if warmup_years is not None and not (0 <= warmup_years <= 20):
-        problems.append(Problem("command line", "--warmup-years out of range", field="--warmup-years", value=warmup_years, allowed="a number of years from 0 to 20"))
-    return problems
+    """The run options against their limits (declared once, in ``schema.RUN_LIMITS``)."""
+    return run_option_problems(reps=reps, years=years, workers=workers, scale=scale, warmup_years=warmup_years)
 
 
 def _load(files: list[Path], years: Optional[float], scale: Optional[float] = None, warmup_years: Optional[float] = None):
@@ -136,7 +127,7 @@ def precision_targets(texts: list[str], max_reps: int, reps: int) -> tuple[list,
     """``--precision METRIC=HALFWIDTH`` options, checked: the metric must exist, the half-width be positive."""
     from .experiment import Precision
     from .outcomes import METRICS
-    from .scenario import _did_you_mean
+    from .errors import did_you_mean
 
     targets, problems = [], []
     for text in texts:
@@ -147,7 +138,7 @@ def precision_targets(texts: list[str], max_reps: int, reps: int) -> tuple[list,
         except ValueError:
             half = math.nan
         if metric not in METRICS and not metric.startswith("cost."):
-            problems.append(Problem("command line", f"unknown metric in --precision{_did_you_mean(metric, METRICS)}", field="--precision",
+            problems.append(Problem("command line", f"unknown metric in --precision{did_you_mean(metric, METRICS)}", field="--precision",
                                     value=text, allowed="METRIC=HALFWIDTH, e.g. crisis_episodes=20 or cost_nhs=500000"))
         elif not (half > 0 and math.isfinite(half)):
             problems.append(Problem("command line", "--precision needs a positive half-width", field="--precision", value=text,
@@ -409,10 +400,10 @@ def replications(scenario_file: Path = typer.Argument(..., help="Scenario file."
     if max_reps < 3:
         problems.append(Problem("command line", "--max-reps too small", field="--max-reps", value=max_reps, allowed="at least 3"))
     from .outcomes import METRICS
-    from .scenario import _did_you_mean
+    from .errors import did_you_mean
 
     if metric not in METRICS and not metric.startswith("cost."):
-        problems.append(Problem("command line", f"unknown metric{_did_you_mean(metric, METRICS)}", field="--metric", value=metric, allowed="a metric such as total_cost, crisis_episodes, suicides"))
+        problems.append(Problem("command line", f"unknown metric{did_you_mean(metric, METRICS)}", field="--metric", value=metric, allowed="a metric such as total_cost, crisis_episodes, suicides"))
     if half_width is not None and not (half_width > 0 and math.isfinite(half_width)):
         problems.append(Problem("command line", "--half-width must be above 0", field="--half-width", value=half_width, allowed="a positive number in the metric's unit"))
     if half_width is not None and compare_file is None:
@@ -435,9 +426,9 @@ def replications(scenario_file: Path = typer.Argument(..., help="Scenario file."
         _size_difference(exp, metric, precision, half_width, max_reps)
         return
     if metric not in reps[0].metrics:
-        from .scenario import _did_you_mean
+        from .errors import did_you_mean
 
-        _fail([Problem("command line", f"no such metric in these results{_did_you_mean(metric, reps[0].metrics)}", field="--metric",
+        _fail([Problem("command line", f"no such metric in these results{did_you_mean(metric, reps[0].metrics)}", field="--metric",
                        value=metric, allowed="a metric such as total_cost, crisis_episodes, or a cost line cost.SERVICE.PAYER")])
     rows, found = replications_needed([r.metrics[metric] for r in reps], precision)
     table = Table(title=f"Replications for {escape(metric)}: 95% half-width as a share of the mean (target {precision:.1%})", title_justify="left")
@@ -824,9 +815,9 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
         known = d.metrics()
         for m in metric:
             if m not in known:
-                from .scenario import _did_you_mean
+                from .errors import did_you_mean
 
-                problems.append(Problem(display_path(d.root), f"no such metric in this sweep{_did_you_mean(m, known)}", field="--metric", value=m,
+                problems.append(Problem(display_path(d.root), f"no such metric in this sweep{did_you_mean(m, known)}", field="--metric", value=m,
                                         allowed=", ".join(default_metrics(d)) + ", ... (any column of its rows)"))
     target = out_dir or (dirs[0] / "sensitivity")
     problems += _check_out_dir(target)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, display_path
+from .schema import run_option_problems
 from .experiment import paired_difference, t_interval
 from .sweep import KEY_COLUMNS, PARAM, UNIT, Arm, Factor, SweepSpec, SweepStore, spec_from_dict
 
@@ -256,14 +257,7 @@ def build_psa(files: Sequence[Path], samples: int, reps: int, seed: int, years: 
     problems = []
     if samples < 2 or samples > 1_000_000:
         problems.append(Problem("command line", "--samples must be from 2 to 1,000,000", field="--samples", value=samples, allowed="e.g. 500"))
-    if reps < 1:
-        problems.append(Problem("command line", "--reps must be at least 1", field="--reps", value=reps, allowed="a whole number of at least 1"))
-    if years is not None and not 0.1 <= years <= 50:
-        problems.append(Problem("command line", "--years out of range", field="--years", value=years, allowed="a number of years from 0.1 to 50"))
-    if scale is not None and not 0.001 <= scale <= 1:
-        problems.append(Problem("command line", "--scale out of range", field="--scale", value=scale, allowed="a fraction above 0 and at most 1"))
-    if warmup_years is not None and not 0 <= warmup_years <= 20:
-        problems.append(Problem("command line", "--warmup-years out of range", field="--warmup-years", value=warmup_years, allowed="0 to 20 years"))
+    problems += run_option_problems(reps=reps, years=years, scale=scale, warmup_years=warmup_years)
     try:
         scenarios = load_scenarios(files, years=years)
     except InputError as exc:

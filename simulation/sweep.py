@@ -48,6 +48,7 @@ import pandas as pd
 from . import model_fingerprint
 from .errors import InputError, Problem, display_path
 from .parameters import MONEY_PREFIX, UNITS, coerce_value
+from .schema import run_option_problems
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 """Designs a researcher can ask for (``psa`` and ``oneway`` are made by other commands)."""
@@ -232,7 +233,7 @@ def _number(text: Any, unit: str) -> tuple[Any, str | None]:
 def make_factor(path: str, low: Any, high: Any, steps: Any, params: Mapping[str, Any], where: str,
                 field_name: str, line: int | None = None, design: str = "grid") -> tuple[Factor | None, list[Problem]]:
     """Check one varied parameter against the scenario's catalogue."""
-    from .scenario import _did_you_mean
+    from .errors import did_you_mean
 
     def problem(message: str, value: Any = None, allowed: str | None = None) -> list[Problem]:
         return [Problem(where, message, line, field_name, value, allowed)]
@@ -240,7 +241,7 @@ def make_factor(path: str, low: Any, high: Any, steps: Any, params: Mapping[str,
     if not path:
         return None, problem("names no parameter", allowed="PATH=LOW:HIGH[:STEPS], e.g. services.day_centre.places=200:350")
     if path not in params:
-        return None, problem(f"unknown parameter{_did_you_mean(path, params)}", path, "a dotted path declared in baseline.yaml")
+        return None, problem(f"unknown parameter{did_you_mean(path, params)}", path, "a dotted path declared in baseline.yaml")
     spec = params[path]
     kind = UNITS[spec.unit].kind
     if kind not in ("int", "float"):
@@ -995,7 +996,7 @@ def is_sweep_file(path: Path) -> bool:
 
 def read_sweep_file(path: Path) -> tuple[SweepRequest, list[Problem]]:
     """A sweep file: the scenario, the comparator, what to vary and how."""
-    from .scenario import _did_you_mean
+    from .errors import did_you_mean
     from .yamlfile import read_yaml_file
 
     doc = read_yaml_file(path)
@@ -1008,7 +1009,7 @@ def read_sweep_file(path: Path) -> tuple[SweepRequest, list[Problem]]:
 
     for key in data:
         if key not in SWEEP_KEYS:
-            problem(f"unknown field '{key}'{_did_you_mean(key, SWEEP_KEYS)}", key, None, ", ".join(SWEEP_KEYS))
+            problem(f"unknown field '{key}'{did_you_mean(key, SWEEP_KEYS)}", key, None, ", ".join(SWEEP_KEYS))
     here = path.parent
     for key in ("scenario", "compare", "baseline"):
         if key in data:
@@ -1076,14 +1077,7 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
                                 "e.g. 64 (sobol: base samples, giving N x (parameters + 2) points)"))
     if req.design == "sobol" and samples < 2:
         problems.append(Problem(where, "a Sobol design needs at least 2 samples", None, "--samples", samples, "a power of 2 such as 64"))
-    if req.reps < 1 or req.reps > 100_000:
-        problems.append(Problem(where, "--reps must be at least 1", None, "--reps", req.reps, "a whole number of at least 1"))
-    if req.years is not None and (not 0.1 <= req.years <= 50 or math.isnan(req.years)):
-        problems.append(Problem(where, "--years out of range", None, "--years", req.years, "a number of years from 0.1 to 50"))
-    if req.scale is not None and (not 0.001 <= req.scale <= 1 or math.isnan(req.scale)):
-        problems.append(Problem(where, "--scale out of range", None, "--scale", req.scale, "a fraction above 0 and at most 1"))
-    if req.warmup_years is not None and not 0 <= req.warmup_years <= 20:
-        problems.append(Problem(where, "--warmup-years out of range", None, "--warmup-years", req.warmup_years, "0 to 20 years"))
+    problems += run_option_problems(where, reps=req.reps, years=req.years, scale=req.scale, warmup_years=req.warmup_years)
     if req.scenario is None:
         problems.append(Problem(where, "no scenario to sweep", None, "SCENARIO", None, "a scenario file or a sweep file"))
         return None, [], problems  # type: ignore[return-value]

@@ -20,7 +20,7 @@ from .experiment import RunPlan, paired_difference, run_experiment, t_interval
 from .model import CountyModel
 from .outcomes import ReplicationResult
 from .parameters import DAYS_PER_MONTH, DAYS_PER_YEAR
-from .scenario import Action, Scenario
+from .scenario import CloseService, Scenario
 
 
 # ---------------------------------------------------------------------------
@@ -295,8 +295,8 @@ def check_extremes(baseline: Scenario) -> list[Line]:
 def closure_of(baseline: Scenario) -> Scenario:
     """The baseline with the day centre closed at month 6 as the shipped scenario closes it
     (45% referred for a budget, 35% offered peer support, the declared disruption risk)."""
-    action = Action("close", 6 * DAYS_PER_MONTH, "day_centre", redirect=(("personal_budgets", 0.45), ("peer_support", 0.35)),
-                    when="month 6")
+    action = CloseService(6 * DAYS_PER_MONTH, "day_centre", redirect=(("personal_budgets", 0.45), ("peer_support", 0.35)),
+                          when="month 6")
     return replace(baseline.with_actions(action), name=f"{baseline.name}, day centre closed at month 6")
 
 
@@ -341,7 +341,7 @@ def neutral_closure(baseline: Scenario, service: str, at_month: float = 6) -> tu
     if spec.quality_of_life_gain:
         neutral[spec.quality_of_life_gain] = 0.0
     base = baseline.with_values(neutral, name=f"{baseline.name}, {spec.label.lower()} neutral")
-    action = Action("close", at_month * DAYS_PER_MONTH, service, redirect=(), raised_risk=(1.0, 0.0), when=f"month {at_month:g}")
+    action = CloseService(at_month * DAYS_PER_MONTH, service, redirect=(), raised_risk=(1.0, 0.0), when=f"month {at_month:g}")
     return base, replace(base.with_actions(action), name=f"{base.name}, closed at month {at_month:g}")
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -21,7 +20,7 @@ from scipy import stats
 from .model import CountyModel
 from .outcomes import ReplicationResult, summarise
 from .scenario import Scenario
-from .workers import worker_pool
+from .workers import run_tasks
 
 Progress = Callable[[int, int], None]
 
@@ -131,21 +130,15 @@ def run_replications(scenarios: Sequence[Scenario], plan: RunPlan, replications:
     total = len(tasks)
     if progress:
         progress(0, total)
-    if workers <= 1 or total <= 1:
-        for task in tasks:
-            i, rep, result = _task(task)
-            done[(i, rep)] = result
-            if progress:
-                progress(len(done), total)
-    else:
-        # workers exit when this process dies, however it dies (see simulation.workers)
-        with worker_pool(min(workers, total)) as pool:
-            futures = [pool.submit(_task, task) for task in tasks]
-            for future in as_completed(futures):
-                i, rep, result = future.result()
-                done[(i, rep)] = result
-                if progress:
-                    progress(len(done), total)
+
+    def record(finished: tuple[int, int, ReplicationResult]) -> None:
+        i, rep, result = finished
+        done[(i, rep)] = result
+        if progress:
+            progress(len(done), total)
+
+    # one executor for every command; its workers exit when this process dies (see simulation.workers)
+    run_tasks(_task, tasks, workers, record)
     return done
 
 

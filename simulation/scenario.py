@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -91,6 +90,10 @@ class Scenario:
         """A copy with more timed actions (already checked by the caller), kept in time order."""
         ordered = tuple(sorted((*self.actions, *actions), key=lambda a: a.day))
         return _finish(replace(self, actions=ordered))
+
+    def with_action_list(self, actions: Iterable[Action]) -> "Scenario":
+        """A copy whose timed actions are ``actions`` (already checked by the caller)."""
+        return _finish(replace(self, actions=tuple(actions)))
 
     def with_values(self, values: Mapping[str, Any], name: str | None = None) -> "Scenario":
         """A copy with some parameter values replaced (values must be valid)."""

@@ -238,9 +238,9 @@ def psa_factors(scenario: Any) -> list[Factor]:
             dist = dict(p.distribution)
             lo, hi = (p.low, p.high) if p.low is not None and p.high is not None else (None, None)
             if lo is None:
-                from .sweep import _ppf
+                from .sweep import quantile
 
-                lo, hi = _ppf(dist, 0.025), _ppf(dist, 0.975)
+                lo, hi = quantile(dist, 0.025), quantile(dist, 0.975)
             factors.append(Factor(path, float(lo), float(hi), None, kind == "int", base, p.plain_label(), p.unit, dist))
         elif p.low is not None and p.high is not None and p.high > p.low:
             factors.append(Factor(path, float(p.low), float(p.high), None, kind == "int", base, p.plain_label(), p.unit))

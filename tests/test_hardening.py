@@ -350,10 +350,10 @@ def test_a_full_disk_is_a_clear_message_and_the_old_results_stay(tmp_path, monke
 def test_a_full_disk_during_a_sweep_is_a_clear_message_and_it_can_resume(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import simulation.sweep as sw
+    import simulation.sweep.store as sw
     from simulation.cli import app
 
-    real = sw._atomic_parquet
+    real = sw.atomic_parquet
 
     def full(frame, path):
         if path.parent.name == "rows":

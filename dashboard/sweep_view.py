@@ -23,7 +23,7 @@ from simulation.sensitivity import SweepData, default_metrics, load_sweep, sobol
 from simulation.sweep import MANIFEST, SweepStore
 
 from . import sweep_figures as SF
-from .figures import _layout
+from .figures import layout
 
 HELP = {"color": "#444", "fontSize": "15px", "maxWidth": "1000px"}
 SECTION = {"marginTop": "28px"}
@@ -85,7 +85,7 @@ def _empty(message: str) -> go.Figure:
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16, color="#555"))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, "", height=260)
+    return layout(fig, "", height=260)
 
 
 def sweep_tab(root: Path | None = None, default: str = "") -> html.Div:

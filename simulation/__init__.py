@@ -36,7 +36,7 @@ except PackageNotFoundError:  # running from a source tree without install
 MODEL_VERSION = __version__
 
 
-NOT_MODEL_FILES = ("cli.py", "documentation.py", "formatting.py", "verification.py", "sensitivity.py", "errors.py", "yamlfile.py")
+NOT_MODEL_FILES = ("cli.py", "cli_tables.py", "documentation.py", "formatting.py", "verification.py", "sensitivity.py", "errors.py", "yamlfile.py")
 """Modules that only read, check, present or report: every other module under ``simulation/`` (the model
 package included) is part of the fingerprint, so a new module can never drop out of it silently."""
 

@@ -30,7 +30,7 @@ import json
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .errors import InputError, Problem, display_path, did_you_mean
 from .errors import candidates as _candidates
@@ -305,58 +305,14 @@ class _Resolver:
 
     def resolve_document(self, doc: YamlDocument, path: Path) -> Scenario:
         problems: list[Problem] = []
-        data = doc.data
-        if data and not any(k in TOP_KEYS for k in data) and not any(_closest(str(k)[:40], TOP_KEYS) for k in list(data)[:10]):
-            # not a scenario at all (e.g. 'extends' names some other file): say so once, not line by line
-            raise InputError([Problem(doc.file, "is not a scenario file (it has none of the fields a scenario has)",
-                                      allowed="a YAML file with " + ", ".join(TOP_KEYS))])
 
         def problem(msg: str, fld: str | None, value: Any = None, allowed: str | None = None) -> None:
             problems.append(Problem(doc.file, msg, doc.line(fld) if fld else None, fld, value, allowed))
 
-        meant: dict[Any, str] = {}
-        for key in data:
-            if key not in TOP_KEYS:
-                guess = self._closest(str(key), TOP_KEYS)
-                problem(f"unknown field '{key}'{_hint(guess)}", str(key), None, ", ".join(TOP_KEYS))
-                # a guessed 'extends' is never followed: only a path spelt out is read
-                if guess is not None and guess not in data and guess != "extends":
-                    meant[key] = guess
-        meant = _unambiguous(meant)
-        if meant:  # go on with what a misspelt field most likely meant, so one pass reports every problem
-            doc = _as_meant(doc, meant)
-            data = doc.data
-        name = data.get("name")
-        if not isinstance(name, str) or not name.strip():
-            problem("every scenario needs a 'name' (text)", "name" if "name" in data else None, name, "a short name such as 'Close the day centre'")
-        description = data.get("description", "")
-        if description is None:
-            description = ""
-        if not isinstance(description, str):
-            problem("'description' must be text", "description", description, "text saying what decision the scenario tests")
-
-        # The parent, or this file as a root.
-        parent: Scenario | None = None
-        if "extends" in data:
-            ext = data["extends"]
-            if not isinstance(ext, str) or not ext.strip():
-                problem("'extends' must be the path of another scenario file", "extends", ext, "a path relative to this file, or absolute")
-            else:
-                ppath = Path(ext)
-                if not ppath.is_absolute():
-                    ppath = path.parent / ppath
-                if not _exists(ppath):
-                    problem("the file named in 'extends' does not exist", "extends", ext, "a path relative to this file, or absolute")
-                else:
-                    try:
-                        parent = self.resolve_file(ppath)
-                    except InputError as exc:
-                        # A loop is detected one file deeper, which cannot know the line of this 'extends';
-                        # a file that cannot be read at all is reported where it is named.
-                        problems.extend(self._parent_problem(p, doc, ext) for p in exc.problems)
-            if parent is None:
-                raise InputError(problems)
-
+        doc = self._top_fields(doc, problem)
+        data = doc.data
+        name, description = self._name_and_description(data, problem)
+        parent = self._parent(data, doc, path, problems, problem)   # None: this file is a root
         settings = self._settings(data.get("settings"), parent.settings if parent else Settings(), problem)
         if parent is None:
             params = self._root_params(data.get("parameters"), doc, problems)
@@ -370,13 +326,73 @@ class _Resolver:
         if problems:  # report dates outside the run with the rest, not only once the rest is fixed
             probe = Scenario("", "", doc.file, {}, tuple(actions), settings)
             problems.extend(horizon_problems(probe, self.years))
-        if problems:
             raise InputError(problems)
         all_actions = (*(parent.actions if parent else ()), *actions)
         if len(all_actions) > MAX_ACTIONS:
             raise InputError([Problem(doc.file, f"too many actions with those of the files it extends ({len(all_actions):,})",
                                       doc.line("actions"), "actions", None, f"at most {MAX_ACTIONS} in all")])
-        return _finish(Scenario(name.strip(), description.strip(), doc.file, params, tuple(sorted(all_actions, key=lambda a: a.day)), settings, chain, tuple(sorted(overrides))))
+        return _finish(Scenario(name.strip(), description.strip(), doc.file, params,
+                                tuple(sorted(all_actions, key=lambda a: a.day)), settings, chain, tuple(sorted(overrides))))
+
+    def _top_fields(self, doc: YamlDocument, problem: Callable[..., None]) -> YamlDocument:
+        """Unknown top-level fields reported; a misspelt one is followed as what it most likely means."""
+        data = doc.data
+        if data and not any(k in TOP_KEYS for k in data) and not any(_closest(str(k)[:40], TOP_KEYS) for k in list(data)[:10]):
+            # not a scenario at all (e.g. 'extends' names some other file): say so once, not line by line
+            raise InputError([Problem(doc.file, "is not a scenario file (it has none of the fields a scenario has)",
+                                      allowed="a YAML file with " + ", ".join(TOP_KEYS))])
+        meant: dict[Any, str] = {}
+        for key in data:
+            if key not in TOP_KEYS:
+                guess = self._closest(str(key), TOP_KEYS)
+                problem(f"unknown field '{key}'{_hint(guess)}", str(key), None, ", ".join(TOP_KEYS))
+                # a guessed 'extends' is never followed: only a path spelt out is read
+                if guess is not None and guess not in data and guess != "extends":
+                    meant[key] = guess
+        meant = _unambiguous(meant)
+        # go on with what a misspelt field most likely meant, so one pass reports every problem
+        return _as_meant(doc, meant) if meant else doc
+
+    @staticmethod
+    def _name_and_description(data: Mapping, problem: Callable[..., None]) -> tuple[str, str]:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problem("every scenario needs a 'name' (text)", "name" if "name" in data else None, name,
+                    "a short name such as 'Close the day centre'")
+            name = ""
+        description = data.get("description", "")
+        if description is None:
+            description = ""
+        if not isinstance(description, str):
+            problem("'description' must be text", "description", description, "text saying what decision the scenario tests")
+            description = ""
+        return name, description
+
+    def _parent(self, data: Mapping, doc: YamlDocument, path: Path, problems: list[Problem],
+                problem: Callable[..., None]) -> Scenario | None:
+        """The scenario this file extends (None for a root file); raises if it is named but cannot be had."""
+        if "extends" not in data:
+            return None
+        ext = data["extends"]
+        parent = None
+        if not isinstance(ext, str) or not ext.strip():
+            problem("'extends' must be the path of another scenario file", "extends", ext, "a path relative to this file, or absolute")
+        else:
+            ppath = Path(ext)
+            if not ppath.is_absolute():
+                ppath = path.parent / ppath
+            if not _exists(ppath):
+                problem("the file named in 'extends' does not exist", "extends", ext, "a path relative to this file, or absolute")
+            else:
+                try:
+                    parent = self.resolve_file(ppath)
+                except InputError as exc:
+                    # A loop is detected one file deeper, which cannot know the line of this 'extends';
+                    # a file that cannot be read at all is reported where it is named.
+                    problems.extend(self._parent_problem(p, doc, ext) for p in exc.problems)
+        if parent is None:
+            raise InputError(problems)
+        return parent
 
     @staticmethod
     def _parent_problem(p: Problem, doc: YamlDocument, ext: Any) -> Problem:

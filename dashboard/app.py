@@ -13,6 +13,7 @@ import binascii
 import math
 import time
 from pathlib import Path
+from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
 
@@ -130,7 +131,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
         html.P("Against the baseline; 'no clear change' when the 95% interval includes no change.", style=HELP),
         html.Div(id="in-words", style={**HELP, "maxWidth": "1250px", "color": "#111"}),
         html.H2("Key differences", style=SECTION),
-        dash_table.DataTable(
+        dash_table.DataTable(  # type: ignore[attr-defined]
             id="table", page_action="none", sort_action="none",
             style_table={"overflowX": "auto"},
             style_cell={"fontFamily": "Arial, sans-serif", "fontSize": "15px", "whiteSpace": "pre-line",
@@ -223,7 +224,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                 "Costs are in 2024 pounds, discounted at 3.5% a year, and split by who pays."], style=HELP),
         html.Div(id="about-plan", style=HELP),
         html.H3("Every default and where it comes from"),
-        dash_table.DataTable(
+        dash_table.DataTable(  # type: ignore[attr-defined]
             id="assumptions", page_size=40, filter_action="native", sort_action="native",
             columns=[{"name": c, "id": c} for c in ("Parameter", "Value", "Unit", "Range", "Source or assumption")],
             data=[{"Parameter": spec.plain_label(), "Value": str(spec.value), "Unit": spec.unit,
@@ -254,7 +255,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
 def _progress_bar(fraction: float, text: str, element_id: str | None = None) -> html.Div:
     pct = max(0.0, min(1.0, fraction)) * 100
     bar = html.Div(style={"width": f"{pct:.0f}%", "height": "100%", "backgroundColor": "#0072B2"})
-    attrs = {"id": element_id} if element_id else {}
+    attrs: dict[str, Any] = {"id": element_id} if element_id else {}
     return html.Div([
         html.Div(bar, style={"width": "360px", "height": "14px", "border": "1px solid #0072B2", "display": "inline-block", "verticalAlign": "middle"}),
         html.Span(f"  {text}", style={"fontSize": "15px"}),
@@ -643,7 +644,7 @@ def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str
     ``hosts``: host names requests may carry (default this machine's).
     """
     root = Path(sweeps_root) if sweeps_root is not None else Path.cwd() / "results"
-    app = Dash(__name__, title="mhsim: what if we change the system?", update_title=None,
+    app = Dash(__name__, title="mhsim: what if we change the system?", update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
                suppress_callback_exceptions=True, serve_locally=True)
     app.layout = layout(state, root)
     register_callbacks(app, state)

@@ -278,6 +278,7 @@ class JobQueue:
             if kind == "preview":
                 job.preview = _preview_text(value)
                 return
+            assert rep is not None, "a replication task carries its replication number"
             job.results[rep] = value
             job.done = len(job.results)
             if job.done >= job.total:

@@ -16,7 +16,8 @@ from typing import List, NoReturn, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 
 from . import cli_tables as tables
 from .cli_tables import escape
@@ -57,7 +58,7 @@ class _LazyProgress:
         self.what = what
         self.started = time.perf_counter()
         self.bar: Progress | None = None
-        self.task = None
+        self.task = TaskID(0)
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
@@ -424,7 +425,7 @@ class _SweepProgress:
     def __init__(self, what: str, runs_per_task: int):
         self.what, self.runs_per_task = what, runs_per_task
         self.bar: Progress | None = None
-        self.task = None
+        self.task = TaskID(0)
         self.first: int | None = None
         self.started = time.perf_counter()
 
@@ -672,6 +673,7 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
         problems += _sweep_size_problems(spec, scenarios)
     if problems:
         _fail(problems)
+    assert spec is not None  # build_psa gives a spec or problems
     design_frame = make_design(spec)
     digest = design_hash(spec, design_frame)
     problems = check_out_dir(out_dir, digest, spec, resume)

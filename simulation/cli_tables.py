@@ -8,7 +8,7 @@ library and print what these return. Names and paths from files are escaped
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from rich.markup import escape as _escape
 from rich.table import Table
@@ -167,7 +167,7 @@ def sizing_table(title: str, rows: list, found: int | None, metric: str, signed:
 WARMUP_SERIES = ("people_in_contact", "acute", "residential", "crisis_episodes")
 
 
-def warmup_table(reps: list) -> Table:
+def warmup_table(reps: Sequence[Any]) -> Table:
     """MSER-5 truncation points of monthly series (replication means)."""
     from .verification import mser5, running_mean
 

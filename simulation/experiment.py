@@ -326,6 +326,7 @@ def run_preview(scenarios: Sequence[Scenario], years: float | None = None, warmu
     started = time.perf_counter()
     labels = scenario_labels(scenarios)
     plan = RunPlan(seed=0, replications=1, years=years, scale=1.0, warmup_years=warmup_years)
-    results = {label: (run_twin(s, years=years, warmup_years=warmup_years),) for label, s in zip(labels, scenarios)}
+    results: dict[str, tuple[ReplicationResult, ...]] = {
+        label: (run_twin(s, years=years, warmup_years=warmup_years),) for label, s in zip(labels, scenarios)}
     return Experiment(tuple(scenarios), tuple(labels), plan, results, time.perf_counter() - started, 1,
                       extra={"method": "mean-field twin (ordinary differential equations, deterministic)"})

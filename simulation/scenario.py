@@ -459,6 +459,7 @@ class _Resolver:
             fld = f"parameters.{path}"
             line = doc.line(fld)
             keep = path in base
+            meant: str | None = path
             if not keep:
                 # among the likely meanings, the one whose unit takes the value written: a guess whose
                 # unit does not is still named, but its value is not checked (that error would mislead)
@@ -471,7 +472,7 @@ class _Resolver:
                     continue
             # a misspelt path's value is still checked (against what it most likely means) so
             # that one pass reports every problem; it is never used
-            spec = base[path] if keep else base[meant]
+            spec = base[meant or path]
             if is_leaf(node):
                 if "unit" in node and node["unit"] != spec.unit:
                     # the model reads each parameter in the unit the root declares: another unit would be misread

@@ -236,8 +236,9 @@ def psa_factors(scenario: Any) -> list[Factor]:
         base = float(p.value)
         if p.distribution is not None:
             dist = dict(p.distribution)
-            lo, hi = (p.low, p.high) if p.low is not None and p.high is not None else (None, None)
-            if lo is None:
+            if p.low is not None and p.high is not None:
+                lo, hi = p.low, p.high
+            else:
                 from .sweep import quantile
 
                 lo, hi = quantile(dist, 0.025), quantile(dist, 0.975)

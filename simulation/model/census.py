@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
+from .. import catalogue
 from ..people import (
     ACUTE, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, EMPLOYED, ENABLEMENT, HAS_CARER, HOME_TREATMENT,
     OUT_OF_AREA, PEER_LEADER, RC_GRADUATE, RECOVERED, RESIDENTIAL, SEVERE, WAIT_ENABLEMENT, Person,
@@ -125,7 +126,7 @@ class Census:
                 for p in take(it, self.n(m.P.census.peer_leaders)):
                     m.ledger.set(p, PEER_LEADER)
                 m.peer.update_capacity()
-            for p in take(it, min(self.n(m.P.get(s.spec.census_path)), s.service.capacity)):
+            for p in take(it, min(self.n(m.P.get(catalogue.declared(s.spec.census_path))), s.service.capacity)):
                 s.service.take(p, now)
                 m.ledger.set(p, s.hold)
         for p in take(it, self.n(m.P.census.recovery_college_graduates)):

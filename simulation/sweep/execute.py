@@ -233,6 +233,7 @@ def _run_dask(tasks: list, model: Callable, seed: int, scheduler: str | None, no
 
     own = client is None
     if own:
+        assert scheduler is not None, "a Dask sweep needs a scheduler or a client"
         client = connect(scheduler, connect_timeout)
     try:
         nthreads = sum(client.nthreads().values()) or 1

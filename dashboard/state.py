@@ -319,7 +319,6 @@ class AppState:
             s.results[bundle.key] = bundle
             while len(s.results) > self.limits.results_per_session:
                 s.results.pop(next(iter(s.results)))
-        job.result_key = bundle.key
 
     def _unique_label(self, s: Session, name: str, key: str) -> str:
         taken = {r.label for r in [*self.shared.values(), *s.results.values()] if r.key != key}

@@ -386,11 +386,6 @@ class Params:
         return node
 
 
-def per_day(rate_per_year: float) -> float:
-    """Convert a rate per year into a rate per day (the model's time unit)."""
-    return rate_per_year / DAYS_PER_YEAR
-
-
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 

@@ -64,4 +64,4 @@ benchmark: setup
 	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
-	rm -rf $(VENV) results .pytest_cache .hypothesis
+	rm -rf $(VENV) results .pytest_cache .hypothesis .ruff_cache .mypy_cache

@@ -629,7 +629,7 @@ def _new_sweep(out_dir: Path, spec, command: str, design_frame, digest: str):
 
 def _sweep_request(target: Path, vary: list[str], design: Optional[str], samples: Optional[int], reps: Optional[int],
                    seed: Optional[int], years: Optional[float], scale: Optional[float], warmup_years: Optional[float],
-                   out_dir: Optional[Path], compare: Optional[Path], oneway: Optional[bool]):
+                   out_dir: Optional[Path], compare: Optional[Path], oneway: Optional[bool], engine: Optional[str] = None):
     from .sweep import SweepRequest, is_sweep_file, parse_vary, read_sweep_file
 
     problems: list[Problem] = []
@@ -646,7 +646,8 @@ def _sweep_request(target: Path, vary: list[str], design: Optional[str], samples
         req.vary = [v for v in req.vary if v[0] != path]
         req.vary.append((path, low, high, steps, "command line", None, "--vary"))
     for name, value in (("design", design), ("samples", samples), ("reps", reps), ("seed", seed), ("years", years),
-                        ("scale", scale), ("warmup_years", warmup_years), ("out", out_dir), ("compare", compare), ("oneway", oneway)):
+                        ("scale", scale), ("warmup_years", warmup_years), ("out", out_dir), ("compare", compare), ("oneway", oneway),
+                        ("engine", engine)):
         if value is not None:
             setattr(req, name, value)
     if req.out is None:
@@ -668,12 +669,14 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT of 'dask scheduler'.", show_default=False),
           resume: bool = typer.Option(False, "--resume", help="Finish a sweep that was stopped (same command)."),
           oneway: Optional[bool] = typer.Option(None, "--oneway/--no-oneway", help="Also run each parameter at its low and high with the rest at base (the tornado).", show_default=False),
+          engine: Optional[str] = typer.Option(None, "--engine", help="simulation (the default: replications of the SimPy model) or twin (the mean-field twin: deterministic, whole county, thousands of points in minutes).", show_default=False),
           flush_seconds: float = typer.Option(2.0, "--flush-seconds", help="Write finished rows at least this often."),
           connect_timeout: float = typer.Option(5.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler.")) -> None:
     """Sweep parameters over ranges (grid, Latin hypercube, Sobol or Morris), resumably, locally or on Dask."""
-    from .sweep import ScenarioModel, build_sweep, check_out_dir, describe, design_hash, make_design
+    from .sweep import build_sweep, check_out_dir, describe, design_hash, make_design, sweep_model
 
-    req, problems = _sweep_request(target, vary, design, samples, reps, seed, years, scale, warmup_years, out_dir, compare, oneway)
+    req, problems = _sweep_request(target, vary, design, samples, reps, seed, years, scale, warmup_years, out_dir, compare, oneway,
+                                   engine)
     if workers is not None and workers < 1:
         problems.append(Problem("command line", "--workers must be at least 1", field="--workers", value=workers, allowed="a whole number of at least 1"))
     if workers is not None and scheduler is not None:
@@ -688,7 +691,7 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
     if req.scenario is not None:  # report the sweep file's problems with the scenario's and the ranges'
         spec, scenarios, more = build_sweep(req)
         problems += [p for p in more if str(p) not in {str(q) for q in problems}]
-        if spec is not None and not more:
+        if spec is not None and not more and spec.engine != "twin":   # the twin's size does not grow with people
             problems += _sweep_size_problems(spec, scenarios)
     if problems:
         _fail(problems)
@@ -702,8 +705,8 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
     client = _connect(scheduler, connect_timeout) if scheduler else None
     store = _new_sweep(req.out, spec, "sweep " + " ".join(sys.argv[2:]), design_frame, digest)
     _say(f"Sweep: {describe(spec, design_frame)}")
-    stats = _execute(store, ScenarioModel(spec, scenarios), spec, digest, req.out, workers, client, flush_seconds,
-                     f"{len(design_frame)} points x {spec.reps} reps")
+    stats = _execute(store, sweep_model(spec, scenarios), spec, digest, req.out, workers, client, flush_seconds,
+                     f"{len(design_frame)} points x {spec.reps} reps" + (" (twin)" if spec.engine == "twin" else ""))
     manifest = store.manifest()
     skipped = f" ({stats.tasks_skipped} were already done)" if stats.tasks_skipped else ""
     _say(f"{manifest['rows_done']} of {manifest['tasks']} rows in {display_path(req.out)}{skipped}; this run: "
@@ -810,11 +813,11 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
 
 @app.command()
 def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders written by 'mhsim sweep'.", show_default=False),
-                metric: List[str] = typer.Option([], "--metric", help="Metrics to analyse (default delta.total_cost, delta.crisis_episodes, delta.qalys when the sweep has a comparator).", show_default=False),
+                metric: List[str] = typer.Option([], "--metric", help="Metrics to analyse (default delta.cost_nhs_and_council, delta.crisis_episodes, delta.qalys when the sweep has a comparator; any column, e.g. delta.net_benefit_20000).", show_default=False),
                 out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the tables and figures (default DIR/sensitivity).", show_default=False),
                 png: bool = typer.Option(True, "--png/--no-png", help="Also save the figures as PNG (needs chromium).")) -> None:
     """Sobol indices, Morris screening and a one-way tornado from sweeps, as CSV and figures (HTML, PNG)."""
-    from .sensitivity import analyse, default_metrics, load_sweep, sweep_problems
+    from .sensitivity import analyse, decision_metrics, load_sweep, sweep_problems
 
     problems = [p for d in dirs for p in sweep_problems(d)]
     if problems:
@@ -827,12 +830,12 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
                 from .scenario import _did_you_mean
 
                 problems.append(Problem(display_path(d.root), f"no such metric in this sweep{_did_you_mean(m, known)}", field="--metric", value=m,
-                                        allowed=", ".join(default_metrics(d)) + ", ... (any column of its rows)"))
+                                        allowed=", ".join(decision_metrics(d)) + ", ... (any column of its rows)"))
     target = out_dir or (dirs[0] / "sensitivity")
     problems += _check_out_dir(target)
     if problems:
         _fail(problems)
-    result = analyse(datas, metric or None)
+    result = analyse(datas, metric or None, decision=True)
     if result.sobol.empty and result.morris.empty and result.tornado.empty:
         _fail([Problem(", ".join(display_path(d) for d in dirs), "has nothing to analyse: no Sobol or Morris design and no one-way points",
                        field="DIR", allowed="a sweep run with --design sobol or morris, or with one-way points (the default)")])
@@ -853,20 +856,35 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
         _say(f"Note: {note}", err)
     if not result.sobol.empty:
         for m, t in result.sobol.groupby("metric", sort=False):
-            table = Table(title=f"{metric_words(m)[0]}: parameters by total-order Sobol index (95% intervals)", title_justify="left")
+            reason = str(t["withheld"].iloc[0]) if "withheld" in t and isinstance(t["withheld"].iloc[0], str) else ""
+            if reason:
+                err.print(f"{metric_words(m)[0]}: Sobol indices withheld: {reason}.", highlight=False)
+                continue
+            n = int(t["N"].iloc[0])
+            table = Table(title=f"{metric_words(m)[0]}: parameters by total-order Sobol index (95% bootstrap intervals, N = {n:,})",
+                          title_justify="left")
             for col in ("Parameter", "First order", "Total order"):
                 table.add_column(col, justify="left" if col == "Parameter" else "right")
             for r in t.head(10).itertuples():
                 table.add_row(escape(r.label), f"{r.S1:.2f} ({r.S1_low:.2f} to {r.S1_high:.2f})", f"{r.ST:.2f} ({r.ST_low:.2f} to {r.ST_high:.2f})")
             out.print(table)
+            change = float(t["ST_change_from_half_N"].max())
+            if change == change:
+                out.print(f"Convergence: total indices moved at most {change:.3f} between N = {n // 2:,} and N = {n:,}.", highlight=False)
+            for flag in t["flag"]:
+                if isinstance(flag, str) and flag:
+                    err.print(f"Flag ({m}): {flag}", highlight=False)
             noise = float(t["noise_ratio"].iloc[0])
-            if noise == noise and noise > 0.3:
-                err.print(f"Warning: in {m}, replication noise is large against the spread between points (variance ratio "
-                          f"{noise:.2f}; 0 = none, 1 = as large), so these indices partly or mostly measure chance: use more --reps "
-                          "or a larger --scale.", highlight=False)
+            if noise == noise and noise > 0.03:
+                err.print(f"Note: in {m}, replication noise is {noise:.2f} of the spread between points (indices are withheld above 0.1).",
+                          highlight=False)
     if not result.morris.empty:
         for m, t in result.morris.groupby("metric", sort=False):
             label = metric_words(m)[0]
+            reason = str(t["withheld"].iloc[0]) if "withheld" in t and isinstance(t["withheld"].iloc[0], str) else ""
+            if reason:
+                err.print(f"{label}: Morris indices withheld: {reason}.", highlight=False)
+                continue
             table = Table(title=f"{label}: Morris screening (mu* = mean absolute change across a parameter's range)", title_justify="left")
             for col in ("Parameter", "mu*", "sigma"):
                 table.add_column(col, justify="left" if col == "Parameter" else "right")

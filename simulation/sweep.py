@@ -169,15 +169,21 @@ class SweepSpec:
     model: str = ""
     """The model's source fingerprint: results of different code never mix."""
     name: str = ""
+    engine: str = "simulation"
+    """'simulation' (the SimPy model, replications) or 'twin' (the mean-field twin: deterministic,
+    full county, one 'replication' per point, every arm integrated together on the same steps)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "kind": self.kind, "name": self.name, "design": self.design, "samples": self.samples, "reps": self.reps,
             "seed": self.seed, "years": self.years, "scale": self.scale, "warmup_years": self.warmup_years,
             "oneway": self.oneway, "delta": list(self.delta) if self.delta else None, "model": self.model,
             "factors": [f.as_dict() for f in self.factors],
             "arms": [asdict(a) | {"fixed_paths": list(a.fixed_paths)} for a in self.arms],
         }
+        if self.engine != "simulation":   # older sweeps (and their design hashes) stay as they were
+            d["engine"] = self.engine
+        return d
 
     @property
     def arm_runs(self) -> int:
@@ -190,7 +196,7 @@ def spec_from_dict(d: Mapping[str, Any]) -> SweepSpec:
     arms = tuple(Arm(**{**a, "fixed_paths": tuple(a.get("fixed_paths", ()))}) for a in d["arms"])
     return SweepSpec(d["kind"], d["design"], factors, arms, d["samples"], d["reps"], d["seed"], d["years"], d["scale"],
                      d["warmup_years"], d.get("oneway", True), tuple(d["delta"]) if d.get("delta") else None,
-                     d.get("model", ""), d.get("name", ""))
+                     d.get("model", ""), d.get("name", ""), d.get("engine", "simulation"))
 
 
 # ---------------------------------------------------------------------------
@@ -466,28 +472,34 @@ class ScenarioModel:
         self.years, self.scale, self.warmup = spec.years, spec.scale, spec.warmup_years
         self.delta = spec.delta
 
-    def __call__(self, values: Mapping[str, float], seed: int, rep: int) -> dict[str, float]:
+    def arm_scenario(self, arm: Arm, scenario: Any, values: Mapping[str, float]) -> Any:
+        """The arm's scenario with the point's values (its own fixed paths and absent actions kept)."""
+        chosen = {}
+        actions = {}
+        for path, value in values.items():
+            if path in arm.fixed_paths:
+                continue
+            if path.startswith(ACTION_PREFIX):
+                actions[path] = value
+                continue
+            spec = scenario.params[path]
+            v, issue = coerce_value(spec.unit, int(round(value)) if UNITS[spec.unit].kind == "int" else value)
+            if issue:  # the design was checked against the units, so this is a bug
+                raise ValueError(f"{path} = {value}: {issue}")
+            chosen[path] = v
+        sc = scenario.with_values(chosen) if chosen else scenario
+        return with_action_values(sc, actions)  # arms without the action (the comparator) keep theirs
+
+    def run_arms(self, scenarios: Sequence[Any], seed: int, rep: int) -> list[dict[str, float]]:
         from .experiment import run_replication
 
+        return [run_replication(sc, seed, rep, self.years, self.scale, self.warmup).metrics for sc in scenarios]
+
+    def __call__(self, values: Mapping[str, float], seed: int, rep: int) -> dict[str, float]:
         out: dict[str, float] = {}
         per_arm: dict[str, dict[str, float]] = {}
-        for arm, scenario in self.arms:
-            chosen = {}
-            actions = {}
-            for path, value in values.items():
-                if path in arm.fixed_paths:
-                    continue
-                if path.startswith(ACTION_PREFIX):
-                    actions[path] = value
-                    continue
-                spec = scenario.params[path]
-                v, issue = coerce_value(spec.unit, int(round(value)) if UNITS[spec.unit].kind == "int" else value)
-                if issue:  # the design was checked against the units, so this is a bug
-                    raise ValueError(f"{path} = {value}: {issue}")
-                chosen[path] = v
-            sc = scenario.with_values(chosen) if chosen else scenario
-            sc = with_action_values(sc, actions)  # arms without the action (the comparator) keep theirs
-            metrics = run_replication(sc, seed, rep, self.years, self.scale, self.warmup).metrics
+        scenarios = [self.arm_scenario(arm, scenario, values) for arm, scenario in self.arms]
+        for (arm, _), metrics in zip(self.arms, self.run_arms(scenarios, seed, rep)):
             per_arm[arm.key] = metrics
             prefix = f"{arm.key}." if arm.key else ""
             out.update({prefix + m: float(v) for m, v in metrics.items()})
@@ -495,6 +507,21 @@ class ScenarioModel:
             alt, base = per_arm[self.delta[0]], per_arm[self.delta[1]]
             out.update({f"delta.{m}": float(alt[m]) - float(base[m]) for m in alt if m in base})
         return out
+
+
+class TwinScenarioModel(ScenarioModel):
+    """The same arms run on the mean-field twin: deterministic, full county, every arm integrated
+    together on the same steps (so the stored differences carry no integration error)."""
+
+    def run_arms(self, scenarios: Sequence[Any], seed: int, rep: int) -> list[dict[str, float]]:
+        from .twin import run_twins
+
+        return [r.metrics for r in run_twins(scenarios, years=self.years, warmup_years=self.warmup)]
+
+
+def sweep_model(spec: SweepSpec, scenarios: Sequence[Any]) -> ScenarioModel:
+    """What runs at each point: the simulation or the twin, as the sweep says."""
+    return (TwinScenarioModel if spec.engine == "twin" else ScenarioModel)(spec, scenarios)
 
 
 class Ishigami:
@@ -967,7 +994,8 @@ class SweepRequest:
     """(path, low, high, steps, where, line, field) for each varied parameter."""
     design: str = "lhs"
     samples: int | None = None
-    reps: int = 2
+    reps: int | None = None
+    """Replications at each point (default 2 on the simulation, 1 on the twin)."""
     seed: int = 1
     years: float | None = None
     scale: float | None = None
@@ -976,10 +1004,12 @@ class SweepRequest:
     oneway: bool = True
     name: str = ""
     file: str = "command line"
+    engine: str = "simulation"
 
 
 SWEEP_KEYS = ("name", "description", "scenario", "compare", "baseline", "vary", "design", "samples", "reps", "seed",
-              "years", "scale", "warmup_years", "out", "oneway")
+              "years", "scale", "warmup_years", "out", "oneway", "engine")
+ENGINES = ("simulation", "twin")
 
 
 def is_sweep_file(path: Path) -> bool:
@@ -1046,7 +1076,8 @@ def read_sweep_file(path: Path) -> tuple[SweepRequest, list[Problem]]:
                 problem("a range is 'LOW:HIGH[:STEPS]' or a mapping with low, high (and steps)" + hint, fld, rng,
                         "e.g. '200:350', {low: 200, high: 350, steps: 4}, or nothing for the declared range")
     for key, kind in (("design", str), ("samples", int), ("reps", int), ("seed", int), ("years", float),
-                      ("scale", float), ("warmup_years", float), ("out", str), ("oneway", bool), ("name", str)):
+                      ("scale", float), ("warmup_years", float), ("out", str), ("oneway", bool), ("name", str),
+                      ("engine", str)):
         if key not in data:
             continue
         value = data[key]
@@ -1070,6 +1101,13 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
     where = req.file
     if req.design not in DESIGNS:
         problems.append(Problem(where, "unknown design", None, "--design", req.design, " | ".join(DESIGNS)))
+    if req.reps is None:
+        req.reps = 1 if req.engine == "twin" else 2
+    if req.engine not in ENGINES:
+        problems.append(Problem(where, "unknown engine", None, "--engine", req.engine, " | ".join(ENGINES)))
+    elif req.engine == "twin" and req.reps != 1:
+        problems.append(Problem(where, "the twin is deterministic: one replication per point", None, "--reps", req.reps,
+                                "1 (or leave --reps out) with --engine twin"))
     samples = req.samples if req.samples is not None else DEFAULT_SAMPLES.get(req.design, 0)
     if req.design in DEFAULT_SAMPLES and (samples < 1 or samples > 1_000_000):
         problems.append(Problem(where, "--samples must be a whole number from 1 to 1,000,000", None, "--samples", samples,
@@ -1123,9 +1161,11 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
         base = scenarios[1]
         arms.append(Arm("base", base.name, display_path(req.compare), base.content_hash))
         delta = ("", "base")
+    if req.engine == "twin":
+        scale = 1.0   # the twin is the whole county
     spec = SweepSpec(kind, req.design, tuple(factors), tuple(arms), samples if req.design in DEFAULT_SAMPLES else 0,
                      req.reps, req.seed, float(years), float(scale), float(warmup), req.oneway, delta,
-                     model_fingerprint(), req.name)
+                     model_fingerprint(), req.name, req.engine)
     return spec, scenarios, []
 
 
@@ -1137,6 +1177,9 @@ def describe(spec: SweepSpec, design: pd.DataFrame) -> str:
     if extra:
         what += f" + {extra} one-way points"
     arms = " and ".join(a.label for a in spec.arms)
+    if spec.engine == "twin":
+        return (f"{what} of {arms} on the mean-field twin ({len(design):,} deterministic runs of {spec.arm_runs} "
+                f"arm{'s' if spec.arm_runs != 1 else ''} integrated together; {spec.years:g} years, whole county)")
     return (f"{what} x {spec.reps} replication{'s' if spec.reps != 1 else ''} of {arms} "
             f"({len(design) * spec.reps * spec.arm_runs:,} model runs; {spec.years:g} years, scale {spec.scale:g}, seed {spec.seed})")
 
@@ -1161,6 +1204,6 @@ def new_sweep(root: Path, spec: SweepSpec, command: str, design: pd.DataFrame | 
     return store, design, digest
 
 
-__all__ = ["Factor", "Arm", "SweepSpec", "SweepStore", "ScenarioModel", "Ishigami", "make_design", "design_hash",
+__all__ = ["Factor", "Arm", "SweepSpec", "SweepStore", "ScenarioModel", "TwinScenarioModel", "sweep_model", "Ishigami", "make_design", "design_hash",
            "run_sweep", "build_sweep", "read_sweep_file", "parse_vary", "check_out_dir", "connect", "SchedulerError",
            "task_id", "rows_equal", "RunStats", "DESIGNS"]

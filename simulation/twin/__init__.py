@@ -55,7 +55,7 @@ from .layout import (
 from .solver import integrate_segment
 from .tables import RateTables, support_event_index, tables_for
 
-__all__ = ["Twin", "run_twin", "run_twins", "TOLERANCE", "Tolerance"]
+__all__ = ["Twin", "run_twin", "run_twins", "TOLERANCE", "Tolerance", "steady_state", "SteadyState"]
 
 
 @dataclass(frozen=True)
@@ -559,3 +559,6 @@ def run_twins(scenarios: Sequence[Scenario], years: float | None = None, warmup_
     records = integrate(twins, tolerance)
     return [summarise(r, s.params) for r, s in zip(records, scenarios)]
 
+
+
+from .steady import SteadyState, steady_state  # noqa: E402

@@ -53,7 +53,7 @@ from .layout import (
     cell, current_layout, open_levels, stock_matrix,
 )
 from .solver import integrate_segment
-from .tables import RateTables, support_event_index, tables_for
+from .tables import RateTables, structure_key, support_event_index, tables_for
 
 __all__ = ["Twin", "run_twin", "run_twins", "TOLERANCE", "Tolerance", "steady_state", "SteadyState"]
 
@@ -114,7 +114,8 @@ class Twin:
         rules = HazardRules(self.P, self.open, [1.0, self.risk_multiplier])
         key = repr((sorted(self.versions[-1].items()), sorted(self.open.items()), self.risk_multiplier,
                     self.layout.attributes, [s.name for s in self.layout.supports]))
-        self.tables = tables_for(key, rules, self.layout)
+        structure = structure_key(self.versions[-1], self.open, self.risk_multiplier, self.layout)
+        self.tables = tables_for(key, rules, self.layout, structure)
         self.args = self._kernel_args(self.tables)
 
     def _par(self) -> np.ndarray:
@@ -436,14 +437,14 @@ class Twin:
         n_people = lay.n_people
         N = np.maximum(y[:n_people], 0.0)
         A = np.minimum(np.maximum(y[lay.o_attributes:lay.o_counters].reshape(lay.n_attributes, n_people), 0.0), N)
-        levels = (self.matrix @ np.concatenate((N, A.ravel())) + open_levels(lay, self.open)).reshape(-1, N_GROUPS)
-        cnt = self.counters(y)
-        areas = y[lay.o_areas:lay.o_cohort].reshape(len(lay.stock_names), N_GROUPS)
+        levels = (self.matrix @ np.concatenate((N, A.ravel())) + open_levels(lay, self.open)).reshape(-1, N_GROUPS).tolist()
+        cnt = self.counters(y).tolist()
+        areas = y[lay.o_areas:lay.o_cohort].reshape(len(lay.stock_names), N_GROUPS).tolist()
         return Snapshot(
             t, self.version,
-            {name: tuple(float(v) for v in levels[i]) for i, name in enumerate(lay.stock_names)},
-            {name: tuple(float(v) for v in areas[i]) for i, name in enumerate(lay.stock_names)},
-            {name: tuple(float(v) for v in cnt[i]) for i, name in enumerate(lay.counter_names)},
+            dict(zip(lay.stock_names, map(tuple, levels))),
+            dict(zip(lay.stock_names, map(tuple, areas))),
+            dict(zip(lay.counter_names, map(tuple, cnt))),
             dict(self.progs_now(t).state()),
         )
 

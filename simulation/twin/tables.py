@@ -118,7 +118,10 @@ def _relevant(probe: _Prober, attributes: tuple[int, ...], event: int, pre: int)
     return out
 
 
-def build_tables(rules: HazardRules, layout: Layout) -> RateTables:
+def build_tables(rules: HazardRules, layout: Layout, relevance: list[list[int]] | None = None) -> RateTables:
+    """Probe the rules for every event the flows use. ``relevance`` (the attributes that can change
+    each event) is probed too unless given: it depends on the parameters only where a value is 0 or 1
+    or a switch (see :func:`structure_key`)."""
     probe = _Prober(rules)
     events = events_for(layout)
     n_e, n_a = len(events), layout.n_attributes
@@ -128,25 +131,34 @@ def build_tables(rules: HazardRules, layout: Layout) -> RateTables:
     n_relevant = np.zeros(n_e, dtype=np.int64)
     base_factor = np.zeros((n_e, N_FACTORS, N_TWIN_PLACES, N_CELLS))
     held: dict[tuple[int, int, int], np.ndarray] = {}
-    fixed = [cell_flags(k) for k in range(N_CELLS)]
+    # the same situation stands for several twin places (hospital stays) and cells (window stages)
+    places = sorted(set(MODEL_PLACE))
+    place_rows = {mp: [p for p in range(N_TWIN_PLACES) if MODEL_PLACE[p] == mp] for mp in places}
+    cell_flags_list = [cell_flags(k) for k in range(N_CELLS)]
+    flag_cells: dict[int, list[int]] = {}
+    for k, fl in enumerate(cell_flags_list):
+        flag_cells.setdefault(fl, []).append(k)
+    where = {(mp, fl): np.ix_(place_rows[mp], cells) for mp in places for fl, cells in flag_cells.items()}
+    if relevance is None:
+        relevance = [_relevant(probe, layout.attributes, event, pre) for event, pre in events]
     for e, (event, pre) in enumerate(events):
-        rel = _relevant(probe, layout.attributes, event, pre)
-        for p in range(N_TWIN_PLACES):
-            place = MODEL_PLACE[p]
-            for k in range(N_CELLS):
-                flags = fixed[k] | pre
-                r0, f0 = probe.rate(place, flags, 0, event)
-                base[e, p, k] = r0
+        rel = relevance[e]
+        for mp in places:
+            for fl in flag_cells:
+                flags = fl | pre
+                r0, f0 = probe.rate(mp, flags, 0, event)
+                ix = where[mp, fl]
+                base[e][ix] = r0
                 for j in f0:
-                    base_factor[e, j, p, k] = 1.0
+                    base_factor[e, j][ix] = 1.0
                 for a in rel:
                     bit = layout.attributes[a]
-                    r1, f1 = probe.rate(place, flags | bit, 1 if bit == RAISED_RISK else 0, event)
+                    r1, f1 = probe.rate(mp, flags | bit, 1 if bit == RAISED_RISK else 0, event)
                     if r0 > 0:
-                        mult[e, a, p, k] = r1 / r0
+                        mult[e, a][ix] = r1 / r0
                     for j in f1:
                         if j not in f0:
-                            held.setdefault((e, a, j), np.zeros((N_TWIN_PLACES, N_CELLS)))[p, k] = 1.0
+                            held.setdefault((e, a, j), np.zeros((N_TWIN_PLACES, N_CELLS)))[ix] = 1.0
         relevant_now = sorted({a for a in rel if np.any(mult[e, a] != 1.0)} | {a for (ee, a, _) in held if ee == e})
         n_relevant[e] = len(relevant_now)
         relevant[e, :len(relevant_now)] = relevant_now
@@ -160,6 +172,32 @@ def build_tables(rules: HazardRules, layout: Layout) -> RateTables:
     )
 
 
+def structure_key(values: dict, open_services: dict[str, bool], risk_multiplier: float, layout: Layout) -> str:
+    """What decides which attributes can change which event: the services open, the registry, and every
+    parameter that is a switch, a word or exactly 0 or 1 (a multiplier of 1 or a rate of 0 hides an
+    attribute's effect; any other value shows it). Parameters with other values only scale rates."""
+    fixed = sorted((k, v) for k, v in values.items()
+                   if isinstance(v, (bool, str)) or (isinstance(v, (int, float)) and v in (0, 1)))
+    return repr((fixed, sorted(open_services.items()), risk_multiplier == 1.0, layout.attributes,
+                 [s.name for s in layout.supports]))
+
+
+_RELEVANCE: dict[str, list[list[int]]] = {}
+
+
+def relevance_for(key: str, rules: HazardRules, layout: Layout) -> list[list[int]]:
+    with _LOCK:
+        found = _RELEVANCE.get(key)
+    if found is None:
+        probe = _Prober(rules)
+        found = [_relevant(probe, layout.attributes, event, pre) for event, pre in events_for(layout)]
+        with _LOCK:
+            if len(_RELEVANCE) >= 64:
+                _RELEVANCE.pop(next(iter(_RELEVANCE)))
+            _RELEVANCE[key] = found
+    return found
+
+
 _CACHE: dict[str, RateTables] = {}
 """Tables by parameter values, services open, raised-risk multiplier and registry (read-only once built):
 the scenarios of one comparison mostly share them."""
@@ -167,11 +205,11 @@ _CACHE_KEPT = 16
 _LOCK = threading.Lock()
 
 
-def tables_for(key: str, rules: HazardRules, layout: Layout) -> RateTables:
+def tables_for(key: str, rules: HazardRules, layout: Layout, structure: str | None = None) -> RateTables:
     with _LOCK:  # the dashboard runs twins in several threads
         found = _CACHE.get(key)
     if found is None:
-        found = build_tables(rules, layout)
+        found = build_tables(rules, layout, relevance_for(structure, rules, layout) if structure else None)
         with _LOCK:
             while len(_CACHE) >= _CACHE_KEPT:
                 _CACHE.pop(next(iter(_CACHE)))

@@ -304,11 +304,14 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
            seed: int = SEED, workers: int = WORKERS,
            quick: bool = typer.Option(False, "--quick", help="Fewer and shorter runs: checks the machinery; calibration is shown, not judged."),
            json_file: Optional[Path] = typer.Option(None, "--json", help="Also write both tables as JSON to this file (targets: target, kind, model, low, high, pass, source)."),
-           baseline_file: Path = typer.Option(None, "--baseline", help="Scenario to calibrate (default: the shipped baseline).")) -> None:
+           baseline_file: Path = typer.Option(None, "--baseline", help="Scenario to calibrate (default: the shipped baseline)."),
+           agreement: bool = typer.Option(False, "--agreement", help="Instead: the twin's paired difference against the simulation's for every shipped decision and headline metric (minutes at full scale)."),
+           scenario_files: List[Path] = typer.Option([], "--scenario", help="With --agreement: decisions to compare (default: every shipped scenario).", show_default=False)) -> None:
     """Check the model: calibration against published figures, and verification against theory.
 
     Exits 1 if any verification check fails, or (except with --quick) if a calibration
-    target misses its band with no stated reason."""
+    target misses its band with no stated reason. With --agreement, exits 1 if the twin
+    disagrees with the simulation on any decision and headline metric (gaps queues explain are shown, not judged)."""
     problems = _check_numbers(reps, years, workers, scale)
     if problems:
         _fail(problems)
@@ -317,6 +320,10 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
 
     (baseline,) = _load([baseline_file or BASELINE_FILE], years)
     from .experiment import RunPlan
+
+    if agreement:
+        _verify_agreement(baseline, scenario_files, RunPlan(seed=seed, replications=reps, years=years, scale=scale), workers, json_file)
+        return
 
     progress = _LazyProgress("calibration runs")
     try:
@@ -392,6 +399,46 @@ def _size_difference(exp, metric: str, precision: float, half_width: Optional[fl
         _say(f"{found} replications make the 95% interval of the difference in {metric} {goal} or narrower.")
     else:
         out.print(f"{max_reps} replications do not reach {goal}; try more with --max-reps.", highlight=False)
+
+
+def _verify_agreement(baseline, scenario_files: list[Path], plan, workers: int, json_file: Optional[Path]) -> None:
+    from .scenario import BASELINE_FILE
+    from .verification import AGREEMENT_TOLERANCE, agreement
+
+    files = scenario_files or sorted(p for p in Path(BASELINE_FILE).parent.glob("*.yaml") if p.name != Path(BASELINE_FILE).name)
+    scenarios = _load(files, plan.years)
+    progress = _LazyProgress("agreement runs")
+    try:
+        rows = agreement(baseline, scenarios, plan, HEADLINE, workers=workers, progress=progress)
+    finally:
+        progress.close()
+    table = Table(title=f"The twin against the simulation: paired differences from the baseline ({plan.replications} replications, "
+                        f"{plan.years:g} years, scale {plan.scale:g}; a pass: the same sign where the simulation's 95% interval "
+                        f"excludes zero, and inside that interval or within {AGREEMENT_TOLERANCE * 100:g}%)", title_justify="left")
+    for col in ("Decision", "Outcome", "Twin", "Simulation (95% interval)", "Gap", "Result"):
+        table.add_column(col, justify="right" if col in ("Twin", "Gap") else "left")
+    lines = [row.line() for row in rows]
+    for row, line in zip(rows, lines):
+        result = "[green]pass[/]" if line.passed else ("[blue]measured gap[/]" if line.passed is None else "[red]DISAGREE[/]")
+        gap = "-" if math.isinf(row.gap) else f"{row.gap * 100:.1f}%"
+        table.add_row(escape(row.scenario), _label(row.metric), _fmt(row.metric, row.twin, signed=True),
+                      f"{_fmt(row.metric, row.simulation, signed=True)} ({_fmt(row.metric, row.low, signed=True)} to "
+                      f"{_fmt(row.metric, row.high, signed=True)})", gap, result)
+    out.print(table)
+    if json_file is not None:
+        import json
+
+        body = json.dumps({"settings": {"replications": plan.replications, "years": plan.years, "scale": plan.scale, "seed": plan.seed},
+                           "agreement": [line.detail for line in lines]}, indent=2, default=float)
+        staging = json_file.with_name(f".{json_file.name}.partial")
+        staging.write_text(body + "\n")
+        os.replace(staging, json_file)
+    failed = [line for line in lines if line.passed is False]
+    gaps = [line for line in lines if line.passed is None]
+    out.print(f"{len(lines) - len(failed) - len(gaps)} of {len(lines)} agree; {len(gaps)} measured gap{'s' if len(gaps) != 1 else ''} "
+              f"explained by queues; {len(failed)} disagree.", highlight=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -247,3 +247,47 @@ def test_preview_gives_one_deterministic_replication_per_scenario(baseline, clos
     assert exp.plan.replications == 1
     assert [len(v) for v in exp.results.values()] == [1, 1]
     assert exp.extra["method"].startswith("mean-field")
+
+
+# ---------------------------------------------------------------------------
+# Agreement with the simulation, decision by decision (mhsim verify --agreement)
+
+
+def test_agreement_needs_the_same_sign_where_the_simulation_is_sure_and_then_the_interval_or_ten_percent():
+    from simulation.verification import Agreement
+
+    def row(twin, mean, low, high, metric="crisis_episodes"):
+        return Agreement("closure", metric, twin, mean, low, high, 10)
+
+    assert row(12.0, 10.0, 5.0, 15.0).passed                  # inside the interval
+    assert row(10.9, 10.0, 9.5, 10.5).passed                  # outside it, within 10%
+    assert not row(11.5, 10.0, 9.5, 10.5).passed              # outside it and 15% away
+    assert not row(-1.0, 10.0, 5.0, 15.0).passed              # the simulation is sure of the sign: the twin must agree
+    assert row(-1.0, 2.0, -3.0, 7.0).passed                   # not sure of the sign: the interval decides
+    assert not row(0.0, 10.0, 5.0, 15.0).passed
+    gap = row(40.0, 2.0, 1.0, 3.0, metric="out_of_area_placements").line()
+    assert gap.passed is None and "full ward" in gap.expected    # a gap queues explain is shown, not judged
+    assert row(40.0, 2.0, 1.0, 3.0).line().passed is False
+
+
+def test_verify_agreement_prints_every_decision_and_headline_metric(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from simulation.cli import HEADLINE
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "agreement.json"
+    r = subprocess.run([sys.executable, "-m", "simulation.cli", "verify", "--agreement", "--scenario",
+                        str(root / "scenarios" / "close_day_centre.yaml"), "--reps", "2", "--years", "1", "--scale", "0.02",
+                        "--workers", "1", "--json", str(out)], capture_output=True, text=True, cwd=root, timeout=600,
+                       env={**__import__("os").environ, "COLUMNS": "200"})
+    assert r.returncode in (0, 1), r.stderr
+    assert "The twin against the simulation" in r.stdout and "agree;" in r.stdout
+    rows = json.loads(out.read_text())["agreement"]
+    assert [row["metric"] for row in rows] == list(HEADLINE)
+    assert {row["scenario"] for row in rows} == {"Close the day centre"}
+    assert all(row["n"] == 2 for row in rows)
+    assert (r.returncode == 1) == any(not row["pass"] and row["metric"] != "out_of_area_placements" for row in rows)

@@ -175,37 +175,6 @@ def _mult(e, a, p, k, mult, held, slot_of):
 
 
 @njit(cache=True)
-def event_flow(e, p, N, A, share, b, mult, held, slot_of, relevant, n_relevant):
-    """People a day with event ``e`` in place ``p`` (per cell), and the holders of each attribute among them.
-
-    Only the attributes that change the rate enter the product; holders of the others
-    leave in proportion to their share."""
-    n_a = A.shape[0]
-    f = np.zeros(K_)
-    h = np.zeros((n_a, K_))
-    nr = n_relevant[e]
-    fac = np.empty(max(nr, 1))
-    for k in range(K_):
-        rate = b[e, p, k]
-        if rate == 0.0 or N[p, k] <= 0.0:
-            continue
-        prod = 1.0
-        for i in range(nr):
-            a = relevant[e, i]
-            fac[i] = 1.0 + (_mult(e, a, p, k, mult, held, slot_of) - 1.0) * share[a, p, k]
-            prod *= fac[i]
-        flow = N[p, k] * rate * prod
-        f[k] = flow
-        for a in range(n_a):
-            h[a, k] = share[a, p, k] * flow
-        for i in range(nr):
-            a = relevant[e, i]
-            rest = prod / fac[i] if fac[i] > 0 else prod
-            h[a, k] = A[a, p, k] * rate * _mult(e, a, p, k, mult, held, slot_of) * rest
-    return f, h
-
-
-@njit(cache=True)
 def attribute_flow(e, population, held_attr, share, b, mult, held, slot_of, relevant, n_relevant):
     """People a day (place x cell) among ``population`` for whom an attribute event happens.
 
@@ -231,6 +200,56 @@ def attribute_flow(e, population, held_attr, share, b, mult, held, slot_of, rele
                 prod *= _mult(e, held_attr, p, k, mult, held, slot_of)
             out[p, k] = population[p, k] * rate * prod
     return out
+
+
+@njit(cache=True)
+def event_rates(e, p, N, A, share, b, mult, held, slot_of, relevant, n_relevant, f, hrel):
+    """Like :func:`event_flow` into scratch arrays: ``f`` per cell and ``hrel[i]`` the holders of the
+    i-th attribute that changes the rate (holders of the others leave in proportion to their share)."""
+    nr = n_relevant[e]
+    for k in range(K_):
+        rate = b[e, p, k]
+        if rate == 0.0 or N[p, k] <= 0.0:
+            f[k] = 0.0
+            for i in range(nr):
+                hrel[i, k] = 0.0
+            continue
+        prod = 1.0
+        for i in range(nr):
+            a = relevant[e, i]
+            hrel[i, k] = 1.0 + (_mult(e, a, p, k, mult, held, slot_of) - 1.0) * share[a, p, k]
+            prod *= hrel[i, k]
+        flow = N[p, k] * rate * prod
+        f[k] = flow
+        for i in range(nr):
+            a = relevant[e, i]
+            fac = hrel[i, k]
+            rest = prod / fac if fac > 0 else prod
+            hrel[i, k] = A[a, p, k] * rate * _mult(e, a, p, k, mult, held, slot_of) * rest
+    return nr
+
+
+@njit(cache=True)
+def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, keep, into_window):
+    """Move ``f * frac`` people a day from ``src`` to ``dst`` (-1: out of the county's books), with
+    what they hold: the relevant attributes' holders from ``hrel``, the others by their share."""
+    n_a = dA.shape[0]
+    for k in range(K_):
+        fk = f[k] * frac[k]
+        if fk == 0.0:
+            continue
+        dest = (k // N_STAGES) * N_STAGES + 1 if into_window else k
+        dN[src, k] -= fk
+        if dst >= 0:
+            dN[dst, dest] += fk
+        for a in range(n_a):
+            h = share[a, src, k] * fk
+            for i in range(nr):
+                if relevant_row[i] == a:
+                    h = hrel[i, k] * frac[k]
+            dA[a, src, k] -= h
+            if dst >= 0:
+                dA[a, dst, dest] += h * keep[a]
 
 
 # ---------------------------------------------------------------------------
@@ -287,7 +306,7 @@ def smooth_room(used, capacity):
 
 @njit(cache=True)
 def crisis_to_care(src, f, h, par, room_ht, room_acute, dN, dA, cnt, keep_all):
-    """People in crisis leave ``src`` for home treatment or a bed (in area or out of area)."""
+    """New referrals in crisis (``f``, holding ``h``) leave ``src`` for home treatment or a bed (in area or out of area)."""
     count(cnt, C_CRISES, f)
     n_a = dA.shape[0]
     f_ht, f_ac, f_oa = np.zeros(K_), np.zeros(K_), np.zeros(K_)
@@ -319,42 +338,70 @@ def crisis_to_care(src, f, h, par, room_ht, room_acute, dN, dA, cnt, keep_all):
 
 
 @njit(cache=True)
-def crisis_care(S, dN, dA, cnt, par, rooms):
-    """Crises in the community, in residential care and in tenancies."""
+def crisis_from(e, src, home, scale, S, dN, dA, cnt, par, rooms, f, hrel):
+    """People with event ``e`` in ``src`` (times ``scale``) go into crisis care: home treatment (from
+    the community, unless admission is needed or the team is full), else a bed in area or out of area,
+    returning afterwards to ``home``."""
     N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
-    for src in (IN_COMMUNITY, IN_ENABLEMENT, IN_RESIDENTIAL):
-        f, h = event_flow(E_CRISIS, src, N, A, share, b, mult, held, slot_of, relevant, n_relevant)
-        crisis_to_care(src, f, h, par, rooms[0], rooms[1], dN, dA, cnt, keep_all)
+    nr = event_rates(e, src, N, A, share, b, mult, held, slot_of, relevant, n_relevant, f, hrel)
+    room_ht, room_acute = rooms[0], rooms[1]
+    to_ht, to_acute, to_away = np.zeros(K_), np.zeros(K_), np.zeros(K_)
+    for k in range(K_):
+        adm = par[ADMIT_SEVERE] if CELL_SEVERE[k] == 1 else par[ADMIT_MODERATE]
+        to_bed = adm + (1.0 - adm) * (1.0 - room_ht) if home == IN_COMMUNITY else 1.0
+        to_ht[k] = scale * (1.0 - to_bed)
+        to_acute[k] = scale * to_bed * room_acute
+        to_away[k] = scale * to_bed * (1.0 - room_acute)
+    count(cnt, C_CRISES, f * scale)
+    count(cnt, C_HOME_TREATMENT, f * to_ht)
+    count(cnt, C_ADMISSIONS, f * (to_acute + to_away))
+    count(cnt, C_OUT_OF_AREA, f * to_away)
+    if home == IN_COMMUNITY:
+        acute, away = ACUTE_FROM_COMMUNITY, OUT_OF_AREA_FROM_COMMUNITY
+    elif home == IN_RESIDENTIAL:
+        acute, away = ACUTE_FROM_RESIDENTIAL, OUT_OF_AREA_FROM_RESIDENTIAL
+    else:
+        acute, away = ACUTE_FROM_ENABLEMENT, OUT_OF_AREA_FROM_ENABLEMENT
+    row = relevant[e]
+    move_people(dN, dA, src, IN_HOME_TREATMENT, f, to_ht, hrel, row, nr, share, keep_all, False)
+    move_people(dN, dA, src, acute, f, to_acute, hrel, row, nr, share, keep_all, False)
+    move_people(dN, dA, src, away, f, to_away, hrel, row, nr, share, keep_all, False)
+    return nr
 
 
 @njit(cache=True)
-def discharges(S, dN, dA, cnt, par, rooms, keep_res):
+def crisis_care(S, dN, dA, cnt, par, rooms, f, hrel):
+    """Crises in the community, in residential care and in tenancies."""
+    for src in (IN_COMMUNITY, IN_ENABLEMENT, IN_RESIDENTIAL):
+        crisis_from(E_CRISIS, src, src, 1.0, S, dN, dA, cnt, par, rooms, f, hrel)
+
+
+@njit(cache=True)
+def discharges(S, dN, dA, cnt, par, rooms, keep_res, f, hrel):
     """End of home treatment and of admissions: back home, or (severe, from the community)
     to residential care or a tenancy; everyone enters the window after crisis care.
     Returns the tenancies taken a day (they free no place for the list)."""
     N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
-    n_a = A.shape[0]
     room_ena = rooms[2]
-    f = N[IN_HOME_TREATMENT] / par[HT_MEAN]
-    h = A[:, IN_HOME_TREATMENT] / par[HT_MEAN]
+    row = relevant[0]
+    ones = np.ones(K_)
+    for k in range(K_):
+        f[k] = N[IN_HOME_TREATMENT, k] / par[HT_MEAN]
     count(cnt, C_DISCHARGES, f)
-    leave(dN, dA, IN_HOME_TREATMENT, f, h)
-    arrive(dN, dA, IN_COMMUNITY, f, h, keep_all, True)
+    move_people(dN, dA, IN_HOME_TREATMENT, IN_COMMUNITY, f, ones, hrel, row, 0, share, keep_all, True)
     tenancies_taken = 0.0
+    to_comm, to_ena, to_res = np.zeros(K_), np.zeros(K_), np.zeros(K_)
     for stay in (ACUTE_FROM_COMMUNITY, ACUTE_FROM_RESIDENTIAL, ACUTE_FROM_ENABLEMENT,
                  OUT_OF_AREA_FROM_COMMUNITY, OUT_OF_AREA_FROM_RESIDENTIAL, OUT_OF_AREA_FROM_ENABLEMENT):
-        f = N[stay] / par[STAY_MEAN]
-        h = A[:, stay] / par[STAY_MEAN]
+        for k in range(K_):
+            f[k] = N[stay, k] / par[STAY_MEAN]
         count(cnt, C_DISCHARGES, f)
-        leave(dN, dA, stay, f, h)
         if stay == ACUTE_FROM_RESIDENTIAL or stay == OUT_OF_AREA_FROM_RESIDENTIAL:
-            arrive(dN, dA, IN_RESIDENTIAL, f, h, keep_all, True)
+            move_people(dN, dA, stay, IN_RESIDENTIAL, f, ones, hrel, row, 0, share, keep_all, True)
             continue
         if stay == ACUTE_FROM_ENABLEMENT or stay == OUT_OF_AREA_FROM_ENABLEMENT:
-            arrive(dN, dA, IN_ENABLEMENT, f, h, keep_all, True)
+            move_people(dN, dA, stay, IN_ENABLEMENT, f, ones, hrel, row, 0, share, keep_all, True)
             continue
-        to_comm, to_ena, to_res = np.zeros(K_), np.zeros(K_), np.zeros(K_)
-        waits = np.zeros(K_)
         for k in range(K_):
             severe = CELL_SEVERE[k] == 1
             res = par[TO_RESIDENTIAL_SEVERE] if severe else 0.0
@@ -362,15 +409,14 @@ def discharges(S, dN, dA, cnt, par, rooms, keep_res):
             to_comm[k] = 1.0 - res - ena_referred
             to_ena[k] = ena_referred * room_ena
             to_res[k] = res + ena_referred * (1.0 - room_ena)
-            waits[k] = f[k] * ena_referred * (1.0 - room_ena) * par[ENABLEMENT_OPEN]
-        arrive(dN, dA, IN_COMMUNITY, f * to_comm, h * to_comm, keep_all, True)
-        arrive(dN, dA, IN_ENABLEMENT, f * to_ena, h * to_ena, keep_all, True)
+            dA[A_WAIT_ENABLEMENT, IN_RESIDENTIAL, (k // N_STAGES) * N_STAGES + 1] += (
+                f[k] * ena_referred * (1.0 - room_ena) * par[ENABLEMENT_OPEN])
+        move_people(dN, dA, stay, IN_COMMUNITY, f, to_comm, hrel, row, 0, share, keep_all, True)
+        move_people(dN, dA, stay, IN_ENABLEMENT, f, to_ena, hrel, row, 0, share, keep_all, True)
+        move_people(dN, dA, stay, IN_RESIDENTIAL, f, to_res, hrel, row, 0, share, keep_res, True)
         tenancies_taken += (f * to_ena).sum()
         count(cnt, C_ENABLEMENT_ENTRIES, f * to_ena)
         count(cnt, C_RESIDENTIAL_PLACEMENTS, f * to_res)
-        arrive(dN, dA, IN_RESIDENTIAL, f * to_res, h * to_res, keep_res, True)
-        for k in range(K_):
-            dA[A_WAIT_ENABLEMENT, IN_RESIDENTIAL, (k // N_STAGES) * N_STAGES + 1] += waits[k]
     return tenancies_taken
 
 
@@ -399,58 +445,52 @@ def windows(N, A, dN, dA, par):
 
 
 @njit(cache=True)
-def place_changes(S, dN, dA, cnt, par, rooms, keep_res, keep_recovered, keep_moving_on):
-    """Step-up, recovery, moves on from a tenancy or residential care, breakdown, relapse.
-    Returns the tenancies freed and the residents moving on (a day)."""
+def _change_place(e, src, dst, keep, c, S, dN, dA, cnt, f, hrel, ones):
     N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
-    f, h = event_flow(E_STEP_UP, IN_COMMUNITY, N, A, share, b, mult, held, slot_of, relevant, n_relevant)
-    count(cnt, C_RESIDENTIAL_PLACEMENTS, f)
-    leave(dN, dA, IN_COMMUNITY, f, h)
-    arrive(dN, dA, IN_RESIDENTIAL, f, h, keep_res, False)
-    f, h = event_flow(E_RECOVER, IN_COMMUNITY, N, A, share, b, mult, held, slot_of, relevant, n_relevant)
-    count(cnt, C_RECOVERIES, f)
-    leave(dN, dA, IN_COMMUNITY, f, h)
-    arrive(dN, dA, IN_RECOVERED, f, h, keep_recovered, False)
-    f, h = event_flow(E_ENABLEMENT_MOVE_ON, IN_ENABLEMENT, N, A, share, b, mult, held, slot_of, relevant, n_relevant)
-    count(cnt, C_ENABLEMENT_MOVE_ONS, f)
-    leave(dN, dA, IN_ENABLEMENT, f, h)
-    arrive(dN, dA, IN_COMMUNITY, f, h, keep_all, False)
-    freed = f.sum()
-    f, h = event_flow(E_ENABLEMENT_BREAKDOWN, IN_ENABLEMENT, N, A, share, b, mult, held, slot_of, relevant, n_relevant)
-    count(cnt, C_ENABLEMENT_BREAKDOWNS, f)
-    count(cnt, C_RESIDENTIAL_PLACEMENTS, f)
-    leave(dN, dA, IN_ENABLEMENT, f, h)
-    arrive(dN, dA, IN_RESIDENTIAL, f, h, keep_res, False)
-    freed += f.sum()
-    f, h = event_flow(E_RESIDENTIAL_MOVE_ON, IN_RESIDENTIAL, N, A, share, b, mult, held, slot_of, relevant, n_relevant)
-    count(cnt, C_RESIDENTIAL_MOVE_ONS, f)
-    leave(dN, dA, IN_RESIDENTIAL, f, h)
-    arrive(dN, dA, IN_COMMUNITY, f, h, keep_moving_on, False)
-    moved_on = f.sum()
-    f, h = event_flow(E_RELAPSE, IN_RECOVERED, N, A, share, b, mult, held, slot_of, relevant, n_relevant)
-    count(cnt, C_RELAPSES, f)
-    leave(dN, dA, IN_RECOVERED, f, h)
-    arrive(dN, dA, IN_COMMUNITY, f, h, keep_all, False)
-    cs = par[RELAPSE_IN_CRISIS]
-    crisis_to_care(IN_COMMUNITY, f * cs, h * cs, par, rooms[0], rooms[1], dN, dA, cnt, keep_all)  # relapsing in crisis
-    return freed, moved_on
+    nr = event_rates(e, src, N, A, share, b, mult, held, slot_of, relevant, n_relevant, f, hrel)
+    count(cnt, c, f)
+    move_people(dN, dA, src, dst, f, ones, hrel, relevant[e], nr, share, keep, False)
+    return f.sum()
 
 
 @njit(cache=True)
-def exits(S, dN, dA, cnt):
+def place_changes(S, dN, dA, cnt, par, rooms, keep_res, keep_recovered, keep_moving_on, f, hrel):
+    """Step-up, recovery, moves on from a tenancy or residential care, breakdown, relapse.
+    Returns the tenancies freed and the residents moving on (a day)."""
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    ones = np.ones(K_)
+    _change_place(E_STEP_UP, IN_COMMUNITY, IN_RESIDENTIAL, keep_res, C_RESIDENTIAL_PLACEMENTS, S, dN, dA, cnt, f, hrel, ones)
+    _change_place(E_RECOVER, IN_COMMUNITY, IN_RECOVERED, keep_recovered, C_RECOVERIES, S, dN, dA, cnt, f, hrel, ones)
+    freed = _change_place(E_ENABLEMENT_MOVE_ON, IN_ENABLEMENT, IN_COMMUNITY, keep_all, C_ENABLEMENT_MOVE_ONS, S, dN, dA,
+                          cnt, f, hrel, ones)
+    broke = _change_place(E_ENABLEMENT_BREAKDOWN, IN_ENABLEMENT, IN_RESIDENTIAL, keep_res, C_ENABLEMENT_BREAKDOWNS, S, dN,
+                          dA, cnt, f, hrel, ones)
+    count(cnt, C_RESIDENTIAL_PLACEMENTS, f)
+    moved_on = _change_place(E_RESIDENTIAL_MOVE_ON, IN_RESIDENTIAL, IN_COMMUNITY, keep_moving_on, C_RESIDENTIAL_MOVE_ONS, S,
+                             dN, dA, cnt, f, hrel, ones)
+    # relapse: back to the community, some straight on to crisis care
+    cs = par[RELAPSE_IN_CRISIS]
+    nr = event_rates(E_RELAPSE, IN_RECOVERED, N, A, share, b, mult, held, slot_of, relevant, n_relevant, f, hrel)
+    count(cnt, C_RELAPSES, f)
+    move_people(dN, dA, IN_RECOVERED, IN_COMMUNITY, f, ones * (1.0 - cs), hrel, relevant[E_RELAPSE], nr, share, keep_all, False)
+    crisis_from(E_RELAPSE, IN_RECOVERED, IN_COMMUNITY, cs, S, dN, dA, cnt, par, rooms, f, hrel)
+    return freed + broke, moved_on
+
+
+@njit(cache=True)
+def exits(S, dN, dA, cnt, f, hrel):
     """Deaths and moving away, from every place. Returns (tenancies freed, residents leaving) a day."""
     N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
     freed, residents = 0.0, 0.0
+    ones = np.ones(K_)
     for e in (E_DIE_OTHER, E_SUICIDE, E_MOVE_AWAY):
         c = C_DEATHS_OTHER if e == E_DIE_OTHER else (C_SUICIDES if e == E_SUICIDE else C_MOVED_AWAY)
         for p in range(P_):
-            f, h = event_flow(e, p, N, A, share, b, mult, held, slot_of, relevant, n_relevant)
-            count(cnt, c, f)
-            leave(dN, dA, p, f, h)
+            gone = _change_place(e, p, -1, keep_all, c, S, dN, dA, cnt, f, hrel, ones)
             if p == IN_ENABLEMENT or p == ACUTE_FROM_ENABLEMENT or p == OUT_OF_AREA_FROM_ENABLEMENT:
-                freed += f.sum()
+                freed += gone
             if p == IN_RESIDENTIAL:
-                residents += f.sum()
+                residents += gone
     return freed, residents
 
 
@@ -673,13 +713,16 @@ def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, base_factor, d
     o_co = o_ar + open_levels.size
     dy = np.zeros_like(y)
     N = np.maximum(y[:n_p], 0.0).reshape(P_, K_)
-    A = np.minimum(np.maximum(y[o_a:o_c], 0.0).reshape(n_a, P_, K_), N.reshape(1, P_, K_) * np.ones((n_a, 1, 1)))
+    A = np.empty((n_a, P_, K_))
     share = np.zeros((n_a, P_, K_))
     for a in range(n_a):
         for p in range(P_):
             for k in range(K_):
-                if N[p, k] > 1e-12:
-                    share[a, p, k] = A[a, p, k] / N[p, k]
+                n = N[p, k]
+                v = min(max(y[o_a + (a * P_ + p) * K_ + k], 0.0), n)
+                A[a, p, k] = v
+                if n > 1e-12:
+                    share[a, p, k] = v / n
     dN = np.zeros((P_, K_))
     dA = np.zeros((n_a, P_, K_))
     cnt = np.zeros((n_counters, G_))
@@ -696,11 +739,13 @@ def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, base_factor, d
     rooms[1] = smooth_room(acute, par[BEDS])
     rooms[2] = smooth_room(ena_occupied + 1.0, par[TENANCIES]) if par[ENABLEMENT_OPEN] > 0 else 0.0
 
-    crisis_care(S, dN, dA, cnt, par, rooms)
-    tenancies_taken = discharges(S, dN, dA, cnt, par, rooms, keep_res)
+    f = np.zeros(K_)
+    hrel = np.zeros((max(n_a, 1), K_))
+    crisis_care(S, dN, dA, cnt, par, rooms, f, hrel)
+    tenancies_taken = discharges(S, dN, dA, cnt, par, rooms, keep_res, f, hrel)
     windows(N, A, dN, dA, par)
-    freed, moved_on = place_changes(S, dN, dA, cnt, par, rooms, keep_res, keep_recovered, keep_moving_on)
-    freed_by_exits, residents_left = exits(S, dN, dA, cnt)
+    freed, moved_on = place_changes(S, dN, dA, cnt, par, rooms, keep_res, keep_recovered, keep_moving_on, f, hrel)
+    freed_by_exits, residents_left = exits(S, dN, dA, cnt, f, hrel)
     arrivals(dN, dA, cnt, par, mix, rooms, keep_all)
     work(S, dA, cnt)
     carers(S, dA, cnt)

@@ -1,7 +1,7 @@
-"""Integrating the twin: an adaptive Dormand-Prince 5(4) method, compiled, for one or more arms at once.
+"""Integrating the twin: an adaptive explicit Runge-Kutta pair, compiled, for one or more arms at once.
 
-The same method as SciPy's ``solve_ivp(method="RK45")`` (its coefficients are
-taken from SciPy, and its step control and error norm are the same), but the
+The same methods as SciPy's ``solve_ivp(method="RK45")`` and ``"RK23"`` (their
+coefficients are taken from SciPy, and the step control and error norm are the same), but the
 whole loop runs compiled: a Python step costs more than the right-hand side
 here, and SciPy's error norm calls BLAS, whose threads spin on a loaded
 machine. Several arms (the scenarios of a comparison) are integrated as one
@@ -14,15 +14,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 from numba.typed import List
-from scipy.integrate._ivp.rk import RK45
+from scipy.integrate._ivp.rk import RK23, RK45
 
 from .flows import derivatives
 
-_C = np.asarray(RK45.C, dtype=np.float64)
-_A = np.asarray(RK45.A, dtype=np.float64)
-_B = np.asarray(RK45.B, dtype=np.float64)
-_E = np.asarray(RK45.E, dtype=np.float64)
-_P = np.asarray(RK45.P, dtype=np.float64)
+TABLEAUS = {
+    name: tuple(np.asarray(getattr(cls, k), dtype=np.float64) for k in ("C", "A", "B", "E", "P")) + (float(cls.error_estimator_order),)
+    for name, cls in (("RK45", RK45), ("RK23", RK23))
+}
+"""SciPy's explicit Runge-Kutta pairs: Dormand-Prince 5(4) and Bogacki-Shampine 3(2), with their dense output."""
 SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
 
 
@@ -43,7 +43,7 @@ def _rms(x):
 
 
 @njit(cache=True)
-def _first_step(t0, y0, f0, arms, cuts, rtol, atol, max_step):
+def _first_step(t0, y0, f0, arms, cuts, rtol, atol, max_step, order):
     """SciPy's initial step (Hairer, Norsett & Wanner, II.4)."""
     scale = atol + np.abs(y0) * rtol
     d0, d1 = _rms(y0 / scale), _rms(f0 / scale)
@@ -54,66 +54,74 @@ def _first_step(t0, y0, f0, arms, cuts, rtol, atol, max_step):
     if d1 <= 1e-15 and d2 <= 1e-15:
         h1 = max(1e-6, h0 * 1e-3)
     else:
-        h1 = (0.01 / max(d1, d2)) ** 0.2
+        h1 = (0.01 / max(d1, d2)) ** (1.0 / (order + 1.0))
     return min(100 * h0, h1, max_step)
 
 
 @njit(cache=True)
-def dopri5(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E, P):
-    """Integrate from ``t0`` to ``t1``; the state at each of ``ticks`` (inside (t0, t1], sorted)
-    by the method's own dense output. Returns (states at ticks, final state, right-hand sides evaluated)."""
+def explicit_rk(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E, P, error_order):
+    """Integrate from ``t0`` to ``t1`` with an embedded Runge-Kutta pair (SciPy's step control and
+    error norm); the state at each of ``ticks`` (inside (t0, t1], sorted) by the method's own dense
+    output. Returns (states at ticks, final state, right-hand sides evaluated)."""
     n = y0.size
+    stages = B.size
+    exponent = -1.0 / (error_order + 1.0)
     out = np.empty((ticks.size, n))
     t, y = t0, y0.copy()
-    K = np.empty((7, n))
+    K = np.empty((stages + 1, n))
     K[0] = _rhs(t, y, arms, cuts)
     nfev = 1
-    h = _first_step(t, y, K[0], arms, cuts, rtol, atol, max_step)
+    h = _first_step(t, y, K[0], arms, cuts, rtol, atol, max_step, error_order)
     nfev += 1
     nxt = 0
     while nxt < ticks.size and ticks[nxt] <= t0:
         out[nxt] = y
         nxt += 1
     rejected = False
+    dy = np.empty(n)
     while t < t1:
         h = min(h, max_step, t1 - t)
         if t + h > t1 - 1e-9 * max(1.0, abs(t1)):
             h = t1 - t
-        for s in range(1, 6):
-            dy = np.zeros(n)
+        for s in range(1, stages):
+            dy[:] = 0.0
             for j in range(s):
                 if A[s, j] != 0.0:
                     dy += A[s, j] * K[j]
             K[s] = _rhs(t + C[s] * h, y + h * dy, arms, cuts)
-        step = np.zeros(n)
-        for j in range(6):
-            step += B[j] * K[j]
-        y_new = y + h * step
-        K[6] = _rhs(t + h, y_new, arms, cuts)
-        nfev += 6
-        err = np.zeros(n)
-        for j in range(7):
-            err += E[j] * K[j]
+        dy[:] = 0.0
+        for j in range(stages):
+            dy += B[j] * K[j]
+        y_new = y + h * dy
+        K[stages] = _rhs(t + h, y_new, arms, cuts)
+        nfev += stages
+        dy[:] = 0.0
+        for j in range(stages + 1):
+            dy += E[j] * K[j]
         scale = atol + np.maximum(np.abs(y), np.abs(y_new)) * rtol
-        norm = _rms(h * err / scale)
+        norm = _rms(h * dy / scale)
         if norm < 1.0:
             t_new = t + h if t1 - (t + h) > 1e-9 * max(1.0, abs(t1)) else t1
             if nxt < ticks.size and ticks[nxt] <= t_new + 1e-9:
                 Q = K.T @ P
                 while nxt < ticks.size and ticks[nxt] <= t_new + 1e-9:
                     x = (ticks[nxt] - t) / h
-                    p = np.array([x, x * x, x ** 3, x ** 4])
+                    p = np.empty(P.shape[1])
+                    xp = x
+                    for i in range(P.shape[1]):
+                        p[i] = xp
+                        xp *= x
                     out[nxt] = y + h * (Q @ p)
                     nxt += 1
-            factor = MAX_FACTOR if norm == 0.0 else min(MAX_FACTOR, SAFETY * norm ** -0.2)
+            factor = MAX_FACTOR if norm == 0.0 else min(MAX_FACTOR, SAFETY * norm ** exponent)
             if rejected:
                 factor = min(1.0, factor)
             t, y = t_new, y_new
-            K[0] = K[6]
+            K[0] = K[stages]
             h *= factor
             rejected = False
         else:
-            h *= max(MIN_FACTOR, SAFETY * norm ** -0.2)
+            h *= max(MIN_FACTOR, SAFETY * norm ** exponent)
             rejected = True
             if h < 1e-12:
                 raise RuntimeError("the twin's step size fell below 1e-12 days")
@@ -121,10 +129,10 @@ def dopri5(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E, P):
 
 
 def integrate_segment(t0: float, t1: float, y0: np.ndarray, ticks: list[float], arms: list[tuple], sizes: list[int],
-                      rtol: float, atol: float, max_step: float) -> tuple[np.ndarray, np.ndarray, int]:
+                      rtol: float, atol: float, max_step: float, method: str = "RK45") -> tuple[np.ndarray, np.ndarray, int]:
     typed = List()
     for a in arms:
         typed.append(a)
     cuts = np.cumsum([0] + list(sizes)).astype(np.int64)
-    return dopri5(float(t0), float(t1), np.ascontiguousarray(y0, dtype=np.float64), np.asarray(ticks, dtype=np.float64),
-                  typed, cuts, float(rtol), float(atol), float(max_step), _C, _A, _B, _E, _P)
+    return explicit_rk(float(t0), float(t1), np.ascontiguousarray(y0, dtype=np.float64), np.asarray(ticks, dtype=np.float64),
+                       typed, cuts, float(rtol), float(atol), float(max_step), *TABLEAUS[method])

@@ -73,7 +73,7 @@ def steady_state(scenario: Scenario, settle_years: float = 40.0, f_tol: float = 
     lay = twin.layout
     y = twin.census()
     _, y, _ = integrate_segment(0.0, settle_years * DAYS_PER_YEAR, y, [], [twin.args], [lay.size],
-                                TOLERANCE.rtol, TOLERANCE.atol, TOLERANCE.max_step)
+                                TOLERANCE.rtol, TOLERANCE.atol, TOLERANCE.max_step, TOLERANCE.method)
     n = lay.o_counters
     rest = y.copy()
 

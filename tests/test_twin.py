@@ -291,3 +291,22 @@ def test_verify_agreement_prints_every_decision_and_headline_metric(tmp_path):
     assert {row["scenario"] for row in rows} == {"Close the day centre"}
     assert all(row["n"] == 2 for row in rows)
     assert (r.returncode == 1) == any(not row["pass"] and row["metric"] != "out_of_area_placements" for row in rows)
+
+
+def test_the_steady_state_is_still_and_in_balance(baseline):
+    """Solved directly: nothing moves, and as many people arrive as die or move away."""
+    from simulation.twin import steady_state
+    from simulation.twin.flows import derivatives
+
+    s = steady_state(baseline)
+    assert s.converged and s.residual < 1e-4
+    twin = Twin(baseline, years=1)
+    rates = twin.counters(derivatives(0.0, s.y, *twin.args)).sum(1)
+    names = list(twin.layout.counter_names)
+    leaving = sum(rates[names.index(n)] for n in ("suicides", "deaths_other", "moved_away"))
+    arriving = rates[names.index("arrivals")]
+    assert leaving == pytest.approx(arriving, rel=1e-3)
+    census = s.census_values()
+    assert census["census.in_acute_beds"] <= baseline.values["services.acute_beds.beds_in_area"]
+    assert sum(census[k] for k in ("population.in_contact_at_start", "population.recovered_at_start")) == pytest.approx(
+        sum(s.places.values()))

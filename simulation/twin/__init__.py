@@ -566,3 +566,12 @@ def run_twins(scenarios: Sequence[Scenario], years: float | None = None, warmup_
 
 
 from .steady import SteadyState, steady_state  # noqa: E402
+
+
+def warm() -> None:
+    """Compile the twin's kernel into numba's on-disk cache (``make setup`` does this once, so that
+    the dashboard's first preview does not wait a minute for the compiler)."""
+    from ..scenario import BASELINE_FILE, load_scenario
+
+    baseline = load_scenario(BASELINE_FILE)
+    run_twins([baseline, baseline.with_values({}, name="copy")], years=0.1)

@@ -82,11 +82,10 @@ def steady_state(scenario: Scenario, settle_years: float = 40.0, f_tol: float = 
         rest[:n] = x
         return twin.derivatives(0.0, rest)[:n]
 
-    converged = True
     try:
         x = newton_krylov(residual, y[:n], f_tol=f_tol, maxiter=200, method="lgmres")
-    except NoConvergence as exc:
-        x, converged = exc.args[0], False
+    except NoConvergence as exc:   # judged by the residual below
+        x = exc.args[0]
     x = np.maximum(x, 0.0)
     left = float(np.max(np.abs(residual(x))))
     full = rest.copy()

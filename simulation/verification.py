@@ -450,6 +450,9 @@ def check_twin(baseline: Scenario, reps: int = 6, scale: float = 0.5, years: flo
 
 AGREEMENT_TOLERANCE = 0.10
 """A twin difference agrees when it lies inside the simulation's 95% interval or within this share of its mean."""
+NEGLIGIBLE = 1e-4
+"""Differences under this share of the baseline's level are nothing (the simulation's null differences are exactly
+zero since each event has its own clock; the twin's are zero up to its tolerance)."""
 
 QUEUE_GAPS = {
     "out_of_area_placements": "the twin smooths a full ward over 2% of its beds; the simulation overflows one admission "
@@ -469,6 +472,14 @@ class Agreement:
     low: float
     high: float
     n: int
+    level: float = 0.0
+    """The baseline's level of the metric (the twin's): differences under NEGLIGIBLE of it count as zero."""
+
+    @property
+    def negligible(self) -> bool:
+        """Both differences are nothing against the metric's level (a decision that cannot touch it)."""
+        floor = NEGLIGIBLE * abs(self.level)
+        return abs(self.twin) <= floor and self.low >= -floor and self.high <= floor
 
     @property
     def sign_settled(self) -> bool:
@@ -492,7 +503,7 @@ class Agreement:
 
     @property
     def passed(self) -> bool:
-        return self.same_sign and (self.inside or self.gap <= AGREEMENT_TOLERANCE)
+        return self.negligible or (self.same_sign and (self.inside or self.gap <= AGREEMENT_TOLERANCE))
 
     def line(self) -> Line:
         unit_gap = "" if math.isinf(self.gap) else f"; gap {self.gap * 100:.1f}%"
@@ -525,7 +536,7 @@ def agreement(baseline: Scenario, scenarios: Sequence[Scenario], plan: RunPlan, 
         for metric in metrics:
             sim = paired_difference(exp.metric_values(label, metric), exp.metric_values(base_label, metric))
             out.append(Agreement(scenario.name, metric, twin.metrics[metric] - twins[0].metrics[metric],
-                                 sim.mean, sim.low, sim.high, sim.n))
+                                 sim.mean, sim.low, sim.high, sim.n, twins[0].metrics[metric]))
     return out
 
 

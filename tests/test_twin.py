@@ -256,8 +256,8 @@ def test_preview_gives_one_deterministic_replication_per_scenario(baseline, clos
 def test_agreement_needs_the_same_sign_where_the_simulation_is_sure_and_then_the_interval_or_ten_percent():
     from simulation.verification import Agreement
 
-    def row(twin, mean, low, high, metric="crisis_episodes"):
-        return Agreement("closure", metric, twin, mean, low, high, 10)
+    def row(twin, mean, low, high, metric="crisis_episodes", level=60_000.0):
+        return Agreement("closure", metric, twin, mean, low, high, 10, level)
 
     assert row(12.0, 10.0, 5.0, 15.0).passed                  # inside the interval
     assert row(10.9, 10.0, 9.5, 10.5).passed                  # outside it, within 10%
@@ -268,6 +268,10 @@ def test_agreement_needs_the_same_sign_where_the_simulation_is_sure_and_then_the
     gap = row(40.0, 2.0, 1.0, 3.0, metric="out_of_area_placements").line()
     assert gap.passed is None and "full ward" in gap.expected    # a gap queues explain is shown, not judged
     assert row(40.0, 2.0, 1.0, 3.0).line().passed is False
+    # a decision that cannot touch an outcome: the simulation's difference is exactly 0 (a clock per event),
+    # the twin's is 0 up to its tolerance; both under a ten-thousandth of the level count as no difference
+    assert row(-0.0011, 0.0, 0.0, 0.0, level=240.0).passed
+    assert not row(-0.5, 0.0, 0.0, 0.0, level=240.0).passed
 
 
 def test_verify_agreement_prints_every_decision_and_headline_metric(tmp_path):

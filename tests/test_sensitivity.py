@@ -131,7 +131,8 @@ def test_sensitivity_command_writes_sobol_morris_and_tornado(tmp_path):
     report = tmp_path / "report"
     r = mhsim("sensitivity", str(sobol_dir), str(morris_dir), "--metric", "crisis_episodes", "--out", str(report))
     assert r.returncode == 0, r.stderr
-    assert "Morris screening" in r.stdout and "one parameter at a time" in r.stdout
+    assert "one parameter at a time" in r.stdout
+    assert "Morris screening" in r.stdout or "Morris indices withheld: replication noise" in r.stderr
     sobol = pd.read_csv(report / "sobol.csv", keep_default_na=False, na_values=["", "nan", "NaN"])
     assert set(sobol["parameter"]) == {"population.carer_share", "services.day_centre.effect_on_crisis", "crisis.rate_per_year_moderate"}
     assert {"S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high", "noise_ratio", "withheld", "flag"} <= set(sobol.columns)

@@ -20,6 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m simulation.twin   # compile the twin's kernel once (numba caches it on disk)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

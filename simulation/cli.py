@@ -249,11 +249,14 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
            seed: int = SEED, workers: int = WORKERS,
            quick: bool = typer.Option(False, "--quick", help="Fewer and shorter runs: checks the machinery; calibration is shown, not judged."),
            json_file: Optional[Path] = typer.Option(None, "--json", help="Also write both tables as JSON to this file (targets: target, kind, model, low, high, pass, source)."),
-           baseline_file: Path = typer.Option(None, "--baseline", help="Scenario to calibrate (default: the shipped baseline).")) -> None:
+           baseline_file: Path = typer.Option(None, "--baseline", help="Scenario to calibrate (default: the shipped baseline)."),
+           agreement: bool = typer.Option(False, "--agreement", help="Instead: the twin's paired difference against the simulation's for every shipped decision and headline metric (minutes at full scale)."),
+           scenario_files: List[Path] = typer.Option([], "--scenario", help="With --agreement: decisions to compare (default: every shipped scenario).", show_default=False)) -> None:
     """Check the model: calibration against published figures, and verification against theory.
 
     Exits 1 if any verification check fails, or (except with --quick) if a calibration
-    target misses its band with no stated reason."""
+    target misses its band with no stated reason. With --agreement, exits 1 if the twin
+    disagrees with the simulation on any decision and headline metric (gaps queues explain are shown, not judged)."""
     problems = _check_numbers(reps, years, workers, scale)
     if problems:
         _fail(problems)
@@ -262,6 +265,10 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
 
     (baseline,) = _load([baseline_file or BASELINE_FILE], years)
     from .experiment import RunPlan
+
+    if agreement:
+        _verify_agreement(baseline, scenario_files, RunPlan(seed=seed, replications=reps, years=years, scale=scale), workers, json_file)
+        return
 
     progress = _LazyProgress("calibration runs")
     try:
@@ -311,6 +318,33 @@ def _size_difference(exp, metric: str, precision: float, half_width: Optional[fl
         _say(f"{found} replications make the 95% interval of the difference in {metric} {goal} or narrower.")
     else:
         out.print(f"{max_reps} replications do not reach {goal}; try more with --max-reps.", highlight=False)
+
+
+def _verify_agreement(baseline, scenario_files: list[Path], plan, workers: int, json_file: Optional[Path]) -> None:
+    from .outcomes import HEADLINE
+    from .scenario import BASELINE_FILE
+    from .verification import agreement
+
+    files = scenario_files or sorted(p for p in Path(BASELINE_FILE).parent.glob("*.yaml") if p.name != Path(BASELINE_FILE).name)
+    scenarios = _load(files, plan.years)
+    progress = _LazyProgress("agreement runs")
+    try:
+        rows = agreement(baseline, scenarios, plan, HEADLINE, workers=workers, progress=progress)
+    finally:
+        progress.close()
+    lines = [row.line() for row in rows]
+    out.print(tables.agreement_table(rows, lines, plan))
+    if json_file is not None:
+        import json
+
+        body = json.dumps({"settings": {"replications": plan.replications, "years": plan.years, "scale": plan.scale, "seed": plan.seed},
+                           "agreement": [line.detail for line in lines]}, indent=2, default=float)
+        staging = json_file.with_name(f".{json_file.name}.partial")
+        staging.write_text(body + "\n")
+        os.replace(staging, json_file)
+    out.print(tables.agreement_summary(lines), highlight=False)
+    if any(line.passed is False for line in lines):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -528,7 +562,7 @@ def _new_sweep(out_dir: Path, spec, command: str, design_frame, digest: str):
 
 def _sweep_request(target: Path, vary: list[str], design: Optional[str], samples: Optional[int], reps: Optional[int],
                    seed: Optional[int], years: Optional[float], scale: Optional[float], warmup_years: Optional[float],
-                   out_dir: Optional[Path], compare: Optional[Path], oneway: Optional[bool]):
+                   out_dir: Optional[Path], compare: Optional[Path], oneway: Optional[bool], engine: Optional[str] = None):
     from .sweep import SweepRequest, is_sweep_file, parse_vary, read_sweep_file
 
     problems: list[Problem] = []
@@ -545,7 +579,8 @@ def _sweep_request(target: Path, vary: list[str], design: Optional[str], samples
         req.vary = [v for v in req.vary if v[0] != path]
         req.vary.append((path, low, high, steps, "command line", None, "--vary"))
     for name, value in (("design", design), ("samples", samples), ("reps", reps), ("seed", seed), ("years", years),
-                        ("scale", scale), ("warmup_years", warmup_years), ("out", out_dir), ("compare", compare), ("oneway", oneway)):
+                        ("scale", scale), ("warmup_years", warmup_years), ("out", out_dir), ("compare", compare), ("oneway", oneway),
+                        ("engine", engine)):
         if value is not None:
             setattr(req, name, value)
     if req.out is None:
@@ -558,7 +593,7 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
           vary: List[str] = typer.Option([], "--vary", help="PATH=LOW:HIGH[:STEPS], or PATH for its declared low/high. Repeat for each parameter.", show_default=False),
           design: Optional[str] = typer.Option(None, "--design", help="grid | lhs | sobol | morris (default lhs).", show_default=False),
           samples: Optional[int] = typer.Option(None, "--samples", help="lhs: points; sobol: base samples N (N x (parameters + 2) points); morris: trajectories.", show_default=False),
-          reps: Optional[int] = typer.Option(None, "--reps", help="Replications at each point (default 2).", show_default=False),
+          reps: Optional[int] = typer.Option(None, "--reps", help="Replications at each point (default 2; 1 with --engine twin, which is deterministic).", show_default=False),
           seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the design and of every replication (default 1).", show_default=False),
           years: Optional[float] = YEARS, scale: Optional[float] = SCALE, warmup_years: Optional[float] = WARMUP,
           out_dir: Optional[Path] = typer.Option(None, "--out", help="Sweep folder (default results/sweep).", show_default=False),
@@ -567,12 +602,14 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT of 'dask scheduler'.", show_default=False),
           resume: bool = typer.Option(False, "--resume", help="Finish a sweep that was stopped (same command)."),
           oneway: Optional[bool] = typer.Option(None, "--oneway/--no-oneway", help="Also run each parameter at its low and high with the rest at base (the tornado).", show_default=False),
+          engine: Optional[str] = typer.Option(None, "--engine", help="simulation (the default: replications of the SimPy model) or twin (the mean-field twin: deterministic, whole county, thousands of points in minutes).", show_default=False),
           flush_seconds: float = typer.Option(2.0, "--flush-seconds", help="Write finished rows at least this often."),
           connect_timeout: float = typer.Option(5.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler.")) -> None:
     """Sweep parameters over ranges (grid, Latin hypercube, Sobol or Morris), resumably, locally or on Dask."""
-    from .sweep import ScenarioModel, build_sweep, check_out_dir, describe, design_hash, make_design
+    from .sweep import build_sweep, check_out_dir, describe, design_hash, make_design, sweep_model
 
-    req, problems = _sweep_request(target, vary, design, samples, reps, seed, years, scale, warmup_years, out_dir, compare, oneway)
+    req, problems = _sweep_request(target, vary, design, samples, reps, seed, years, scale, warmup_years, out_dir, compare, oneway,
+                                   engine)
     problems += run_option_problems(workers=workers)
     if workers is not None and scheduler is not None:
         problems.append(Problem("command line", "give --workers or --scheduler, not both", field="--scheduler", value=scheduler,
@@ -586,7 +623,7 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
     if req.scenario is not None:  # report the sweep file's problems with the scenario's and the ranges'
         spec, scenarios, more = build_sweep(req)
         problems += [p for p in more if str(p) not in {str(q) for q in problems}]
-        if spec is not None and not more:
+        if spec is not None and not more and spec.engine != "twin":   # the twin's size does not grow with people
             problems += _sweep_size_problems(spec, scenarios)
     if problems:
         _fail(problems)
@@ -600,8 +637,8 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
     client = _connect(scheduler, connect_timeout) if scheduler else None
     store = _new_sweep(req.out, spec, "sweep " + " ".join(sys.argv[2:]), design_frame, digest)
     _say(f"Sweep: {describe(spec, design_frame)}")
-    stats = _execute(store, ScenarioModel(spec, scenarios), spec, digest, req.out, workers, client, flush_seconds,
-                     f"{len(design_frame)} points x {spec.reps} reps")
+    stats = _execute(store, sweep_model(spec, scenarios), spec, digest, req.out, workers, client, flush_seconds,
+                     f"{len(design_frame)} points x {spec.reps} reps" + (" (twin)" if spec.engine == "twin" else ""))
     manifest = store.manifest()
     skipped = f" ({stats.tasks_skipped} were already done)" if stats.tasks_skipped else ""
     _say(f"{manifest['rows_done']} of {manifest['tasks']} rows in {display_path(req.out)}{skipped}; this run: "
@@ -713,13 +750,22 @@ def _write_sensitivity(result, target: Path, png: bool) -> list[str]:
     return written + _save_figures(figures, target, png)
 
 
+def _show(shown) -> None:
+    """Print what a report gives: tables on standard output, lines where they belong (notes on stderr)."""
+    for item, to_err in shown:
+        if isinstance(item, str):
+            _say(item, err if to_err else out)
+        else:
+            (err if to_err else out).print(item)
+
+
 @app.command()
 def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders written by 'mhsim sweep'.", show_default=False),
-                metric: List[str] = typer.Option([], "--metric", help="Metrics to analyse (default delta.total_cost, delta.crisis_episodes, delta.qalys when the sweep has a comparator).", show_default=False),
+                metric: List[str] = typer.Option([], "--metric", help="Metrics to analyse (default delta.cost_nhs_and_council, delta.crisis_episodes, delta.qalys when the sweep has a comparator; any column, e.g. delta.net_benefit_20000).", show_default=False),
                 out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the tables and figures (default DIR/sensitivity).", show_default=False),
                 png: bool = typer.Option(True, "--png/--no-png", help="Also save the figures as PNG (needs chromium).")) -> None:
     """Sobol indices, Morris screening and a one-way tornado from sweeps, as CSV and figures (HTML, PNG)."""
-    from .sensitivity import analyse, default_metrics, load_sweep, sweep_problems
+    from .sensitivity import analyse, decision_metrics, load_sweep, sweep_problems
 
     problems = [p for d in dirs for p in sweep_problems(d)]
     if problems:
@@ -730,27 +776,24 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
         for m in metric:
             if m not in known:
                 problems.append(Problem(display_path(d.root), f"no such metric in this sweep{did_you_mean(m, known)}", field="--metric", value=m,
-                                        allowed=", ".join(default_metrics(d)) + ", ... (any column of its rows)"))
+                                        allowed=", ".join(decision_metrics(d)) + ", ... (any column of its rows)"))
     target = out_dir or (dirs[0] / "sensitivity")
     problems += _check_out_dir(target)
     if problems:
         _fail(problems)
-    result = analyse(datas, metric or None)
+    result = analyse(datas, metric or None, decision=True)
     if result.sobol.empty and result.morris.empty and result.tornado.empty:
         _fail([Problem(", ".join(display_path(d) for d in dirs), "has nothing to analyse: no Sobol or Morris design and no one-way points",
                        field="DIR", allowed="a sweep run with --design sobol or morris, or with one-way points (the default)")])
     written = _write_sensitivity(result, target, png)
     for note in result.notes:
         _say(f"Note: {note}", err)
-    if not result.sobol.empty:
-        for table in tables.sobol_tables(result.sobol):
-            out.print(table)
-        for warning in tables.sobol_noise_warnings(result.sobol):
-            err.print(warning, highlight=False)
-    for frame, make in ((result.morris, tables.morris_tables), (result.tornado, tables.tornado_tables)):
+    for frame, report in ((result.sobol, tables.sobol_report), (result.morris, tables.morris_report)):
         if not frame.empty:
-            for table in make(frame):
-                out.print(table)
+            _show(report(frame))
+    if not result.tornado.empty:
+        for table in tables.tornado_tables(result.tornado):
+            out.print(table)
     _say(f"Wrote {', '.join(written)} to {display_path(target)}.")
 
 

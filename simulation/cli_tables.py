@@ -8,7 +8,8 @@ library and print what these return. Names and paths from files are escaped
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+import math
+from typing import Any, Iterator, NamedTuple, Sequence
 
 from rich.markup import escape as _escape
 from rich.table import Table
@@ -149,6 +150,33 @@ def verify_summary(cal: list, ver: list, unexplained: list) -> str:
             f"miss{'es' if len(unexplained) != 1 else ''} without a stated reason.")
 
 
+def agreement_table(rows: Sequence[Any], lines: Sequence[Any], plan: Any) -> Table:
+    """The twin's paired difference from the baseline beside the simulation's, per decision and metric."""
+    from .verification import AGREEMENT_TOLERANCE
+
+    table = _table(f"The twin against the simulation: paired differences from the baseline ({plan.replications} "
+                   f"replications, {plan.years:g} years, scale {plan.scale:g}; a pass: the same sign where the "
+                   f"simulation's 95% interval excludes zero, and inside that interval or within "
+                   f"{AGREEMENT_TOLERANCE * 100:g}%)",
+                   ("Decision", "Outcome", "Twin", "Simulation (95% interval)", "Gap", "Result"), right=("Twin", "Gap"))
+    for row, line in zip(rows, lines):
+        result = ("[green]pass[/]" if line.passed
+                  else ("[blue]measured gap[/]" if line.passed is None else "[red]DISAGREE[/]"))
+        gap = "-" if math.isinf(row.gap) else f"{row.gap * 100:.1f}%"
+        table.add_row(escape(row.scenario), label(row.metric), fmt(row.metric, row.twin, signed=True),
+                      f"{fmt(row.metric, row.simulation, signed=True)} ({fmt(row.metric, row.low, signed=True)} to "
+                      f"{fmt(row.metric, row.high, signed=True)})", gap, result)
+    return table
+
+
+def agreement_summary(lines: Sequence[Any]) -> str:
+    """How many decision-metric pairs agree, are measured gaps, or disagree."""
+    failed = [line for line in lines if line.passed is False]
+    gaps = [line for line in lines if line.passed is None]
+    return (f"{len(lines) - len(failed) - len(gaps)} of {len(lines)} agree; {len(gaps)} measured "
+            f"gap{'s' if len(gaps) != 1 else ''} explained by queues; {len(failed)} disagree.")
+
+
 def sizing_table(title: str, rows: list, found: int | None, metric: str, signed: bool = False) -> Table:
     """Replications against the half-width of the 95% interval ('<' marks the first that is enough)."""
     table = _table(title, ("Replications", "Mean difference" if signed else "Mean", "Half-width", "Relative"),
@@ -206,42 +234,68 @@ def _words(metric: str) -> str:
     return metric_words(metric)[0]
 
 
-def sobol_tables(sobol: Any) -> Iterator[Table]:
-    """Per metric: the parameters by total-order Sobol index."""
+class Shown(NamedTuple):
+    """Something the sensitivity command prints: a table or a line, on standard output or, for notes, on stderr."""
+
+    item: Table | str
+    stderr: bool = False
+
+
+NOISE_NOTE = 0.03
+"""Replication noise (as a share of the spread between points) above which a note says how large it is
+(indices are withheld above :data:`simulation.sensitivity.NOISE_LIMIT`)."""
+
+
+def _withheld(t: Any) -> str:
+    """Why a metric's indices were withheld ('' when they were not)."""
+    if "withheld" not in t:
+        return ""
+    reason = t["withheld"].iloc[0]
+    return str(reason) if isinstance(reason, str) else ""
+
+
+def sobol_report(sobol: Any) -> Iterator[Shown]:
+    """Per metric: the parameters by total-order Sobol index, their convergence, any flags and the noise;
+    or why the indices were withheld."""
+    from .sensitivity import NOISE_LIMIT
+
     for m, t in sobol.groupby("metric", sort=False):
-        table = _table(f"{_words(m)}: parameters by total-order Sobol index (95% intervals)",
+        reason = _withheld(t)
+        if reason:
+            yield Shown(f"{_words(m)}: Sobol indices withheld: {reason}.", stderr=True)
+            continue
+        n = int(t["N"].iloc[0])
+        table = _table(f"{_words(m)}: parameters by total-order Sobol index (95% bootstrap intervals, N = {n:,})",
                        ("Parameter", "First order", "Total order"), right=("First order", "Total order"))
         for r in t.head(10).itertuples():
             table.add_row(escape(r.label), f"{r.S1:.2f} ({r.S1_low:.2f} to {r.S1_high:.2f})",
                           f"{r.ST:.2f} ({r.ST_low:.2f} to {r.ST_high:.2f})")
-        yield table
-
-
-NOISE_WARNING = 0.3
-"""Variance ratio of replication noise to the spread between points above which Sobol indices are flagged."""
-
-
-def sobol_noise_warnings(sobol: Any) -> list[str]:
-    """Metrics whose Sobol indices partly measure chance."""
-    out = []
-    for m, t in sobol.groupby("metric", sort=False):
+        yield Shown(table)
+        change = float(t["ST_change_from_half_N"].max())
+        if change == change:
+            yield Shown(f"Convergence: total indices moved at most {change:.3f} between N = {n // 2:,} and N = {n:,}.")
+        for flag in t["flag"]:
+            if isinstance(flag, str) and flag:
+                yield Shown(f"Flag ({m}): {flag}", stderr=True)
         noise = float(t["noise_ratio"].iloc[0])
-        if noise == noise and noise > NOISE_WARNING:
-            out.append(f"Warning: in {m}, replication noise is large against the spread between points (variance ratio "
-                       f"{noise:.2f}; 0 = none, 1 = as large), so these indices partly or mostly measure chance: use more "
-                       "--reps or a larger --scale.")
-    return out
+        if noise == noise and noise > NOISE_NOTE:
+            yield Shown(f"Note: in {m}, replication noise is {noise:.2f} of the spread between points (indices are "
+                        f"withheld above {NOISE_LIMIT:g}).", stderr=True)
 
 
-def morris_tables(morris: Any) -> Iterator[Table]:
-    """Per metric: Morris screening."""
+def morris_report(morris: Any) -> Iterator[Shown]:
+    """Per metric: Morris screening, or why it was withheld."""
     for m, t in morris.groupby("metric", sort=False):
+        reason = _withheld(t)
+        if reason:
+            yield Shown(f"{_words(m)}: Morris indices withheld: {reason}.", stderr=True)
+            continue
         table = _table(f"{_words(m)}: Morris screening (mu* = mean absolute change across a parameter's range)",
                        ("Parameter", "mu*", "sigma"), right=("mu*", "sigma"))
         name = m.split(".", 1)[-1]
         for r in t.head(10).itertuples():
             table.add_row(escape(r.label), fmt(name, r.mu_star), fmt(name, r.sigma))
-        yield table
+        yield Shown(table)
 
 
 def tornado_tables(tornado: Any) -> Iterator[Table]:
@@ -258,5 +312,5 @@ def tornado_tables(tornado: Any) -> Iterator[Table]:
 
 
 __all__ = ["escape", "label", "fmt", "results_table", "comparison_table", "precision_lines", "preview_table",
-           "calibration_table", "verification_table", "verify_summary", "sizing_table", "warmup_table",
-           "psa_best_table", "sobol_tables", "sobol_noise_warnings", "morris_tables", "tornado_tables"]
+           "calibration_table", "verification_table", "verify_summary", "agreement_table", "agreement_summary",
+           "sizing_table", "warmup_table", "psa_best_table", "Shown", "sobol_report", "morris_report", "tornado_tables"]

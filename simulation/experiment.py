@@ -320,13 +320,14 @@ def comparison_rows(exp: Experiment, baseline: str) -> list[dict]:
 
 
 def run_preview(scenarios: Sequence[Scenario], years: float | None = None, warmup_years: float | None = None) -> Experiment:
-    """The mean-field twin for each scenario: one deterministic 'replication' each, in seconds."""
-    from .twin import run_twin
+    """The mean-field twin for each scenario: one deterministic 'replication' each, in seconds
+    (integrated together, on the same steps, so that differences carry no integration error)."""
+    from .twin import run_twins
 
     started = time.perf_counter()
     labels = scenario_labels(scenarios)
     plan = RunPlan(seed=0, replications=1, years=years, scale=1.0, warmup_years=warmup_years)
-    results: dict[str, tuple[ReplicationResult, ...]] = {
-        label: (run_twin(s, years=years, warmup_years=warmup_years),) for label, s in zip(labels, scenarios)}
+    runs = run_twins(scenarios, years=years, warmup_years=warmup_years)
+    results: dict[str, tuple[ReplicationResult, ...]] = {label: (r,) for label, r in zip(labels, runs)}
     return Experiment(tuple(scenarios), tuple(labels), plan, results, time.perf_counter() - started, 1,
                       extra={"method": "mean-field twin (ordinary differential equations, deterministic)"})

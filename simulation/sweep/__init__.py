@@ -26,7 +26,8 @@ cluster (``scheduler``); both run the same top-level task function.
 The package, by concern:
 
 - :mod:`.design`: factors, arms, the spec and the designs (grid, LHS, Sobol, Morris, PSA, one-way);
-- :mod:`.arms`: what runs at each point (:class:`ScenarioModel`) and the numbers in actions;
+- :mod:`.arms`: what runs at each point (:class:`ScenarioModel` on the simulation, :class:`TwinScenarioModel`
+  on the mean-field twin, chosen by :func:`sweep_model`) and the numbers in actions;
 - :mod:`.store`: the folder, written atomically, and whether ``--out`` can take a sweep;
 - :mod:`.execute`: running the tasks on local processes or Dask;
 - :mod:`.request`: ``--vary`` options and sweep files, checked and resolved;
@@ -35,19 +36,21 @@ The package, by concern:
 
 from __future__ import annotations
 
-from .arms import ACTION_PREFIX, ScenarioModel, action_catalogue, redirect_problems, with_action_values
+from .arms import (ACTION_PREFIX, ScenarioModel, TwinScenarioModel, action_catalogue, redirect_problems, sweep_model,
+                   with_action_values)
 from .design import (DEFAULT_SAMPLES, DEFAULT_STEPS, DESIGNS, MORRIS_LEVELS, PARAM, UNIT, Arm, Factor, SweepSpec,
                      describe, design_hash, make_design, point_values, quantile, spec_from_dict, task_id)
 from .execute import Progress, RunStats, SchedulerError, connect, pending_tasks, run_sweep, run_task
 from .ishigami import Ishigami
-from .request import SWEEP_KEYS, SweepRequest, build_sweep, is_sweep_file, make_factor, parse_vary, read_sweep_file
+from .request import (ENGINES, SWEEP_KEYS, SweepRequest, build_sweep, engine_problems, is_sweep_file, make_factor,
+                      parse_vary, read_sweep_file)
 from .store import (DESIGN, FORMAT_VERSION, KEY_COLUMNS, MANIFEST, ROWS, RUN_COLUMNS, SweepStore, atomic_parquet,
                     check_out_dir, new_sweep, rows_equal)
 
-__all__ = ["Factor", "Arm", "SweepSpec", "SweepStore", "ScenarioModel", "Ishigami", "make_design", "design_hash",
+__all__ = ["Factor", "Arm", "SweepSpec", "SweepStore", "ScenarioModel", "TwinScenarioModel", "sweep_model", "Ishigami", "make_design", "design_hash",
            "run_sweep", "build_sweep", "read_sweep_file", "parse_vary", "check_out_dir", "connect", "SchedulerError",
            "task_id", "rows_equal", "RunStats", "DESIGNS", "DEFAULT_SAMPLES", "DEFAULT_STEPS", "MORRIS_LEVELS", "PARAM",
            "UNIT", "MANIFEST", "DESIGN", "ROWS", "RUN_COLUMNS", "KEY_COLUMNS", "FORMAT_VERSION", "ACTION_PREFIX",
            "action_catalogue", "with_action_values", "redirect_problems", "describe", "point_values", "quantile",
            "spec_from_dict", "Progress", "pending_tasks", "run_task", "SWEEP_KEYS", "SweepRequest", "is_sweep_file",
-           "make_factor", "new_sweep", "atomic_parquet"]
+           "make_factor", "new_sweep", "atomic_parquet", "ENGINES", "engine_problems"]

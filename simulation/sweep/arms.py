@@ -15,7 +15,7 @@ from ..catalogue import SERVICES
 from ..errors import Problem
 from ..parameters import UNITS, ParamSpec, coerce_value
 from ..schema import CloseService
-from .design import Factor, SweepSpec
+from .design import Arm, Factor, SweepSpec
 
 ACTION_PREFIX = "actions."
 
@@ -97,28 +97,34 @@ class ScenarioModel:
         self.years, self.scale, self.warmup = spec.years, spec.scale, spec.warmup_years
         self.delta = spec.delta
 
-    def __call__(self, values: Mapping[str, float], seed: int, rep: int) -> dict[str, float]:
+    def arm_scenario(self, arm: Arm, scenario: Any, values: Mapping[str, float]) -> Any:
+        """The arm's scenario with the point's values (its own fixed paths and absent actions kept)."""
+        chosen = {}
+        actions = {}
+        for path, value in values.items():
+            if path in arm.fixed_paths:
+                continue
+            if path.startswith(ACTION_PREFIX):
+                actions[path] = value
+                continue
+            spec = scenario.params[path]
+            v, issue = coerce_value(spec.unit, int(round(value)) if UNITS[spec.unit].kind == "int" else value)
+            if issue:  # the design was checked against the units, so this is a bug
+                raise ValueError(f"{path} = {value}: {issue}")
+            chosen[path] = v
+        sc = scenario.with_values(chosen) if chosen else scenario
+        return with_action_values(sc, actions)  # arms without the action (the comparator) keep theirs
+
+    def run_arms(self, scenarios: Sequence[Any], seed: int, rep: int) -> list[dict[str, float]]:
         from ..experiment import run_replication
 
+        return [run_replication(sc, seed, rep, self.years, self.scale, self.warmup).metrics for sc in scenarios]
+
+    def __call__(self, values: Mapping[str, float], seed: int, rep: int) -> dict[str, float]:
         out: dict[str, float] = {}
         per_arm: dict[str, dict[str, float]] = {}
-        for arm, scenario in self.arms:
-            chosen = {}
-            actions = {}
-            for path, value in values.items():
-                if path in arm.fixed_paths:
-                    continue
-                if path.startswith(ACTION_PREFIX):
-                    actions[path] = value
-                    continue
-                spec = scenario.params[path]
-                v, issue = coerce_value(spec.unit, int(round(value)) if UNITS[spec.unit].kind == "int" else value)
-                if issue:  # the design was checked against the units, so this is a bug
-                    raise ValueError(f"{path} = {value}: {issue}")
-                chosen[path] = v
-            sc = scenario.with_values(chosen) if chosen else scenario
-            sc = with_action_values(sc, actions)  # arms without the action (the comparator) keep theirs
-            metrics = run_replication(sc, seed, rep, self.years, self.scale, self.warmup).metrics
+        scenarios = [self.arm_scenario(arm, scenario, values) for arm, scenario in self.arms]
+        for (arm, _), metrics in zip(self.arms, self.run_arms(scenarios, seed, rep)):
             per_arm[arm.key] = metrics
             prefix = f"{arm.key}." if arm.key else ""
             out.update({prefix + m: float(v) for m, v in metrics.items()})
@@ -127,3 +133,17 @@ class ScenarioModel:
             out.update({f"delta.{m}": float(alt[m]) - float(base[m]) for m in alt if m in base})
         return out
 
+
+class TwinScenarioModel(ScenarioModel):
+    """The same arms run on the mean-field twin: deterministic, full county, every arm integrated
+    together on the same steps (so the stored differences carry no integration error)."""
+
+    def run_arms(self, scenarios: Sequence[Any], seed: int, rep: int) -> list[dict[str, float]]:
+        from ..twin import run_twins
+
+        return [r.metrics for r in run_twins(scenarios, years=self.years, warmup_years=self.warmup)]
+
+
+def sweep_model(spec: SweepSpec, scenarios: Sequence[Any]) -> ScenarioModel:
+    """What runs at each point: the simulation or the twin, as the sweep says."""
+    return (TwinScenarioModel if spec.engine == "twin" else ScenarioModel)(spec, scenarios)

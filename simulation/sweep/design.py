@@ -131,15 +131,21 @@ class SweepSpec:
     model: str = ""
     """The model's source fingerprint: results of different code never mix."""
     name: str = ""
+    engine: str = "simulation"
+    """'simulation' (the SimPy model, replications) or 'twin' (the mean-field twin: deterministic,
+    full county, one 'replication' per point, every arm integrated together on the same steps)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "kind": self.kind, "name": self.name, "design": self.design, "samples": self.samples, "reps": self.reps,
             "seed": self.seed, "years": self.years, "scale": self.scale, "warmup_years": self.warmup_years,
             "oneway": self.oneway, "delta": list(self.delta) if self.delta else None, "model": self.model,
             "factors": [f.as_dict() for f in self.factors],
             "arms": [asdict(a) | {"fixed_paths": list(a.fixed_paths)} for a in self.arms],
         }
+        if self.engine != "simulation":   # older sweeps (and their design hashes) stay as they were
+            d["engine"] = self.engine
+        return d
 
     @property
     def arm_runs(self) -> int:
@@ -152,7 +158,7 @@ def spec_from_dict(d: Mapping[str, Any]) -> SweepSpec:
     arms = tuple(Arm(**{**a, "fixed_paths": tuple(a.get("fixed_paths", ()))}) for a in d["arms"])
     return SweepSpec(d["kind"], d["design"], factors, arms, d["samples"], d["reps"], d["seed"], d["years"], d["scale"],
                      d["warmup_years"], d.get("oneway", True), tuple(d["delta"]) if d.get("delta") else None,
-                     d.get("model", ""), d.get("name", ""))
+                     d.get("model", ""), d.get("name", ""), d.get("engine", "simulation"))
 
 
 # ---------------------------------------------------------------------------
@@ -243,6 +249,9 @@ def describe(spec: SweepSpec, design: pd.DataFrame) -> str:
     if extra:
         what += f" + {extra} one-way points"
     arms = " and ".join(a.label for a in spec.arms)
+    if spec.engine == "twin":
+        return (f"{what} of {arms} on the mean-field twin ({len(design):,} deterministic runs of {spec.arm_runs} "
+                f"arm{'s' if spec.arm_runs != 1 else ''} integrated together; {spec.years:g} years, whole county)")
     return (f"{what} x {spec.reps} replication{'s' if spec.reps != 1 else ''} of {arms} "
             f"({len(design) * spec.reps * spec.arm_runs:,} model runs; {spec.years:g} years, scale {spec.scale:g}, seed {spec.seed})")
 

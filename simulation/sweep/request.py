@@ -138,7 +138,8 @@ class SweepRequest:
     """(path, low, high, steps, where, line, field) for each varied parameter."""
     design: str = "lhs"
     samples: int | None = None
-    reps: int = 2
+    reps: int | None = None
+    """Replications at each point (default 2 on the simulation, 1 on the twin)."""
     seed: int = 1
     years: float | None = None
     scale: float | None = None
@@ -147,10 +148,12 @@ class SweepRequest:
     oneway: bool = True
     name: str = ""
     file: str = "command line"
+    engine: str = "simulation"
 
 
 SWEEP_KEYS = ("name", "description", "scenario", "compare", "baseline", "vary", "design", "samples", "reps", "seed",
-              "years", "scale", "warmup_years", "out", "oneway")
+              "years", "scale", "warmup_years", "out", "oneway", "engine")
+ENGINES = ("simulation", "twin")
 
 
 def is_sweep_file(path: Path) -> bool:
@@ -165,7 +168,8 @@ def is_sweep_file(path: Path) -> bool:
 
 
 SWEEP_OPTIONS: dict[str, type] = {"design": str, "samples": int, "reps": int, "seed": int, "years": float,
-                                   "scale": float, "warmup_years": float, "out": str, "oneway": bool, "name": str}
+                                   "scale": float, "warmup_years": float, "out": str, "oneway": bool, "name": str,
+                                   "engine": str}
 """A sweep file's options and their types (their values are checked with the command line's, in build_sweep)."""
 
 VARY_ALLOWED = "e.g. '200:350', {low: 200, high: 350, steps: 4}, or nothing for the declared range"
@@ -260,6 +264,18 @@ class _SweepFile:
             setattr(self.req, key, value)
 
 
+def engine_problems(req: SweepRequest, where: str) -> list[Problem]:
+    """The engine is known, and the twin (deterministic) runs each point once; fills in the default --reps."""
+    if req.reps is None:
+        req.reps = 1 if req.engine == "twin" else 2
+    if req.engine not in ENGINES:
+        return [Problem(where, "unknown engine", None, "--engine", req.engine, " | ".join(ENGINES))]
+    if req.engine == "twin" and req.reps != 1:
+        return [Problem(where, "the twin is deterministic: one replication per point", None, "--reps", req.reps,
+                        "1 (or leave --reps out) with --engine twin")]
+    return []
+
+
 def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list[Any], list[Problem]]:
     """Check a request and resolve it: (spec, scenarios per arm, problems)."""
     from ..scenario import load_scenarios
@@ -268,6 +284,7 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
     where = req.file
     if req.design not in DESIGNS:
         problems.append(Problem(where, "unknown design", None, "--design", req.design, " | ".join(DESIGNS)))
+    problems += engine_problems(req, where)
     samples = req.samples if req.samples is not None else DEFAULT_SAMPLES.get(req.design, 0)
     if req.design in DEFAULT_SAMPLES and (samples < 1 or samples > 1_000_000):
         problems.append(Problem(where, "--samples must be a whole number from 1 to 1,000,000", None, "--samples", samples,
@@ -308,6 +325,9 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
     years = req.years if req.years is not None else primary.settings.years
     scale = req.scale if req.scale is not None else primary.settings.scale
     warmup = req.warmup_years if req.warmup_years is not None else primary.settings.warmup_years
+    if req.engine == "twin":
+        scale = 1.0   # the twin is the whole county
+    assert req.reps is not None  # engine_problems gave the default
     arms = [Arm("", primary.name, display_path(req.scenario), primary.content_hash)]
     delta = None
     if req.compare is not None:
@@ -316,6 +336,6 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
         delta = ("", "base")
     spec = SweepSpec(kind, req.design, tuple(factors), tuple(arms), samples if req.design in DEFAULT_SAMPLES else 0,
                      req.reps, req.seed, float(years), float(scale), float(warmup), req.oneway, delta,
-                     model_fingerprint(), req.name)
+                     model_fingerprint(), req.name, req.engine)
     return spec, scenarios, []
 

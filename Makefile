@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine (see README.md):
 #   make dashboard   the main job: the dashboard over the shipped scenarios
-#   make test        the whole test suite (browser tests included)
+#   make test        the gates (make lint: ruff and mypy), then the whole test suite (browser tests included)
 # Each sets itself up first: a virtual environment from the lock file, and
 # Debian's chromium (for browser tests and PNG export) if it is missing.
 
@@ -14,12 +14,13 @@ OUT     ?= results
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: setup browser dashboard compare test benchmark mutate regression-update clean
+.PHONY: setup browser dashboard compare lint test benchmark mutate regression-update clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m simulation.twin   # compile the twin's kernel once (numba caches it on disk)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -38,7 +39,12 @@ compare: setup
 	$(BIN)/mhsim compare scenarios/baseline.yaml $(filter-out scenarios/baseline.yaml,$(wildcard scenarios/*.yaml)) \
 		--reps $(REPS) --scale $(SCALE) --out $(OUT)
 
-test: setup browser
+# The gates: lint (pyflakes, line length 120, complexity at most 15) and types, over the package code.
+lint: setup
+	$(BIN)/ruff check simulation dashboard
+	$(BIN)/mypy
+
+test: setup browser lint
 	$(BIN)/pytest -q
 
 # Mutation testing of the modules that produce numbers, against the fast behavioural tests
@@ -59,4 +65,4 @@ benchmark: setup
 	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
-	rm -rf $(VENV) results .pytest_cache .hypothesis
+	rm -rf $(VENV) results .pytest_cache .hypothesis .ruff_cache .mypy_cache

@@ -13,6 +13,7 @@ import binascii
 import math
 import time
 from pathlib import Path
+from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
 
@@ -130,7 +131,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
         html.P("Against the baseline; 'no clear change' when the 95% interval includes no change.", style=HELP),
         html.Div(id="in-words", style={**HELP, "maxWidth": "1250px", "color": "#111"}),
         html.H2("Key differences", style=SECTION),
-        dash_table.DataTable(
+        dash_table.DataTable(  # type: ignore[attr-defined]
             id="table", page_action="none", sort_action="none",
             style_table={"overflowX": "auto"},
             style_cell={"fontFamily": "Arial, sans-serif", "fontSize": "15px", "whiteSpace": "pre-line",
@@ -223,7 +224,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                 "Costs are in 2024 pounds, discounted at 3.5% a year, and split by who pays."], style=HELP),
         html.Div(id="about-plan", style=HELP),
         html.H3("Every default and where it comes from"),
-        dash_table.DataTable(
+        dash_table.DataTable(  # type: ignore[attr-defined]
             id="assumptions", page_size=40, filter_action="native", sort_action="native",
             columns=[{"name": c, "id": c} for c in ("Parameter", "Value", "Unit", "Range", "Source or assumption")],
             data=[{"Parameter": spec.plain_label(), "Value": str(spec.value), "Unit": spec.unit,
@@ -254,7 +255,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
 def _progress_bar(fraction: float, text: str, element_id: str | None = None) -> html.Div:
     pct = max(0.0, min(1.0, fraction)) * 100
     bar = html.Div(style={"width": f"{pct:.0f}%", "height": "100%", "backgroundColor": "#0072B2"})
-    attrs = {"id": element_id} if element_id else {}
+    attrs: dict[str, Any] = {"id": element_id} if element_id else {}
     return html.Div([
         html.Div(bar, style={"width": "360px", "height": "14px", "border": "1px solid #0072B2", "display": "inline-block", "verticalAlign": "middle"}),
         html.Span(f"  {text}", style={"fontSize": "15px"}),
@@ -290,6 +291,18 @@ def _lever_problems(named_values) -> list[Problem]:
 
 
 def register_callbacks(app: Dash, state: AppState) -> None:
+    """Every callback of the Compare, Build and Present tabs (the Sweeps tab registers its own)."""
+    _register_choices(app, state)
+    _register_status(app, state)
+    _register_table(app, state)
+    _register_figures(app, state)
+    _register_current_values(app, state)
+    _register_builder(app, state)
+    _register_jobs(app, state)
+
+
+def _register_choices(app: Dash, state: AppState) -> None:
+    """The session, and the scenarios each picker offers."""
     @app.callback(Output("session-id", "data"), Input("url", "pathname"), State("session-id", "data"))
     def start_session(_path, current):
         # only the server issues session ids (signed): anything else the page holds is replaced
@@ -327,6 +340,9 @@ def register_callbacks(app: Dash, state: AppState) -> None:
             start = base if base in [o["value"] for o in builder_opts] else (builder_opts[0]["value"] if builder_opts else None)
         return keys, opts, opts, opts, builder_opts, base, chosen, sankey, start
 
+
+def _register_status(app: Dash, state: AppState) -> None:
+    """The plan and the first start's progress."""
     @app.callback(Output("plan-info", "children"), Output("startup", "children"), Output("about-plan", "children"),
                   Input("tick", "n_intervals"))
     def show_status(_n):
@@ -342,6 +358,9 @@ def register_callbacks(app: Dash, state: AppState) -> None:
             bar = ""
         return info, bar, f"Runs shown: {plan}."
 
+
+def _register_table(app: Dash, state: AppState) -> None:
+    """The comparison table and the decision in words."""
     @app.callback(Output("table", "data"), Output("table", "columns"), Output("table", "tooltip_data"),
                   Output("table", "style_data_conditional"), Output("compare-message", "children"), Output("in-words", "children"),
                   Input("baseline", "value"), Input("scenarios", "value"), Input("all-metrics", "value"),
@@ -385,6 +404,9 @@ def register_callbacks(app: Dash, state: AppState) -> None:
                          for s in others]) if others else ""
         return rows, columns, tips, _verdict_styles([f"s{i}" for i in range(len(others))]), message, words
 
+
+def _register_figures(app: Dash, state: AppState) -> None:
+    """The figures and the downloads (CSV, brief, PNG)."""
     def _figures(base, others, ts_metric, sankey_key, perspective, sub_metric, session):
         chosen = [base, *others]
         start = base.scenario.settings.start_date if base.scenario else None
@@ -442,7 +464,9 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         data = figures_zip(_figures(base, others, ts_metric, sankey_key, perspective, sub_metric, session))
         return dcc.send_bytes(data, "mhsim-figures.zip")
 
-    # -- builder ---------------------------------------------------------------
+
+def _register_current_values(app: Dash, state: AppState) -> None:
+    """The builder's 'now' column: the values of the scenario it starts from."""
     @app.callback(Output({"type": "now-capacity", "service": ALL}, "children"),
                   Output({"type": "now-cost", "service": ALL}, "children"),
                   Output({"type": "now-prog", "lever": ALL}, "children"),
@@ -462,6 +486,8 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         progs = [f"now {values[path]:,g}" for path, _ in PROGRAMME_LEVERS.values()]
         return caps, costs, progs
 
+def _register_builder(app: Dash, state: AppState) -> None:
+    """The scenario builder: checking, running and downloading a built scenario, and uploads."""
     def _compose(start_key, session, name, description, statuses, months, caps, costs, prog_values, prog_months,
                  integrated, integrated_month, r_budgets, r_peer, r_mult, r_months):
         start = state.find(session, start_key)
@@ -522,6 +548,9 @@ def register_callbacks(app: Dash, state: AppState) -> None:
         return html.Div(f"'{scenario.name}' is a valid scenario: {len(scenario.actions)} action(s), "
                         f"{len(scenario.overrides)} changed parameter(s).", id="build-ok"), text, no_update
 
+
+def _register_jobs(app: Dash, state: AppState) -> None:
+    """A session's runs and their progress."""
     @app.callback(Output("jobs", "children"), Input("tick", "n_intervals"), State("session-id", "data"))
     def show_jobs(_n, session):
         jobs = state.session_jobs(session)
@@ -615,7 +644,7 @@ def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str
     ``hosts``: host names requests may carry (default this machine's).
     """
     root = Path(sweeps_root) if sweeps_root is not None else Path.cwd() / "results"
-    app = Dash(__name__, title="mhsim: what if we change the system?", update_title=None,
+    app = Dash(__name__, title="mhsim: what if we change the system?", update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
                suppress_callback_exceptions=True, serve_locally=True)
     app.layout = layout(state, root)
     register_callbacks(app, state)

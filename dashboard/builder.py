@@ -16,8 +16,8 @@ import yaml
 
 from simulation.catalogue import SERVICES, on_change, unit_cost_paths
 from simulation.errors import InputError, Problem
-from simulation.parameters import DAYS_PER_MONTH
-from simulation.scenario import BASELINE_FILE, SHIPPED_SCENARIOS, Action, Scenario, scenario_from_text, shipped_catalogue
+from simulation.scenario import BASELINE_FILE, SHIPPED_SCENARIOS, Scenario, scenario_from_text, shipped_catalogue
+from simulation.schema import Action, CloseService, OpenService, ResizeService, SetParameters, at_month
 
 MAX_UPLOAD_BYTES = 200_000
 
@@ -63,35 +63,8 @@ class Levers:
     raised_months: float = 6.0
 
 
-def _tidy(x: float) -> float | int:
-    """6.0 months is written '6': the file is for people to read."""
-    return int(x) if float(x).is_integer() else x
-
-
-def _when(month: float) -> str:
-    return f"month {month:g}"
-
-
-def action_to_yaml(a: Action) -> dict[str, Any]:
-    """An action as a scenario file writes it."""
-    out: dict[str, Any] = {}
-    if a.verb == "set":
-        out["set"] = {path: (v.isoformat() if isinstance(v, dt.date) else v) for path, v in a.values}
-    else:
-        out[a.verb] = a.service
-        if a.verb in ("open", "resize") and a.values:
-            out["capacity"] = a.values[0][1]
-        if a.verb == "close" and (a.redirect or a.raised_risk):
-            redirect: dict[str, Any] = {t: s for t, s in a.redirect}
-            if a.raised_risk:
-                redirect["raised_crisis_risk"] = {"multiplier": a.raised_risk[0], "months": _tidy(a.raised_risk[1])}
-            out["redirect"] = redirect
-    out["at"] = a.when if a.when else _when(a.day / DAYS_PER_MONTH)
-    return out
-
-
 def scenario_to_yaml(scenario: Scenario, name: str | None = None, description: str | None = None,
-                     extra_values: dict[str, Any] | None = None, extra_actions: list[dict[str, Any]] | None = None) -> str:
+                     extra_values: dict[str, Any] | None = None, extra_actions: list[Action] | None = None) -> str:
     """A self-contained scenario file: the baseline plus every change, spelled out."""
     base = shipped_catalogue()
     values = {p: scenario.params[p].value for p in scenario.params if p in base and scenario.params[p].value != base[p].value}
@@ -103,7 +76,7 @@ def scenario_to_yaml(scenario: Scenario, name: str | None = None, description: s
     }
     if values:
         doc["parameters"] = {p: (v.isoformat() if isinstance(v, dt.date) else v) for p, v in sorted(values.items())}
-    actions = [action_to_yaml(a) for a in scenario.actions] + list(extra_actions or [])
+    actions = [a.to_yaml() for a in (*scenario.actions, *(extra_actions or ()))]
     if actions:
         doc["actions"] = actions
     head = ("# Built in the mhsim dashboard. It extends the shipped baseline by its full path;\n"
@@ -114,51 +87,54 @@ def scenario_to_yaml(scenario: Scenario, name: str | None = None, description: s
 def levers_to_yaml(start: Scenario, levers: Levers) -> str:
     """Turn the page's levers into scenario YAML built on ``start``."""
     values: dict[str, Any] = {}
-    actions: list[dict[str, Any]] = []
+    actions: list[Action] = []
     for lever in levers.services:
-        info = SERVICES[lever.service]
-        when = _when(lever.month)
-        if lever.unit_cost is not None and lever.service in UNIT_COSTS:
-            # a new price applies from the lever's month, like every other change
-            if lever.month <= 0:
-                values[UNIT_COSTS[lever.service]] = float(lever.unit_cost)
-            else:
-                actions.append({"set": {UNIT_COSTS[lever.service]: float(lever.unit_cost)}, "at": when})
-        if lever.status == "close" and info.open_path:
-            action: dict[str, Any] = {"close": lever.service, "at": when}
-            if info.redirects_users:
-                redirect: dict[str, Any] = {"personal_budgets": levers.redirect_budgets}
-                if lever.service != "peer_support":  # nobody is sent to the service that is closing
-                    redirect["peer_support"] = levers.redirect_peer
-                redirect["raised_crisis_risk"] = {"multiplier": levers.raised_multiplier, "months": _tidy(levers.raised_months)}
-                action["redirect"] = redirect
-            actions.append(action)
-        elif lever.status == "open" and info.open_path:
-            action = {"open": lever.service, "at": when}
-            if lever.capacity is not None and info.capacity_path:
-                action["capacity"] = int(lever.capacity)
-            actions.append(action)
-        elif lever.capacity is not None and info.capacity_path:
-            if lever.month <= 0:
-                values[info.capacity_path] = int(lever.capacity)
-            else:
-                actions.append({"resize": lever.service, "capacity": int(lever.capacity), "at": when})
+        actions += _service_changes(lever, levers, values)
     for key, (value, month) in levers.programmes.items():
-        if value is None:
-            continue
-        path = PROGRAMME_LEVERS[key][0]
-        if month <= 0:
-            values[path] = value
-        else:
-            actions.append({"set": {path: value}, "at": _when(month)})
+        if value is not None:
+            _change(values, actions, PROGRAMME_LEVERS[key][0], value, month)
     if levers.integrated_budgets in ("on", "off"):
-        flag = levers.integrated_budgets == "on"
-        path = "services.personal_budgets.integrated_assessment"
-        if levers.integrated_month <= 0:
-            values[path] = flag
-        else:
-            actions.append({"set": {path: flag}, "at": _when(levers.integrated_month)})
+        _change(values, actions, "services.personal_budgets.integrated_assessment", levers.integrated_budgets == "on",
+                levers.integrated_month)
     return scenario_to_yaml(start, levers.name, levers.description, values, actions)
+
+
+def _change(values: dict[str, Any], actions: list[Action], path: str, value: Any, month: float) -> None:
+    """A new parameter value: from the start (a changed value) or from a month (a 'set' action)."""
+    if month <= 0:
+        values[path] = value
+    else:
+        actions.append(at_month(SetParameters, month, values=((path, value),)))
+
+
+def _service_changes(lever: ServiceLever, levers: Levers, values: dict[str, Any]) -> list[Action]:
+    """The actions (and changed values) of one service's levers."""
+    info = SERVICES[lever.service]
+    actions: list[Action] = []
+    if lever.unit_cost is not None and lever.service in UNIT_COSTS:
+        # a new price applies from the lever's month, like every other change
+        _change(values, actions, UNIT_COSTS[lever.service], float(lever.unit_cost), lever.month)
+    capacity = int(lever.capacity) if lever.capacity is not None and info.capacity_path else None
+    if lever.status == "close" and info.open_path:
+        actions.append(at_month(CloseService, lever.month, service=lever.service, **_redirect(lever.service, levers)))
+    elif lever.status == "open" and info.open_path:
+        actions.append(at_month(OpenService, lever.month, service=lever.service, capacity=capacity))
+    elif capacity is not None and info.capacity_path:
+        if lever.month <= 0:
+            values[info.capacity_path] = capacity
+        else:
+            actions.append(at_month(ResizeService, lever.month, service=lever.service, capacity=capacity))
+    return actions
+
+
+def _redirect(service: str, levers: Levers) -> dict[str, Any]:
+    """Where users of a closing service are referred, and the raised risk of those left without a place."""
+    if not SERVICES[service].redirects_users:
+        return {}
+    redirect = [("personal_budgets", levers.redirect_budgets)]
+    if service != "peer_support":  # nobody is sent to the service that is closing
+        redirect.append(("peer_support", levers.redirect_peer))
+    return {"redirect": tuple(redirect), "raised_risk": (levers.raised_multiplier, levers.raised_months)}
 
 
 def read_scenario_text(text: bytes | str, name: str = "uploaded.yaml", years: float | None = None,

@@ -34,13 +34,13 @@ def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def _rgba(hex_colour: str, alpha: float) -> str:
+def rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
+def layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
     fig.update_layout(
         title=dict(text=title, x=0.01, xanchor="left", y=0.97, yref="container", yanchor="top"),
         font=FONT, height=height, template="plotly_white",
@@ -96,14 +96,14 @@ def timeseries_figure(results: list[ScenarioResults], metric: str, start: dt.dat
         x = _months_to_dates(band["month"], start) if start else band["month"]
         c = colour(i)
         fig.add_trace(go.Scatter(x=list(x) + list(x)[::-1], y=list(band["high"]) + list(band["low"])[::-1],
-                                 fill="toself", fillcolor=_rgba(c, 0.12 if len(results) > 3 else 0.2), line=dict(width=0), hoverinfo="skip",
+                                 fill="toself", fillcolor=rgba(c, 0.12 if len(results) > 3 else 0.2), line=dict(width=0), hoverinfo="skip",
                                  showlegend=False, name=f"{s.label} 95% interval"))
         fig.add_trace(go.Scatter(x=x, y=band["mean"], mode="lines", line=dict(color=c, width=3), name=s.label,
                                  hovertemplate=f"%{{x}}<br>{s.label}: %{{y:,.1f}}<extra></extra>"))
     y_title = f"{label} ({unit})" if unit and unit != "£" else (f"{label} (£)" if unit == "£" else label)
     fig.update_yaxes(title=y_title, tickprefix="£" if unit == "£" else "", tickformat=".0%" if unit == "share" else ",")
     fig.update_xaxes(title="Month" if not start else "")
-    return _layout(fig, f"{label}: mean and 95% interval")
+    return layout(fig, f"{label}: mean and 95% interval")
 
 
 def _cost_columns(s: ScenarioResults) -> list[str]:
@@ -131,7 +131,7 @@ def costs_by_service_figure(results: list[ScenarioResults], top: int = 7) -> go.
                              hovertemplate="%{x}<br>" + name + ": £%{y:,.1f}m<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title="£ million over the run", tickprefix="£", ticksuffix="m")
-    return _layout(fig, "Costs by service (discounted)", height=560)
+    return layout(fig, "Costs by service (discounted)", height=560)
 
 
 def costs_by_payer_figure(results: list[ScenarioResults]) -> go.Figure:
@@ -143,7 +143,7 @@ def costs_by_payer_figure(results: list[ScenarioResults]) -> go.Figure:
                              hovertemplate="%{x}<br>" + PAYER_LABELS[payer] + ": £%{y:,.1f}m<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title="£ million over the run", tickprefix="£", ticksuffix="m")
-    return _layout(fig, "Costs by who pays (discounted)", height=520)
+    return layout(fig, "Costs by who pays (discounted)", height=520)
 
 
 def cost_change_by_payer_figure(base: ScenarioResults, others: list[ScenarioResults]) -> go.Figure:
@@ -165,7 +165,7 @@ def cost_change_by_payer_figure(base: ScenarioResults, others: list[ScenarioResu
     fig.update_layout(barmode="group")
     fig.add_hline(y=0, line_color="#333", line_width=1)
     fig.update_yaxes(title="Change in £ million", tickprefix="£", ticksuffix="m")
-    return _layout(fig, f"Who pays for the change against {base.label} (95% intervals)", height=520)
+    return layout(fig, f"Who pays for the change against {base.label} (95% intervals)", height=520)
 
 
 def sankey_figure(s: ScenarioResults) -> go.Figure:
@@ -185,12 +185,12 @@ def sankey_figure(s: ScenarioResults) -> go.Figure:
                   hovertemplate="%{label}: %{value:,.0f} moves<extra></extra>"),
         link=dict(source=[li[x] for x in flows["source"]], target=[ri[x] for x in flows["target"]],
                   value=flows["count"].round(0).tolist(),
-                  color=[_rgba(colour(places.index(x)), 0.35) for x in flows["source"]],
+                  color=[rgba(colour(places.index(x)), 0.35) for x in flows["source"]],
                   hovertemplate="from %{source.label} to %{target.label}: %{value:,.0f} moves<extra></extra>"),
     ))
     fig.add_annotation(x=0, y=1.06, xref="paper", yref="paper", text="<b>from</b>", showarrow=False, xanchor="left")
     fig.add_annotation(x=1, y=1.06, xref="paper", yref="paper", text="<b>to</b>", showarrow=False, xanchor="right")
-    return _layout(fig, f"Where people went: {s.label} (average moves over the run)", height=600)
+    return layout(fig, f"Where people went: {s.label} (average moves over the run)", height=600)
 
 
 def ce_plane_figure(base: ScenarioResults, others: list[ScenarioResults], perspective: str = "health_and_care") -> go.Figure:
@@ -216,7 +216,7 @@ def ce_plane_figure(base: ScenarioResults, others: list[ScenarioResults], perspe
                      tickformat=",.3~g", zeroline=True, zerolinecolor="#333", automargin=True)
     fig.update_xaxes(range=[-span * 1.2, span * 1.2], title="Difference in QALYs", zeroline=True, zerolinecolor="#333")
     who = "NHS and council costs" if perspective == "health_and_care" else "all costs, including wider society"
-    return _layout(fig, f"Cost-effectiveness plane ({who}); each point is one replication", height=520)
+    return layout(fig, f"Cost-effectiveness plane ({who}); each point is one replication", height=520)
 
 
 
@@ -242,4 +242,4 @@ def subgroup_figure(base: ScenarioResults, others: list[ScenarioResults], metric
     fig.add_hline(y=0, line_color="#333", line_width=1)
     unit = f" ({info.unit})" if info and info.unit else ""
     fig.update_yaxes(title=f"Change in {label.lower()}{unit}")
-    return _layout(fig, f"{label}: change for each group against {base.label} (95% intervals)")
+    return layout(fig, f"{label}: change for each group against {base.label} (95% intervals)")

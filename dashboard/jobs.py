@@ -68,7 +68,6 @@ class Job:
     done: int = 0
     status: str = "queued"       # queued, running, done, failed, cancelled
     message: str = ""
-    result_key: str | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None
     preview: str = ""            # the mean-field twin's answer, shown while the simulation runs
@@ -278,6 +277,7 @@ class JobQueue:
             if kind == "preview":
                 job.preview = _preview_text(value)
                 return
+            assert rep is not None, "a replication task carries its replication number"
             job.results[rep] = value
             job.done = len(job.results)
             if job.done >= job.total:

@@ -303,6 +303,7 @@ class AppState:
 
     def _deliver(self, job: Job, scenario: Scenario, yaml_text: str, origin: str) -> None:
         """A finished run's results join its session (a copy under the person's own name)."""
+        assert job.result_folder is not None, "a finished run has written its results folder"
         (bundle,) = load_results_dir(job.result_folder, origin=origin)
         bundle.key = f"own-{job.id}"
         bundle.name = scenario.name
@@ -318,7 +319,6 @@ class AppState:
             s.results[bundle.key] = bundle
             while len(s.results) > self.limits.results_per_session:
                 s.results.pop(next(iter(s.results)))
-        job.result_key = bundle.key
 
     def _unique_label(self, s: Session, name: str, key: str) -> str:
         taken = {r.label for r in [*self.shared.values(), *s.results.values()] if r.key != key}

@@ -7,17 +7,16 @@ palette of the other figures.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from simulation.experiment import t_interval
-from simulation.formatting import money, number
+from simulation.formatting import number, range_end
 from simulation.outcomes import METRICS
 
-from .figures import PALETTE, _layout, _rgba, colour, wrap
+from .figures import PALETTE, colour, layout, rgba, wrap
 
 LOW_COLOUR, HIGH_COLOUR = PALETTE[0], PALETTE[1]
 
@@ -40,19 +39,11 @@ def metric_words(metric: str, arms: dict[str, str] | None = None) -> tuple[str, 
     return prefix + label, unit
 
 
-def _param_text(value: float, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if unit.startswith("£"):
-        return money(value)
-    return f"{value:,.4g}"
-
-
 def tornado_figure(table: pd.DataFrame, metric: str, top: int = 12) -> go.Figure:
     """One-way tornado: the change in a metric with each parameter at its low and high end, the rest at base."""
     label, unit = metric_words(metric)
     t = table[table["metric"] == metric].sort_values("swing", ascending=True).tail(top)
-    names = [wrap(f"{r.label} ({_param_text(r.low, r.unit)} to {_param_text(r.high, r.unit)})", 46) for r in t.itertuples()]
+    names = [wrap(f"{r.label} ({range_end(r.low, r.unit)} to {range_end(r.high, r.unit)})", 46) for r in t.itertuples()]
     fig = go.Figure()
     for end, col, name in (("low", LOW_COLOUR, "at the low end of its range"), ("high", HIGH_COLOUR, "at the high end of its range")):
         mean = t[f"change_at_{end}"]
@@ -68,7 +59,7 @@ def tornado_figure(table: pd.DataFrame, metric: str, top: int = 12) -> go.Figure
     fig.update_xaxes(title=f"Difference from the base case, where the {label[0].lower() + label[1:]} is {number(base, unit)}"
                      + (f" ({unit})" if unit and unit != "£" else ""), zeroline=True,
                      tickprefix="£" if unit == "£" else "", tickformat=",")
-    return _layout(fig, f"What moves the {label[0].lower() + label[1:]} most? One parameter at a time, the rest at base (95% intervals)",
+    return layout(fig, f"What moves the {label[0].lower() + label[1:]} most? One parameter at a time, the rest at base (95% intervals)",
                    height=max(420, 70 + 48 * len(t)))
 
 
@@ -88,7 +79,7 @@ def sobol_figure(table: pd.DataFrame, metric: str, top: int = 15) -> go.Figure:
     lo = max(-0.5, min(0.0, float(t["S1_low"].min()) if len(t) else 0.0)) - 0.02
     hi = min(1.5, max(1.0, float(t["ST_high"].max()) if len(t) else 1.0)) + 0.02
     fig.update_xaxes(title="Share of the variance explained (Sobol index)", range=[lo, hi])
-    return _layout(fig, f"Which assumptions drive the {label[0].lower() + label[1:]}? Sobol indices (95% intervals)", height=max(420, 70 + 52 * len(t)))
+    return layout(fig, f"Which assumptions drive the {label[0].lower() + label[1:]}? Sobol indices (95% intervals)", height=max(420, 70 + 52 * len(t)))
 
 
 def morris_figure(table: pd.DataFrame, metric: str) -> go.Figure:
@@ -105,7 +96,7 @@ def morris_figure(table: pd.DataFrame, metric: str) -> go.Figure:
     unit_text = f" ({unit})" if unit else ""
     fig.update_xaxes(title=f"mu*: mean absolute change across the range{unit_text}", rangemode="tozero")
     fig.update_yaxes(title=f"sigma: spread of the changes{unit_text}", rangemode="tozero")
-    return _layout(fig, f"Morris screening of the {label[0].lower() + label[1:]}: further right matters more, higher means interactions")
+    return layout(fig, f"Morris screening of the {label[0].lower() + label[1:]}: further right matters more, higher means interactions")
 
 
 def psa_plane_figure(plane: pd.DataFrame, reference: str, perspective: str) -> go.Figure:
@@ -128,7 +119,7 @@ def psa_plane_figure(plane: pd.DataFrame, reference: str, perspective: str) -> g
     fig.update_yaxes(range=[-ymax * 1.2, ymax * 1.2], title=f"Difference in cost against {reference} (£)", tickprefix="£", tickformat=",")
     fig.update_xaxes(range=[-span * 1.2, span * 1.2], title="Difference in QALYs", zeroline=True, zerolinecolor="#333")
     who = "NHS and council costs" if perspective == "health_and_care" else "all costs, including wider society"
-    return _layout(fig, f"Cost-effectiveness plane ({who}); each point is one sample of the uncertain parameters", height=540)
+    return layout(fig, f"Cost-effectiveness plane ({who}); each point is one sample of the uncertain parameters", height=540)
 
 
 def ceac_figure(ceac: pd.DataFrame) -> go.Figure:
@@ -142,7 +133,7 @@ def ceac_figure(ceac: pd.DataFrame) -> go.Figure:
         fig.add_vline(x=wtp, line_color="#555", line_dash="dot", annotation_text=f"£{wtp:,}", annotation_position="top")
     fig.update_yaxes(title="Probability of being the best choice", range=[0, 1.02], tickformat=".0%")
     fig.update_xaxes(title="What we are willing to pay for one QALY (£)", tickprefix="£", tickformat=",")
-    return _layout(fig, "Cost-effectiveness acceptability curve")
+    return layout(fig, "Cost-effectiveness acceptability curve")
 
 
 # ---------------------------------------------------------------------------
@@ -172,14 +163,14 @@ def line_figure(rows: pd.DataFrame, metric: str, param: str, param_label: str, p
     s = pd.DataFrame(stats, columns=["x", "mean", "low", "high", "n"]).sort_values("x")
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=list(s["x"]) + list(s["x"])[::-1], y=list(s["high"]) + list(s["low"])[::-1], fill="toself",
-                             fillcolor=_rgba(PALETTE[0], 0.2), line=dict(width=0), name="95% interval", hoverinfo="skip"))
+                             fillcolor=rgba(PALETTE[0], 0.2), line=dict(width=0), name="95% interval", hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=s["x"], y=s["mean"], mode="lines+markers", name="mean", line=dict(color=PALETTE[0], width=3),
                              customdata=s["n"], hovertemplate="%{x:,.4g}: %{y:,.4g} (%{customdata} runs)<extra></extra>"))
     if metric.startswith("delta."):
         fig.add_hline(y=0, line_color="#333", line_width=1)
     fig.update_xaxes(title=f"{param_label} ({param_unit})")
     fig.update_yaxes(title=label + (f" ({unit})" if unit else ""), tickprefix="£" if unit == "£" else "", tickformat=",")
-    return _layout(fig, f"{label} against {param_label.lower()} (every other parameter as sampled; 95% intervals)")
+    return layout(fig, f"{label} against {param_label.lower()} (every other parameter as sampled; 95% intervals)")
 
 
 def heatmap_figure(rows: pd.DataFrame, metric: str, px: str, py: str, labels: dict[str, str]) -> go.Figure:
@@ -193,4 +184,4 @@ def heatmap_figure(rows: pd.DataFrame, metric: str, px: str, py: str, labels: di
                                hovertemplate=f"{labels.get(px, px)} %{{x}}<br>{labels.get(py, py)} %{{y}}<br>mean %{{z:,.4g}}<extra></extra>"))
     fig.update_xaxes(title=labels.get(px, px), type="category")
     fig.update_yaxes(title=labels.get(py, py), type="category")
-    return _layout(fig, f"{label}: mean over two parameters", height=520)
+    return layout(fig, f"{label}: mean over two parameters", height=520)

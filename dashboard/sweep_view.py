@@ -23,7 +23,7 @@ from simulation.sensitivity import SweepData, default_metrics, load_sweep, sobol
 from simulation.sweep import MANIFEST, SweepStore
 
 from . import sweep_figures as SF
-from .figures import _layout
+from .figures import layout
 
 HELP = {"color": "#444", "fontSize": "15px", "maxWidth": "1000px"}
 SECTION = {"marginTop": "28px"}
@@ -85,7 +85,7 @@ def _empty(message: str) -> go.Figure:
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16, color="#555"))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, "", height=260)
+    return layout(fig, "", height=260)
 
 
 def sweep_tab(root: Path | None = None, default: str = "") -> html.Div:
@@ -125,7 +125,14 @@ def sweep_tab(root: Path | None = None, default: str = "") -> html.Div:
 
 
 def register_sweep_callbacks(app: Dash, root: Path | None = None) -> None:
+    """The Sweeps tab: open a sweep folder inside ``root`` (never outside it) and show its figures."""
     root = root or Path.cwd() / "results"
+    _register_sweep_open(app, root)
+    _register_sweep_figures(app, root)
+
+
+def _register_sweep_open(app: Dash, root: Path) -> None:
+    """Opening a folder: what the sweep is, and the metrics and parameters to pick."""
 
     def refuse(path: object) -> tuple:
         text = str(path)[:200] if isinstance(path, str) else "that"
@@ -167,6 +174,8 @@ def register_sweep_callbacks(app: Dash, root: Path | None = None) -> None:
         y = params[1]["value"] if len(params) > 1 else None
         return shown(root, folder), info, metric_opts, first[0] if first else None, params, x, params, y
 
+def _register_sweep_figures(app: Dash, root: Path) -> None:
+    """The open sweep's figures: against one or two parameters, the tornado and the Sobol bars."""
     @app.callback(Output("sweep-line", "figure"), Output("sweep-heatmap", "figure"), Output("sweep-tornado", "figure"),
                   Output("sweep-sobol", "figure"),
                   Input("sweep-path", "data"), Input("sweep-metric", "value"), Input("sweep-x", "value"), Input("sweep-y", "value"))

@@ -4,6 +4,7 @@ The package is split one module per concept:
 
 - ``catalogue``   the service registry: every service declared once
 - ``parameters``  the parameter catalogue: units, allowed values, sources
+- ``schema``      run limits and timed actions (typed records), each declared once
 - ``scenario``    reading scenario YAML files (``extends``, overrides, actions)
 - ``people``      a person's places and flags
 - ``hazards``     every rate in the model and what changes it
@@ -16,7 +17,9 @@ The package is split one module per concept:
 - ``outcomes``    the metrics a replication reports
 - ``experiment``  replications, common random numbers, intervals, comparisons
 - ``results``     writing outputs atomically with a manifest
-- ``verification``, ``sensitivity``, ``sweep``  checks, indices, batch runs
+- ``workers``     the one local process pool (workers never outlive their parent)
+- ``sweep/``      batch runs: designs, arms, store, executors, request parsing
+- ``verification``, ``sensitivity``  checks and indices
 - ``cli``         the ``mhsim`` command
 """
 
@@ -33,7 +36,7 @@ except PackageNotFoundError:  # running from a source tree without install
 MODEL_VERSION = __version__
 
 
-NOT_MODEL_FILES = ("cli.py", "documentation.py", "formatting.py", "verification.py", "sensitivity.py", "errors.py", "yamlfile.py")
+NOT_MODEL_FILES = ("cli.py", "cli_tables.py", "documentation.py", "formatting.py", "verification.py", "sensitivity.py", "errors.py", "yamlfile.py")
 """Modules that only read, check, present or report: every other module under ``simulation/`` (the model
 package included) is part of the fingerprint, so a new module can never drop out of it silently."""
 

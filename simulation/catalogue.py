@@ -335,7 +335,7 @@ ACCOUNT_ORDER = ("acute_beds", "crisis_home_treatment", "community_teams", "resi
 
 def cost_items() -> tuple[CostItem, ...]:
     """The cost account: every service's lines in account order, then suicides and lost output."""
-    general = {c.service: [] for c in GENERAL_COSTS}
+    general: dict[str, list[CostItem]] = {c.service: [] for c in GENERAL_COSTS}
     for c in GENERAL_COSTS:
         general[c.service].append(c)
     names = list(ACCOUNT_ORDER) + [n for n in REGISTRY if n not in ACCOUNT_ORDER]
@@ -381,6 +381,13 @@ def service_label(name: str) -> str:
 
 def users_metric(spec: ServiceSpec) -> str:
     return spec.users_metric or f"{spec.name}_users_end"
+
+
+def declared(path: str | None) -> str:
+    """A parameter path a place support declares (``register`` refuses a place support without it)."""
+    if path is None:
+        raise ValueError("a place support is missing one of its parameter paths")
+    return path
 
 
 def wait_metric(spec: ServiceSpec) -> str:

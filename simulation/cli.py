@@ -12,16 +12,18 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import List, NoReturn, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape as _escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 
-from .errors import InputError, Problem, display_path, printable
-from .outcomes import HEADLINE
+from . import cli_tables as tables
+from .cli_tables import escape
+from .cli_tables import fmt as _fmt
+from .errors import InputError, Problem, did_you_mean, display_path, printable
+from .schema import run_option_problems
 
 app = typer.Typer(
     add_completion=False,
@@ -36,17 +38,12 @@ EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 
 
-def escape(text: str) -> str:
-    """User text (names, paths) for a Rich string: no markup, no terminal control characters."""
-    return _escape(printable(text))
-
-
 def _say(text: str, console: Console | None = None) -> None:
     """Print a line that may hold names or paths from files: never read as markup, controls removed."""
     (console or out).print(printable(text), markup=False, highlight=False)
 
 
-def _fail(problems: list[Problem], code: int = EXIT_BAD_INPUT) -> None:
+def _fail(problems: list[Problem], code: int = EXIT_BAD_INPUT) -> NoReturn:
     err.print(f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''} found:[/]")
     for p in problems:
         # soft_wrap: one problem per line, never folded (a path split across lines cannot be found or copied)
@@ -61,7 +58,7 @@ class _LazyProgress:
         self.what = what
         self.started = time.perf_counter()
         self.bar: Progress | None = None
-        self.task = None
+        self.task = TaskID(0)
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
@@ -97,18 +94,8 @@ def _check_out_dir(path: Path) -> list[Problem]:
 
 def _check_numbers(reps: int, years: Optional[float], workers: int, scale: Optional[float],
                    warmup_years: Optional[float] = None) -> list[Problem]:
-    problems = []
-    if reps < 1:
-        problems.append(Problem("command line", "--reps must be at least 1", field="--reps", value=reps, allowed="a whole number of at least 1"))
-    if years is not None and not (0.1 <= years <= 50) or (years is not None and math.isnan(years)):
-        problems.append(Problem("command line", "--years out of range", field="--years", value=years, allowed="a number of years from 0.1 to 50"))
-    if workers < 1:
-        problems.append(Problem("command line", "--workers must be at least 1", field="--workers", value=workers, allowed="a whole number of at least 1"))
-    if scale is not None and not (0.001 <= scale <= 1):
-        problems.append(Problem("command line", "--scale out of range", field="--scale", value=scale, allowed="a fraction above 0 and at most 1"))
-    if warmup_years is not None and not (0 <= warmup_years <= 20):
-        problems.append(Problem("command line", "--warmup-years out of range", field="--warmup-years", value=warmup_years, allowed="a number of years from 0 to 20"))
-    return problems
+    """The run options against their limits (declared once, in ``schema.RUN_LIMITS``)."""
+    return run_option_problems(reps=reps, years=years, workers=workers, scale=scale, warmup_years=warmup_years)
 
 
 def _load(files: list[Path], years: Optional[float], scale: Optional[float] = None, warmup_years: Optional[float] = None):
@@ -136,8 +123,6 @@ def precision_targets(texts: list[str], max_reps: int, reps: int) -> tuple[list,
     """``--precision METRIC=HALFWIDTH`` options, checked: the metric must exist, the half-width be positive."""
     from .experiment import Precision
     from .outcomes import METRICS
-    from .scenario import _did_you_mean
-
     targets, problems = [], []
     for text in texts:
         metric, eq, value = text.partition("=")
@@ -147,7 +132,7 @@ def precision_targets(texts: list[str], max_reps: int, reps: int) -> tuple[list,
         except ValueError:
             half = math.nan
         if metric not in METRICS and not metric.startswith("cost."):
-            problems.append(Problem("command line", f"unknown metric in --precision{_did_you_mean(metric, METRICS)}", field="--precision",
+            problems.append(Problem("command line", f"unknown metric in --precision{did_you_mean(metric, METRICS)}", field="--precision",
                                     value=text, allowed="METRIC=HALFWIDTH, e.g. crisis_episodes=20 or cost_nhs=500000"))
         elif not (half > 0 and math.isfinite(half)):
             problems.append(Problem("command line", "--precision needs a positive half-width", field="--precision", value=text,
@@ -216,19 +201,7 @@ def run(files: List[Path] = FILES_ARG, reps: int = REPS, seed: int = SEED, years
         warmup_years: Optional[float] = WARMUP) -> None:
     """Run scenarios and write summary.csv, replications.parquet, timeseries.parquet and manifest.json."""
     exp, _, written = _run(files, reps, seed, years, out_dir, workers, scale, warmup_years, "run", None)
-    table = Table(title=f"Results over {exp.plan.years_for(exp.scenarios[0]):g} years, mean and 95% interval ({exp.plan.replications} replications)")
-    table.add_column("Outcome")
-    for label in exp.labels:
-        table.add_column(escape(label), justify="right")
-    from .experiment import t_interval
-
-    for metric in HEADLINE:
-        row = [f"{_label(metric)}"]
-        for label in exp.labels:
-            iv = t_interval(exp.metric_values(label, metric))
-            row.append(f"{_fmt(metric, iv.mean)}\n({_fmt(metric, iv.low)} to {_fmt(metric, iv.high)})")
-        table.add_row(*row)
-    out.print(table)
+    out.print(tables.results_table(exp))
     _say(f"Wrote {', '.join(p.name for p in written)} to {display_path(out_dir)} in {exp.wall_seconds:.1f} s.")
 
 
@@ -242,32 +215,10 @@ def compare(base: Path = typer.Argument(..., help="The baseline scenario file.",
     """Run a baseline and alternatives with common random numbers; print paired differences."""
     exp, baseline, written = _run([base, *alternatives], reps, seed, years, out_dir, workers, scale, warmup_years, "compare", 0,
                                   precision, max_reps)
-    for o in exp.extra.get("precision") or []:
-        state = (f"reached with {o['replications']} replications" if o["reached"]
-                 else f"NOT reached: stopped at --max-reps {o['max_reps']}")
-        _say(f"Precision {o['metric']} ({o['scenario']}): +/-{_fmt(o['metric'], o['half_width'])} against a target of "
-             f"+/-{_fmt(o['metric'], o['target_half_width'])}, {state}.")
-    from .experiment import paired_difference, t_interval, verdict, metric_direction
-
-    base_label = exp.labels[0]
+    for line in tables.precision_lines(exp):
+        _say(line)
     for label in exp.labels[1:]:
-        yrs = exp.plan.years_for(exp.scenarios[0])
-        table = Table(title=escape(f"{label} compared with {base_label}: {yrs:g} years, {exp.plan.replications} replications, 95% intervals"),
-                      title_justify="left")
-        table.add_column("Outcome")
-        table.add_column("Baseline", justify="right")
-        table.add_column("Change", justify="right")
-        table.add_column("95% interval of the change", justify="right")
-        table.add_column("Verdict")
-        for metric in HEADLINE:
-            b = exp.metric_values(base_label, metric)
-            diff = paired_difference(exp.metric_values(label, metric), b)
-            v = verdict(diff, metric_direction(metric))
-            colour = {"better": "green", "worse": "red"}.get(v, "")
-            table.add_row(_label(metric), _fmt(metric, t_interval(b).mean), _fmt(metric, diff.mean, signed=True),
-                          f"{_fmt(metric, diff.low, signed=True)} to {_fmt(metric, diff.high, signed=True)}",
-                          f"[{colour}]{v}[/]" if colour else v)
-        out.print(table)
+        out.print(tables.comparison_table(exp, label, exp.labels[0]))
     _say(f"Every metric and sub-group is in {display_path(out_dir / 'comparison.csv')}; "
          f"wrote {', '.join(p.name for p in written)} in {exp.wall_seconds:.1f} s.")
 
@@ -287,13 +238,7 @@ def preview(files: List[Path] = FILES_ARG, years: Optional[float] = YEARS, out_d
 
     exp = run_preview(scenarios, years=years, warmup_years=warmup_years)
     written = _write(exp, out_dir, "preview")
-    table = Table(title=f"Mean-field preview over {exp.plan.years_for(exp.scenarios[0]):g} years (deterministic; 'mhsim run' adds chance and queues)")
-    table.add_column("Outcome")
-    for label in exp.labels:
-        table.add_column(escape(label), justify="right")
-    for metric in HEADLINE:
-        table.add_row(_label(metric), *[_fmt(metric, exp.results[label][0].metrics[metric]) for label in exp.labels])
-    out.print(table)
+    out.print(tables.preview_table(exp))
     _say(f"Wrote {', '.join(p.name for p in written)} to {display_path(out_dir)} in {exp.wall_seconds:.1f} s.")
 
 
@@ -304,45 +249,36 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
            seed: int = SEED, workers: int = WORKERS,
            quick: bool = typer.Option(False, "--quick", help="Fewer and shorter runs: checks the machinery; calibration is shown, not judged."),
            json_file: Optional[Path] = typer.Option(None, "--json", help="Also write both tables as JSON to this file (targets: target, kind, model, low, high, pass, source)."),
-           baseline_file: Path = typer.Option(None, "--baseline", help="Scenario to calibrate (default: the shipped baseline).")) -> None:
+           baseline_file: Path = typer.Option(None, "--baseline", help="Scenario to calibrate (default: the shipped baseline)."),
+           agreement: bool = typer.Option(False, "--agreement", help="Instead: the twin's paired difference against the simulation's for every shipped decision and headline metric (minutes at full scale)."),
+           scenario_files: List[Path] = typer.Option([], "--scenario", help="With --agreement: decisions to compare (default: every shipped scenario).", show_default=False)) -> None:
     """Check the model: calibration against published figures, and verification against theory.
 
     Exits 1 if any verification check fails, or (except with --quick) if a calibration
-    target misses its band with no stated reason."""
+    target misses its band with no stated reason. With --agreement, exits 1 if the twin
+    disagrees with the simulation on any decision and headline metric (gaps queues explain are shown, not judged)."""
     problems = _check_numbers(reps, years, workers, scale)
     if problems:
         _fail(problems)
     from .scenario import BASELINE_FILE
-    from .verification import KINDS, calibration, unexplained_misses, verification
+    from .verification import calibration, unexplained_misses, verification
 
     (baseline,) = _load([baseline_file or BASELINE_FILE], years)
     from .experiment import RunPlan
+
+    if agreement:
+        _verify_agreement(baseline, scenario_files, RunPlan(seed=seed, replications=reps, years=years, scale=scale), workers, json_file)
+        return
 
     progress = _LazyProgress("calibration runs")
     try:
         cal = calibration(baseline, RunPlan(seed=seed, replications=reps, years=years, scale=scale), workers=workers, progress=progress)
     finally:
         progress.close()
-    judged = "" if not quick else " [quick run: shown, not judged]"
-    table = Table(title=f"Calibration: the baseline against published figures ({reps} replications, {years:g} years, scale {scale:g}; "
-                        f"mean and 95% interval; a pass needs the whole interval inside the band){judged}", title_justify="left")
-    for col in ("Target", "Kind", "Model", "Expected", "Result", "Source"):
-        table.add_column(col)
-    for line in cal:
-        verdict = line.detail["verdict"] if line.detail else ("pass" if line.passed else "miss")
-        explanation = (line.detail or {}).get("explanation", "")
-        result = "[green]pass[/]" if line.passed else f"[red]{escape(verdict)}[/]" + (f" ({escape(explanation)})" if explanation else "")
-        table.add_row(escape(line.check), KINDS.get(line.kind, line.kind), line.figure, escape(line.expected), result, line.source)
-    out.print(table)
+    out.print(tables.calibration_table(cal, reps, years, scale, quick))
     with err.status("Verification runs (queueing theory, Little's law, extremes, random numbers, the twin)..."):
         ver = verification(baseline, workers=workers, quick=quick)
-    table = Table(title="Verification: the model against theory and against itself", title_justify="left")
-    for col in ("Check", "Figure", "Expected", "Result"):
-        table.add_column(col)
-    for line in ver:
-        result = "[green]pass[/]" if line.passed else ("[blue]measured[/]" if line.passed is None else "[red]FAIL[/]")
-        table.add_row(escape(line.check), line.figure, escape(line.expected), result)
-    out.print(table)
+    out.print(tables.verification_table(ver))
     if json_file is not None:
         import json
         import os
@@ -355,14 +291,9 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
         staging = json_file.with_name(f".{json_file.name}.partial")
         staging.write_text(body + "\n")
         os.replace(staging, json_file)
-    checks = [line for line in ver if line.passed is not None]
-    failed = [line for line in checks if not line.passed]
-    missed = [line for line in cal if not line.passed]
+    failed = [line for line in ver if line.passed is False]
     unexplained = [] if quick else unexplained_misses(cal)
-    by_kind = {k: sum(1 for line in cal if line.kind == k and line.passed) for k in KINDS}
-    out.print(f"{len(checks) - len(failed)} of {len(checks)} verification checks pass; {len(cal) - len(missed)} of {len(cal)} calibration "
-              f"targets pass ({by_kind['independent']} independent, {by_kind['fitted']} fitted, {by_kind['input']} read back from inputs); "
-              f"{len(unexplained)} miss{'es' if len(unexplained) != 1 else ''} without a stated reason.", highlight=False)
+    out.print(tables.verify_summary(cal, ver, unexplained), highlight=False)
     if failed or unexplained:
         raise typer.Exit(1)
 
@@ -380,18 +311,40 @@ def _size_difference(exp, metric: str, precision: float, half_width: Optional[fl
     else:
         rows, found = replications_needed(diffs, precision)
         goal = f"{precision:.1%} of the mean difference"
-    title = f"Replications for the difference in {escape(metric)} ({escape(exp.labels[1])} minus {escape(exp.labels[0])}): target {goal}"
-    table = Table(title=title, title_justify="left")
-    for col in ("Replications", "Mean difference", "Half-width", "Relative"):
-        table.add_column(col, justify="right")
-    for row in rows:
-        mark = " <" if found == row.n else ""
-        table.add_row(str(row.n), _fmt(metric, row.mean, signed=True), _fmt(metric, row.half_width), f"{row.relative:.2%}{mark}")
-    out.print(table)
+    title = (f"Replications for the difference in {escape(metric)} ({escape(exp.labels[1])} minus "
+             f"{escape(exp.labels[0])}): target {goal}")
+    out.print(tables.sizing_table(title, rows, found, metric, signed=True))
     if found:
         _say(f"{found} replications make the 95% interval of the difference in {metric} {goal} or narrower.")
     else:
         out.print(f"{max_reps} replications do not reach {goal}; try more with --max-reps.", highlight=False)
+
+
+def _verify_agreement(baseline, scenario_files: list[Path], plan, workers: int, json_file: Optional[Path]) -> None:
+    from .outcomes import HEADLINE
+    from .scenario import BASELINE_FILE
+    from .verification import agreement
+
+    files = scenario_files or sorted(p for p in Path(BASELINE_FILE).parent.glob("*.yaml") if p.name != Path(BASELINE_FILE).name)
+    scenarios = _load(files, plan.years)
+    progress = _LazyProgress("agreement runs")
+    try:
+        rows = agreement(baseline, scenarios, plan, HEADLINE, workers=workers, progress=progress)
+    finally:
+        progress.close()
+    lines = [row.line() for row in rows]
+    out.print(tables.agreement_table(rows, lines, plan))
+    if json_file is not None:
+        import json
+
+        body = json.dumps({"settings": {"replications": plan.replications, "years": plan.years, "scale": plan.scale, "seed": plan.seed},
+                           "agreement": [line.detail for line in lines]}, indent=2, default=float)
+        staging = json_file.with_name(f".{json_file.name}.partial")
+        staging.write_text(body + "\n")
+        os.replace(staging, json_file)
+    out.print(tables.agreement_summary(lines), highlight=False)
+    if any(line.passed is False for line in lines):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -409,10 +362,8 @@ def replications(scenario_file: Path = typer.Argument(..., help="Scenario file."
     if max_reps < 3:
         problems.append(Problem("command line", "--max-reps too small", field="--max-reps", value=max_reps, allowed="at least 3"))
     from .outcomes import METRICS
-    from .scenario import _did_you_mean
-
     if metric not in METRICS and not metric.startswith("cost."):
-        problems.append(Problem("command line", f"unknown metric{_did_you_mean(metric, METRICS)}", field="--metric", value=metric, allowed="a metric such as total_cost, crisis_episodes, suicides"))
+        problems.append(Problem("command line", f"unknown metric{did_you_mean(metric, METRICS)}", field="--metric", value=metric, allowed="a metric such as total_cost, crisis_episodes, suicides"))
     if half_width is not None and not (half_width > 0 and math.isfinite(half_width)):
         problems.append(Problem("command line", "--half-width must be above 0", field="--half-width", value=half_width, allowed="a positive number in the metric's unit"))
     if half_width is not None and compare_file is None:
@@ -421,9 +372,8 @@ def replications(scenario_file: Path = typer.Argument(..., help="Scenario file."
         _fail(problems)
     files = [scenario_file] + ([compare_file] if compare_file else [])
     scenarios = _load(files, years)
-    scenario = scenarios[0]
-    from .experiment import RunPlan, metric_value, run_experiment
-    from .verification import mser5, replications_needed, running_mean
+    from .experiment import RunPlan, run_experiment
+    from .verification import replications_needed
 
     progress = _LazyProgress(f"{max_reps} replications")
     try:
@@ -435,33 +385,16 @@ def replications(scenario_file: Path = typer.Argument(..., help="Scenario file."
         _size_difference(exp, metric, precision, half_width, max_reps)
         return
     if metric not in reps[0].metrics:
-        from .scenario import _did_you_mean
-
-        _fail([Problem("command line", f"no such metric in these results{_did_you_mean(metric, reps[0].metrics)}", field="--metric",
+        _fail([Problem("command line", f"no such metric in these results{did_you_mean(metric, reps[0].metrics)}", field="--metric",
                        value=metric, allowed="a metric such as total_cost, crisis_episodes, or a cost line cost.SERVICE.PAYER")])
     rows, found = replications_needed([r.metrics[metric] for r in reps], precision)
-    table = Table(title=f"Replications for {escape(metric)}: 95% half-width as a share of the mean (target {precision:.1%})", title_justify="left")
-    for col in ("Replications", "Mean", "Half-width", "Relative"):
-        table.add_column(col, justify="right")
-    for row in rows:
-        mark = " <" if found == row.n else ""
-        table.add_row(str(row.n), _fmt(metric, row.mean) if metric in METRICS else f"{row.mean:,.0f}",
-                      f"{row.half_width:,.1f}", f"{row.relative:.2%}{mark}")
-    out.print(table)
+    out.print(tables.sizing_table(f"Replications for {escape(metric)}: 95% half-width as a share of the mean "
+                                  f"(target {precision:.1%})", rows, found, metric))
     if found:
         _say(f"{found} replications reach a half-width of {precision:.1%} of the mean for {metric}.")
     else:
         out.print(f"{max_reps} replications do not reach {precision:.1%}; try more with --max-reps.", highlight=False)
-    table = Table(title="Warm-up check: MSER-5 truncation point of monthly series (replication means)", title_justify="left")
-    for col in ("Series", "MSER-5 truncation", "Running mean after 1 year", "after the whole run"):
-        table.add_column(col, justify="right")
-    for series_name in ("people_in_contact", "acute", "residential", "crisis_episodes"):
-        n = len(reps[0].monthly[series_name])
-        mean_series = [sum(r.monthly[series_name][m] for r in reps) / len(reps) for m in range(n)]
-        d = mser5(mean_series)
-        rm = running_mean(mean_series)
-        table.add_row(series_name, f"{d} months", f"{rm[min(11, n - 1)]:,.1f}", f"{rm[-1]:,.1f}")
-    out.print(table)
+    out.print(tables.warmup_table(reps))
     out.print("A truncation point of 0 means the initial census needs no warm-up; otherwise use --warmup-years.", highlight=False)
 
 
@@ -526,7 +459,7 @@ class _SweepProgress:
     def __init__(self, what: str, runs_per_task: int):
         self.what, self.runs_per_task = what, runs_per_task
         self.bar: Progress | None = None
-        self.task = None
+        self.task = TaskID(0)
         self.first: int | None = None
         self.started = time.perf_counter()
 
@@ -629,7 +562,7 @@ def _new_sweep(out_dir: Path, spec, command: str, design_frame, digest: str):
 
 def _sweep_request(target: Path, vary: list[str], design: Optional[str], samples: Optional[int], reps: Optional[int],
                    seed: Optional[int], years: Optional[float], scale: Optional[float], warmup_years: Optional[float],
-                   out_dir: Optional[Path], compare: Optional[Path], oneway: Optional[bool]):
+                   out_dir: Optional[Path], compare: Optional[Path], oneway: Optional[bool], engine: Optional[str] = None):
     from .sweep import SweepRequest, is_sweep_file, parse_vary, read_sweep_file
 
     problems: list[Problem] = []
@@ -646,7 +579,8 @@ def _sweep_request(target: Path, vary: list[str], design: Optional[str], samples
         req.vary = [v for v in req.vary if v[0] != path]
         req.vary.append((path, low, high, steps, "command line", None, "--vary"))
     for name, value in (("design", design), ("samples", samples), ("reps", reps), ("seed", seed), ("years", years),
-                        ("scale", scale), ("warmup_years", warmup_years), ("out", out_dir), ("compare", compare), ("oneway", oneway)):
+                        ("scale", scale), ("warmup_years", warmup_years), ("out", out_dir), ("compare", compare), ("oneway", oneway),
+                        ("engine", engine)):
         if value is not None:
             setattr(req, name, value)
     if req.out is None:
@@ -659,7 +593,7 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
           vary: List[str] = typer.Option([], "--vary", help="PATH=LOW:HIGH[:STEPS], or PATH for its declared low/high. Repeat for each parameter.", show_default=False),
           design: Optional[str] = typer.Option(None, "--design", help="grid | lhs | sobol | morris (default lhs).", show_default=False),
           samples: Optional[int] = typer.Option(None, "--samples", help="lhs: points; sobol: base samples N (N x (parameters + 2) points); morris: trajectories.", show_default=False),
-          reps: Optional[int] = typer.Option(None, "--reps", help="Replications at each point (default 2).", show_default=False),
+          reps: Optional[int] = typer.Option(None, "--reps", help="Replications at each point (default 2; 1 with --engine twin, which is deterministic).", show_default=False),
           seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the design and of every replication (default 1).", show_default=False),
           years: Optional[float] = YEARS, scale: Optional[float] = SCALE, warmup_years: Optional[float] = WARMUP,
           out_dir: Optional[Path] = typer.Option(None, "--out", help="Sweep folder (default results/sweep).", show_default=False),
@@ -668,14 +602,15 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT of 'dask scheduler'.", show_default=False),
           resume: bool = typer.Option(False, "--resume", help="Finish a sweep that was stopped (same command)."),
           oneway: Optional[bool] = typer.Option(None, "--oneway/--no-oneway", help="Also run each parameter at its low and high with the rest at base (the tornado).", show_default=False),
+          engine: Optional[str] = typer.Option(None, "--engine", help="simulation (the default: replications of the SimPy model) or twin (the mean-field twin: deterministic, whole county, thousands of points in minutes).", show_default=False),
           flush_seconds: float = typer.Option(2.0, "--flush-seconds", help="Write finished rows at least this often."),
           connect_timeout: float = typer.Option(5.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler.")) -> None:
     """Sweep parameters over ranges (grid, Latin hypercube, Sobol or Morris), resumably, locally or on Dask."""
-    from .sweep import ScenarioModel, build_sweep, check_out_dir, describe, design_hash, make_design
+    from .sweep import build_sweep, check_out_dir, describe, design_hash, make_design, sweep_model
 
-    req, problems = _sweep_request(target, vary, design, samples, reps, seed, years, scale, warmup_years, out_dir, compare, oneway)
-    if workers is not None and workers < 1:
-        problems.append(Problem("command line", "--workers must be at least 1", field="--workers", value=workers, allowed="a whole number of at least 1"))
+    req, problems = _sweep_request(target, vary, design, samples, reps, seed, years, scale, warmup_years, out_dir, compare, oneway,
+                                   engine)
+    problems += run_option_problems(workers=workers)
     if workers is not None and scheduler is not None:
         problems.append(Problem("command line", "give --workers or --scheduler, not both", field="--scheduler", value=scheduler,
                                 allowed="--workers N for local processes, or --scheduler tcp://HOST:PORT for a Dask cluster"))
@@ -688,7 +623,7 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
     if req.scenario is not None:  # report the sweep file's problems with the scenario's and the ranges'
         spec, scenarios, more = build_sweep(req)
         problems += [p for p in more if str(p) not in {str(q) for q in problems}]
-        if spec is not None and not more:
+        if spec is not None and not more and spec.engine != "twin":   # the twin's size does not grow with people
             problems += _sweep_size_problems(spec, scenarios)
     if problems:
         _fail(problems)
@@ -702,8 +637,8 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
     client = _connect(scheduler, connect_timeout) if scheduler else None
     store = _new_sweep(req.out, spec, "sweep " + " ".join(sys.argv[2:]), design_frame, digest)
     _say(f"Sweep: {describe(spec, design_frame)}")
-    stats = _execute(store, ScenarioModel(spec, scenarios), spec, digest, req.out, workers, client, flush_seconds,
-                     f"{len(design_frame)} points x {spec.reps} reps")
+    stats = _execute(store, sweep_model(spec, scenarios), spec, digest, req.out, workers, client, flush_seconds,
+                     f"{len(design_frame)} points x {spec.reps} reps" + (" (twin)" if spec.engine == "twin" else ""))
     manifest = store.manifest()
     skipped = f" ({stats.tasks_skipped} were already done)" if stats.tasks_skipped else ""
     _say(f"{manifest['rows_done']} of {manifest['tasks']} rows in {display_path(req.out)}{skipped}; this run: "
@@ -755,7 +690,7 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
         flush_seconds: float = typer.Option(2.0, "--flush-seconds", help="Write finished rows at least this often."),
         connect_timeout: float = typer.Option(5.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler.")) -> None:
     """Probabilistic sensitivity analysis: sample every declared range, run each scenario; CE plane, CEAC, probability best."""
-    from .sensitivity import THRESHOLDS, build_psa, load_sweep, psa_results
+    from .sensitivity import build_psa, load_sweep, psa_results
     from .sweep import ScenarioModel, check_out_dir, describe, design_hash, make_design
 
     problems = []
@@ -764,8 +699,7 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
                                 allowed="e.g. scenarios/baseline.yaml scenarios/close_day_centre.yaml"))
     if perspective not in ("health_and_care", "all"):
         problems.append(Problem("command line", "unknown perspective", field="--perspective", value=perspective, allowed="health_and_care, all"))
-    if workers is not None and workers < 1:
-        problems.append(Problem("command line", "--workers must be at least 1", field="--workers", value=workers, allowed="a whole number of at least 1"))
+    problems += run_option_problems(workers=workers)
     if workers is not None and scheduler is not None:
         problems.append(Problem("command line", "give --workers or --scheduler, not both", field="--scheduler", value=scheduler))
     if scheduler is not None:
@@ -776,6 +710,7 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
         problems += _sweep_size_problems(spec, scenarios)
     if problems:
         _fail(problems)
+    assert spec is not None  # build_psa gives a spec or problems
     design_frame = make_design(spec)
     digest = design_hash(spec, design_frame)
     problems = check_out_dir(out_dir, digest, spec, resume)
@@ -794,27 +729,43 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
 
     saved = _save_figures({"psa-plane": psa_plane_figure(result.plane, result.reference, perspective),
                            "psa-ceac": ceac_figure(result.ceac)}, out_dir, png)
-    who = "NHS and council costs" if perspective == "health_and_care" else "all costs"
-    table = Table(title=f"Probability each scenario is best ({spec.samples} samples, {who}, against {escape(result.reference)})", title_justify="left")
-    table.add_column("Scenario")
-    table.add_column("Change in cost", justify="right")
-    table.add_column("Change in QALYs", justify="right")
-    for lam in THRESHOLDS:
-        table.add_column(f"Best at £{lam:,}/QALY", justify="right")
-    for row in result.best.itertuples():
-        table.add_row(escape(row.scenario), _fmt("total_cost", row.mean_delta_cost, signed=True), f"{row.mean_delta_qalys:+,.1f}",
-                      *[f"{getattr(row, f'probability_best_{lam}'):.0%}" for lam in THRESHOLDS])
-    out.print(table)
+    out.print(tables.psa_best_table(result, spec.samples, perspective))
     _say(f"Wrote psa-plane.csv, psa-ceac.csv, psa-best.csv, {', '.join(saved)} to {display_path(out_dir)}.")
+
+
+def _write_sensitivity(result, target: Path, png: bool) -> list[str]:
+    """The indices as CSV and each metric's figure as HTML (and PNG): the names of the files written."""
+    from dashboard.sweep_figures import morris_figure, sobol_figure, tornado_figure
+
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    figures = {}
+    for name, frame, make in (("sobol", result.sobol, sobol_figure), ("morris", result.morris, morris_figure),
+                              ("tornado", result.tornado, tornado_figure)):
+        if not frame.empty:
+            _write_csv(frame, target / f"{name}.csv")
+            written.append(f"{name}.csv")
+            for m in frame["metric"].unique():
+                figures[f"{name}-{_slug(m)}"] = make(frame[frame["metric"] == m], m)
+    return written + _save_figures(figures, target, png)
+
+
+def _show(shown) -> None:
+    """Print what a report gives: tables on standard output, lines where they belong (notes on stderr)."""
+    for item, to_err in shown:
+        if isinstance(item, str):
+            _say(item, err if to_err else out)
+        else:
+            (err if to_err else out).print(item)
 
 
 @app.command()
 def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders written by 'mhsim sweep'.", show_default=False),
-                metric: List[str] = typer.Option([], "--metric", help="Metrics to analyse (default delta.total_cost, delta.crisis_episodes, delta.qalys when the sweep has a comparator).", show_default=False),
+                metric: List[str] = typer.Option([], "--metric", help="Metrics to analyse (default delta.cost_nhs_and_council, delta.crisis_episodes, delta.qalys when the sweep has a comparator; any column, e.g. delta.net_benefit_20000).", show_default=False),
                 out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the tables and figures (default DIR/sensitivity).", show_default=False),
                 png: bool = typer.Option(True, "--png/--no-png", help="Also save the figures as PNG (needs chromium).")) -> None:
     """Sobol indices, Morris screening and a one-way tornado from sweeps, as CSV and figures (HTML, PNG)."""
-    from .sensitivity import analyse, default_metrics, load_sweep, sweep_problems
+    from .sensitivity import analyse, decision_metrics, load_sweep, sweep_problems
 
     problems = [p for d in dirs for p in sweep_problems(d)]
     if problems:
@@ -824,83 +775,26 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
         known = d.metrics()
         for m in metric:
             if m not in known:
-                from .scenario import _did_you_mean
-
-                problems.append(Problem(display_path(d.root), f"no such metric in this sweep{_did_you_mean(m, known)}", field="--metric", value=m,
-                                        allowed=", ".join(default_metrics(d)) + ", ... (any column of its rows)"))
+                problems.append(Problem(display_path(d.root), f"no such metric in this sweep{did_you_mean(m, known)}", field="--metric", value=m,
+                                        allowed=", ".join(decision_metrics(d)) + ", ... (any column of its rows)"))
     target = out_dir or (dirs[0] / "sensitivity")
     problems += _check_out_dir(target)
     if problems:
         _fail(problems)
-    result = analyse(datas, metric or None)
+    result = analyse(datas, metric or None, decision=True)
     if result.sobol.empty and result.morris.empty and result.tornado.empty:
         _fail([Problem(", ".join(display_path(d) for d in dirs), "has nothing to analyse: no Sobol or Morris design and no one-way points",
                        field="DIR", allowed="a sweep run with --design sobol or morris, or with one-way points (the default)")])
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    figures = {}
-    from dashboard.sweep_figures import _param_text, metric_words, morris_figure, sobol_figure, tornado_figure
-
-    for name, frame in (("sobol", result.sobol), ("morris", result.morris), ("tornado", result.tornado)):
-        if not frame.empty:
-            _write_csv(frame, target / f"{name}.csv")
-            written.append(f"{name}.csv")
-            for m in frame["metric"].unique():
-                make = {"sobol": sobol_figure, "morris": morris_figure, "tornado": tornado_figure}[name]
-                figures[f"{name}-{_slug(m)}"] = make(frame[frame["metric"] == m], m)
-    written += _save_figures(figures, target, png)
+    written = _write_sensitivity(result, target, png)
     for note in result.notes:
         _say(f"Note: {note}", err)
-    if not result.sobol.empty:
-        for m, t in result.sobol.groupby("metric", sort=False):
-            table = Table(title=f"{metric_words(m)[0]}: parameters by total-order Sobol index (95% intervals)", title_justify="left")
-            for col in ("Parameter", "First order", "Total order"):
-                table.add_column(col, justify="left" if col == "Parameter" else "right")
-            for r in t.head(10).itertuples():
-                table.add_row(escape(r.label), f"{r.S1:.2f} ({r.S1_low:.2f} to {r.S1_high:.2f})", f"{r.ST:.2f} ({r.ST_low:.2f} to {r.ST_high:.2f})")
-            out.print(table)
-            noise = float(t["noise_ratio"].iloc[0])
-            if noise == noise and noise > 0.3:
-                err.print(f"Warning: in {m}, replication noise is large against the spread between points (variance ratio "
-                          f"{noise:.2f}; 0 = none, 1 = as large), so these indices partly or mostly measure chance: use more --reps "
-                          "or a larger --scale.", highlight=False)
-    if not result.morris.empty:
-        for m, t in result.morris.groupby("metric", sort=False):
-            label = metric_words(m)[0]
-            table = Table(title=f"{label}: Morris screening (mu* = mean absolute change across a parameter's range)", title_justify="left")
-            for col in ("Parameter", "mu*", "sigma"):
-                table.add_column(col, justify="left" if col == "Parameter" else "right")
-            for r in t.head(10).itertuples():
-                table.add_row(escape(r.label), _fmt(m.split(".", 1)[-1], r.mu_star), _fmt(m.split(".", 1)[-1], r.sigma))
-            out.print(table)
+    for frame, report in ((result.sobol, tables.sobol_report), (result.morris, tables.morris_report)):
+        if not frame.empty:
+            _show(report(frame))
     if not result.tornado.empty:
-        for m, t in result.tornado.groupby("metric", sort=False):
-            label = metric_words(m)[0]
-            name = m.split(".", 1)[-1] if m.startswith("delta.") else m
-            table = Table(title=f"{label}: one parameter at a time (base case {_fmt(name, t['base_mean'].iloc[0])})", title_justify="left")
-            for col in ("Parameter", "Range", "Change at low", "Change at high"):
-                table.add_column(col, justify="left" if col == "Parameter" else "right")
-            for r in t.head(10).itertuples():
-                table.add_row(escape(r.label), f"{_param_text(r.low, r.unit)} to {_param_text(r.high, r.unit)}", _fmt(name, r.change_at_low, signed=True),
-                              _fmt(name, r.change_at_high, signed=True))
+        for table in tables.tornado_tables(result.tornado):
             out.print(table)
     _say(f"Wrote {', '.join(written)} to {display_path(target)}.")
-
-
-
-
-def _label(metric: str) -> str:
-    from .outcomes import METRICS
-
-    m = METRICS.get(metric)
-    return m.label if m else metric
-
-
-def _fmt(metric: str, value: float, signed: bool = False) -> str:
-    from .formatting import number
-    from .outcomes import METRICS
-
-    return number(value, METRICS[metric].unit if metric in METRICS else "", signed)
 
 
 def main() -> None:

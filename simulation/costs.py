@@ -34,7 +34,7 @@ def uprated(spec: ParamSpec, value: float, params: Mapping[str, object]) -> floa
     return value / float(params[f"prices.index_{spec.price_year}"])  # type: ignore[arg-type]
 
 
-def price_problems(params: Mapping[str, ParamSpec]) -> list[tuple[str, int]]:
+def price_problems(params: Mapping[str, ParamSpec]) -> list[tuple[str, int | None]]:
     """Money parameters whose price year has no index: (path, year)."""
     return [
         (path, spec.price_year)
@@ -45,6 +45,7 @@ def price_problems(params: Mapping[str, ParamSpec]) -> list[tuple[str, int]]:
 
 def item_payers(item: CostItem, specs: Mapping[str, ParamSpec]) -> tuple[str, ...]:
     payer = item.payer_override or specs[item.param].payer
+    assert payer is not None, f"{item.param} declares no payer"  # the loader requires one for money
     payers = [payer]
     if item.split and item.split[1] not in payers:
         payers.append(item.split[1])

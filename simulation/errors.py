@@ -7,9 +7,11 @@ so that nothing is reported as a traceback.
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -75,3 +77,36 @@ def display_path(path: Path | str) -> str:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(p)
+
+
+MAX_GUESS_LENGTH = 200
+"""Names longer than this are not guessed at (no known name is a tenth as long)."""
+
+
+def candidates(word: str, options: Iterable[str], n: int = 1) -> list[str]:
+    """The options a misspelt word most likely meant, best first (none if nothing is close)."""
+    if len(word) > MAX_GUESS_LENGTH:
+        return []
+    options = list(options)
+    match = difflib.get_close_matches(word, options, n=n, cutoff=0.6)
+    if not match:
+        tail = word.rsplit(".", 1)[-1]
+        by_tail = {o.rsplit(".", 1)[-1]: o for o in options}
+        close = difflib.get_close_matches(tail, list(by_tail), n=n, cutoff=0.75)
+        match = [by_tail[c] for c in close]
+    return match
+
+
+def closest(word: str, options: Iterable[str]) -> str | None:
+    """The option a misspelt word most likely meant, if any is close."""
+    match = candidates(word, options)
+    return match[0] if match else None
+
+
+def hint(match: str | None) -> str:
+    return f" (did you mean '{match}'?)" if match else ""
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the option a misspelt word most likely meant, or ''."""
+    return hint(closest(word, options))

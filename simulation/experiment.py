@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -21,7 +20,7 @@ from scipy import stats
 from .model import CountyModel
 from .outcomes import ReplicationResult, summarise
 from .scenario import Scenario
-from .workers import worker_pool
+from .workers import run_tasks
 
 Progress = Callable[[int, int], None]
 
@@ -151,21 +150,15 @@ def run_replications(scenarios: Sequence[Scenario], plan: RunPlan, replications:
     total = len(tasks)
     if progress:
         progress(0, total)
-    if workers <= 1 or total <= 1:
-        for task in tasks:
-            i, rep, result = _task(task)
-            done[(i, rep)] = result
-            if progress:
-                progress(len(done), total)
-    else:
-        # workers exit when this process dies, however it dies (see simulation.workers)
-        with worker_pool(min(workers, total)) as pool:
-            futures = [pool.submit(_task, task) for task in tasks]
-            for future in as_completed(futures):
-                i, rep, result = future.result()
-                done[(i, rep)] = result
-                if progress:
-                    progress(len(done), total)
+
+    def record(finished: tuple[int, int, ReplicationResult]) -> None:
+        i, rep, result = finished
+        done[(i, rep)] = result
+        if progress:
+            progress(len(done), total)
+
+    # one executor for every command; its workers exit when this process dies (see simulation.workers)
+    run_tasks(_task, tasks, workers, record)
     return done
 
 
@@ -347,12 +340,14 @@ def comparison_rows(exp: Experiment, baseline: str) -> list[dict]:
 
 
 def run_preview(scenarios: Sequence[Scenario], years: float | None = None, warmup_years: float | None = None) -> Experiment:
-    """The mean-field twin for each scenario: one deterministic 'replication' each, in seconds."""
-    from .twin import run_twin
+    """The mean-field twin for each scenario: one deterministic 'replication' each, in seconds
+    (integrated together, on the same steps, so that differences carry no integration error)."""
+    from .twin import run_twins
 
     started = time.perf_counter()
     labels = scenario_labels(scenarios)
     plan = RunPlan(seed=0, replications=1, years=years, scale=1.0, warmup_years=warmup_years)
-    results = {label: (run_twin(s, years=years, warmup_years=warmup_years),) for label, s in zip(labels, scenarios)}
+    runs = run_twins(scenarios, years=years, warmup_years=warmup_years)
+    results: dict[str, tuple[ReplicationResult, ...]] = {label: (r,) for label, r in zip(labels, runs)}
     return Experiment(tuple(scenarios), tuple(labels), plan, results, time.perf_counter() - started, 1,
                       extra={"method": "mean-field twin (ordinary differential equations, deterministic)"})

@@ -71,3 +71,13 @@ def parameter_value(value) -> str:
     if float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:,.6g}" if abs(value) >= 1e-4 else f"{value:.3g}"
+
+
+def range_end(value: float | None, unit: str) -> str:
+    """One end of a parameter's swept range, short enough for a figure's axis or a table cell: pounds as
+    money, other numbers to four significant figures, '-' when there is none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if unit.startswith("£"):
+        return money(value)
+    return f"{value:,.4g}"

@@ -108,7 +108,8 @@ class HazardRules:
                         for outcome in catalogue.OUTCOMES}
         self.place_supports = tuple(
             (spec.name, tuple(event_id(e) for e in spec.events or ()), flag(spec.holds or ""), flag(spec.waits or ""),
-             flags_of(spec.join_excludes), P.get(spec.join_rate), P.get(spec.leave_rate), P.get(spec.give_up_rate))
+             flags_of(spec.join_excludes), P.get(catalogue.declared(spec.join_rate)),
+             P.get(catalogue.declared(spec.leave_rate)), P.get(catalogue.declared(spec.give_up_rate)))
             for spec in catalogue.place_supports())
 
     def _times_effects(self, outcome: str, rate: float, flags: int) -> float:

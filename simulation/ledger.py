@@ -115,7 +115,7 @@ def open_stocks() -> tuple[str, ...]:
 def stock_names() -> tuple[str, ...]:
     """Every stock the model keeps, in order: places, flags, then derived ones."""
     return (*PLACE_NAMES[:N_ALIVE_PLACES], *(FLAG_NAMES[b] for b in flag_stocks()),
-            "out_of_work_in_contact", "recovered_employed", "out_of_work", *(f"open_{name}" for name in open_stocks()))
+            *EXTRA_STOCKS, *(f"open_{name}" for name in open_stocks()))
 
 
 BUILT_IN_COUNTS = (

@@ -163,22 +163,27 @@ def coerce_value(unit_name: str, value: Any) -> tuple[Any, str | None]:
         return value, f"unknown unit '{unit_name}'"
     allowed = unit.allowed(unit_name)
     if unit.kind == "bool":
-        if isinstance(value, bool):
-            return value, None
-        return value, f"must be {allowed}"
+        return value, (None if isinstance(value, bool) else f"must be {allowed}")
     if unit.kind == "date":
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
-                return value, f"must be {allowed}"
-            return value, None
-        return value, f"must be {allowed}"
-    if isinstance(value, bool):
-        return value, f"must be {allowed}, not true/false"
+        return _coerce_date(value, allowed)
+    return _coerce_number(unit_name, unit, value, allowed)
+
+
+def _coerce_date(value: Any, allowed: str) -> tuple[Any, str | None]:
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+            return value, f"must be {allowed}"
+        return value, None
+    return value, f"must be {allowed}"
+
+
+def _number_from_text(unit_name: str, value: Any) -> Any:
+    """'£1,200' for money, and 1e9 written as text, are numbers; anything else is left as it is."""
     if isinstance(value, str) and unit_name.startswith(MONEY_PREFIX):
         match = _MONEY_TEXT.match(value)
         if match:
@@ -186,9 +191,14 @@ def coerce_value(unit_name: str, value: Any) -> tuple[Any, str | None]:
     if isinstance(value, str) and _NUMBER_TEXT.match(value):
         # YAML 1.1 reads 1e9 or 2.5E-3 (no dot or sign in the exponent) as text; people mean a number
         value = float(value)
-    if not isinstance(value, (int, float)):
-        return value, f"must be {allowed}"
-    if not _finite(value):
+    return value
+
+
+def _coerce_number(unit_name: str, unit: Unit, value: Any, allowed: str) -> tuple[Any, str | None]:
+    if isinstance(value, bool):
+        return value, f"must be {allowed}, not true/false"
+    value = _number_from_text(unit_name, value)
+    if not isinstance(value, (int, float)) or not _finite(value):
         return value, f"must be {allowed}"
     if unit.kind == "int":
         if isinstance(value, float):
@@ -197,9 +207,7 @@ def coerce_value(unit_name: str, value: Any) -> tuple[Any, str | None]:
             value = int(value)
     else:
         value = float(value)
-    if unit.minimum is not None and value < unit.minimum:
-        return value, f"must be {allowed}"
-    if unit.maximum is not None and value > unit.maximum:
+    if (unit.minimum is not None and value < unit.minimum) or (unit.maximum is not None and value > unit.maximum):
         return value, f"must be {allowed}"
     return value, None
 
@@ -249,11 +257,28 @@ def leaf_problems(path: str, leaf: Mapping[str, Any], require_provenance: bool) 
         if key in leaf and leaf[key] is not None and not isinstance(leaf[key], str):
             out.append((f"{path}.{key}", "must be text", leaf[key], "text"))
     if unit_name.startswith(MONEY_PREFIX):
-        year = leaf.get("price_year")
-        if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2100:
-            out.append((f"{path}.price_year", "money needs the year its prices are in", year, "a year such as 2015"))
-        if leaf.get("payer") not in PAYERS:
-            out.append((f"{path}.payer", "money needs a payer", leaf.get("payer"), ", ".join(PAYERS)))
+        out.extend(_money_problems(path, leaf))
+    out.extend(_range_problems(path, leaf, unit_name))
+    dist = leaf.get("distribution")
+    if dist is not None:
+        out.extend(_distribution_problems(path, dist))
+    return out
+
+
+def _money_problems(path: str, leaf: Mapping[str, Any]) -> list[tuple[str, str, Any, str]]:
+    """Money needs the year its prices are in and who pays."""
+    out = []
+    year = leaf.get("price_year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2100:
+        out.append((f"{path}.price_year", "money needs the year its prices are in", year, "a year such as 2015"))
+    if leaf.get("payer") not in PAYERS:
+        out.append((f"{path}.payer", "money needs a payer", leaf.get("payer"), ", ".join(PAYERS)))
+    return out
+
+
+def _range_problems(path: str, leaf: Mapping[str, Any], unit_name: str) -> list[tuple[str, str, Any, str]]:
+    """low and high: numbers the unit allows, low at most high, and the value between them."""
+    out = []
     numeric = UNITS[unit_name].kind in ("int", "float")
     for key in ("low", "high"):
         if key in leaf:
@@ -269,9 +294,6 @@ def leaf_problems(path: str, leaf: Mapping[str, Any], require_provenance: bool) 
                 out.append((f"{path}.low", "low is above high", leaf["low"], f"at most high ({leaf['high']})"))
             elif not lo <= val <= hi:
                 out.append((f"{path}.value", "value lies outside its own range", leaf["value"], f"from {lo} to {hi}"))
-    dist = leaf.get("distribution")
-    if dist is not None:
-        out.extend(_distribution_problems(path, dist))
     return out
 
 
@@ -362,11 +384,6 @@ class Params:
         for part in path.split("."):
             node = getattr(node, part)
         return node
-
-
-def per_day(rate_per_year: float) -> float:
-    """Convert a rate per year into a rate per day (the model's time unit)."""
-    return rate_per_year / DAYS_PER_YEAR
 
 
 DAYS_PER_YEAR = 365.25

@@ -7,6 +7,11 @@ situation is computed once and cached (see ``hazards``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for annotations only: the model imports this module
+    from .model.life import Table, Wake
+
 # ---------------------------------------------------------------------------
 # Places: where a person is. The first eight are "alive" places.
 COMMUNITY = 0          # at home, in contact with services
@@ -141,14 +146,14 @@ class Person:
         self.clocks: list[float] = []        # per event: when it would happen (negative: idle, what was left)
         self.streams: list[int] = []         # per event: the state of its random stream (0: not started)
         self.routes: list[int] | None = None  # per purpose: routing streams (choices, durations)
-        self.tab: tuple | None = None        # the rate table the clocks run at
+        self.tab: Table = None  # type: ignore[assignment]  # the rate table the clocks run at (set before any event)
         self.key = -1                        # its situation key
         self.gen = 0                         # bumped at every re-plan: older wake-ups are ignored
         self.due = INF
         self.due_event = -1                  # the event due next (-1: a deadline)
-        self.pending = None                  # the scheduled wake-up, if any
+        self.pending: Wake | None = None     # the scheduled wake-up, if any
         self.budget_route = 0                # an application under way: 1 for a personal health budget (NHS)
-        self.tracked = None                  # their record, if they are followed as one of a closure's cohort
+        self.tracked: Any = None             # their record, if they are followed as one of a closure's cohort
 
     def update_timer(self) -> None:
         """Recompute the next personal deadline (call after changing any t_*)."""

@@ -54,7 +54,7 @@ class ResultError(InputError):
     """A result is infinite or not a number: nothing is written, nothing is judged."""
 
 
-PACKAGES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "pyyaml", "typer", "rich")
+PACKAGES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "pyyaml", "typer", "rich")
 
 
 def package_versions() -> dict[str, str]:

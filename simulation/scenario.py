@@ -25,23 +25,23 @@ file, line, field, value and what is allowed.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-from .catalogue import RAISED_RISK_KEY, REDIRECT_TARGETS, SERVICES
-from .errors import InputError, Problem, display_path
-from .parameters import DATE_RANGE, DAYS_PER_MONTH, LEAF_KEYS, ParamSpec, coerce_value, is_leaf, iter_leaves, leaf_problems, spec_from_leaf
+from .errors import InputError, Problem, display_path, did_you_mean
+from .errors import candidates as _candidates
+from .errors import closest as _closest
+from .errors import hint as _hint
+from .parameters import DAYS_PER_MONTH, LEAF_KEYS, ParamSpec, coerce_value, is_leaf, iter_leaves, leaf_problems, spec_from_leaf
+from .schema import (ACTION_KEYS, ACTION_VERBS, SETTING_RULES, Action, ActionReader, CloseService, OpenService,
+                     ResizeService, SetParameters, Settings, setting_value, spec_allowed)
 from .yamlfile import YamlDocument, parse_yaml_text, read_yaml_file
 
 TOP_KEYS = ("name", "description", "extends", "settings", "parameters", "actions")
-ACTION_VERBS = ("open", "close", "resize", "set")
-ACTION_KEYS = {"open": {"at", "capacity", "note"}, "close": {"at", "redirect", "note"}, "resize": {"at", "capacity", "note"}, "set": {"at", "note"}}
 
 MAX_ACTIONS = 120
 """Most timed actions a scenario (with its parents) may hold: one a month for ten years. Shipped files hold
@@ -68,67 +68,6 @@ BASELINE_FILE = SHIPPED_SCENARIOS / "baseline.yaml"
 
 
 @dataclass(frozen=True)
-class Settings:
-    """How a scenario is run by default; the CLI may override years and scale."""
-
-    start_date: dt.date = dt.date(2015, 11, 1)
-    years: float = 10.0
-    warmup_years: float = 0.0
-    scale: float = 1.0
-
-    def horizon_days(self) -> float:
-        return self.years * 12 * DAYS_PER_MONTH
-
-
-SETTING_RULES: dict[str, tuple[str, float | None, float | None, str]] = {
-    "start_date": ("date", None, None, f"a date such as 2015-11-01, from {DATE_RANGE[0]} to {DATE_RANGE[1]}"),
-    "years": ("float", 0.1, 50, "a number of years from 0.1 to 50"),
-    "warmup_years": ("float", 0, 20, "a number of years from 0 to 20"),
-    "scale": ("float", 0.001, 1, "a fraction of the county above 0 and at most 1 (1 = the whole county)"),
-}
-
-
-@dataclass(frozen=True)
-class Action:
-    """A timed decision: open, close or resize a service, or set parameters."""
-
-    verb: str
-    day: float
-    """Days after the start of the reported period."""
-    service: str | None = None
-    values: tuple[tuple[str, Any], ...] = ()
-    redirect: tuple[tuple[str, float], ...] = ()
-    raised_risk: tuple[float, float] | None = None
-    """(crisis multiplier, months) for people losing the service, if given."""
-    file: str = ""
-    line: int | None = None
-    """The line of its 'at'."""
-    when: str = ""
-    at_field: str = "at"
-    """The field path of its 'at' (e.g. 'actions[0].at'), for error messages."""
-
-    def describe(self) -> str:
-        label = SERVICES[self.service].label if self.service else ""
-        if self.verb == "set":
-            what = ", ".join(f"{p} = {v}" for p, v in self.values)
-            return f"{self.when}: set {what}"
-        extra = ""
-        if self.verb in ("open", "resize") and self.values:
-            extra = f" to {self.values[0][1]} places"
-        return f"{self.when}: {self.verb} {label}{extra}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "verb": self.verb,
-            "day": self.day,
-            "service": self.service,
-            "values": [[p, _jsonable(v)] for p, v in self.values],
-            "redirect": [list(r) for r in self.redirect],
-            "raised_risk": list(self.raised_risk) if self.raised_risk else None,
-        }
-
-
-@dataclass(frozen=True)
 class Scenario:
     """A fully resolved scenario: every parameter's value, the actions, the settings."""
 
@@ -147,14 +86,14 @@ class Scenario:
     def values(self) -> dict[str, Any]:
         return {path: spec.value for path, spec in self.params.items()}
 
-    def with_settings(self, **changes: Any) -> "Scenario":
-        settings = Settings(**{**self.settings.__dict__, **{k: v for k, v in changes.items() if v is not None}})
-        return _finish(Scenario(self.name, self.description, self.file, self.params, self.actions, settings, self.chain, self.overrides))
-
     def with_actions(self, *actions: Action) -> "Scenario":
         """A copy with more timed actions (already checked by the caller), kept in time order."""
         ordered = tuple(sorted((*self.actions, *actions), key=lambda a: a.day))
         return _finish(replace(self, actions=ordered))
+
+    def with_action_list(self, actions: Iterable[Action]) -> "Scenario":
+        """A copy whose timed actions are ``actions`` (already checked by the caller)."""
+        return _finish(replace(self, actions=tuple(actions)))
 
     def with_values(self, values: Mapping[str, Any], name: str | None = None) -> "Scenario":
         """A copy with some parameter values replaced (values must be valid)."""
@@ -375,58 +314,14 @@ class _Resolver:
 
     def resolve_document(self, doc: YamlDocument, path: Path) -> Scenario:
         problems: list[Problem] = []
-        data = doc.data
-        if data and not any(k in TOP_KEYS for k in data) and not any(_closest(str(k)[:40], TOP_KEYS) for k in list(data)[:10]):
-            # not a scenario at all (e.g. 'extends' names some other file): say so once, not line by line
-            raise InputError([Problem(doc.file, "is not a scenario file (it has none of the fields a scenario has)",
-                                      allowed="a YAML file with " + ", ".join(TOP_KEYS))])
 
         def problem(msg: str, fld: str | None, value: Any = None, allowed: str | None = None) -> None:
             problems.append(Problem(doc.file, msg, doc.line(fld) if fld else None, fld, value, allowed))
 
-        meant: dict[Any, str] = {}
-        for key in data:
-            if key not in TOP_KEYS:
-                guess = self._closest(str(key), TOP_KEYS)
-                problem(f"unknown field '{key}'{_hint(guess)}", str(key), None, ", ".join(TOP_KEYS))
-                # a guessed 'extends' is never followed: only a path spelt out is read
-                if guess is not None and guess not in data and guess != "extends":
-                    meant[key] = guess
-        meant = _unambiguous(meant)
-        if meant:  # go on with what a misspelt field most likely meant, so one pass reports every problem
-            doc = _as_meant(doc, meant)
-            data = doc.data
-        name = data.get("name")
-        if not isinstance(name, str) or not name.strip():
-            problem("every scenario needs a 'name' (text)", "name" if "name" in data else None, name, "a short name such as 'Close the day centre'")
-        description = data.get("description", "")
-        if description is None:
-            description = ""
-        if not isinstance(description, str):
-            problem("'description' must be text", "description", description, "text saying what decision the scenario tests")
-
-        # The parent, or this file as a root.
-        parent: Scenario | None = None
-        if "extends" in data:
-            ext = data["extends"]
-            if not isinstance(ext, str) or not ext.strip():
-                problem("'extends' must be the path of another scenario file", "extends", ext, "a path relative to this file, or absolute")
-            else:
-                ppath = Path(ext)
-                if not ppath.is_absolute():
-                    ppath = path.parent / ppath
-                if not _exists(ppath):
-                    problem("the file named in 'extends' does not exist", "extends", ext, "a path relative to this file, or absolute")
-                else:
-                    try:
-                        parent = self.resolve_file(ppath)
-                    except InputError as exc:
-                        # A loop is detected one file deeper, which cannot know the line of this 'extends';
-                        # a file that cannot be read at all is reported where it is named.
-                        problems.extend(self._parent_problem(p, doc, ext) for p in exc.problems)
-            if parent is None:
-                raise InputError(problems)
-
+        doc = self._top_fields(doc, problem)
+        data = doc.data
+        name, description = self._name_and_description(data, problem)
+        parent = self._parent(data, doc, path, problems, problem)   # None: this file is a root
         settings = self._settings(data.get("settings"), parent.settings if parent else Settings(), problem)
         if parent is None:
             params = self._root_params(data.get("parameters"), doc, problems)
@@ -440,13 +335,73 @@ class _Resolver:
         if problems:  # report dates outside the run with the rest, not only once the rest is fixed
             probe = Scenario("", "", doc.file, {}, tuple(actions), settings)
             problems.extend(horizon_problems(probe, self.years))
-        if problems:
             raise InputError(problems)
         all_actions = (*(parent.actions if parent else ()), *actions)
         if len(all_actions) > MAX_ACTIONS:
             raise InputError([Problem(doc.file, f"too many actions with those of the files it extends ({len(all_actions):,})",
                                       doc.line("actions"), "actions", None, f"at most {MAX_ACTIONS} in all")])
-        return _finish(Scenario(name.strip(), description.strip(), doc.file, params, tuple(sorted(all_actions, key=lambda a: a.day)), settings, chain, tuple(sorted(overrides))))
+        return _finish(Scenario(name.strip(), description.strip(), doc.file, params,
+                                tuple(sorted(all_actions, key=lambda a: a.day)), settings, chain, tuple(sorted(overrides))))
+
+    def _top_fields(self, doc: YamlDocument, problem: Callable[..., None]) -> YamlDocument:
+        """Unknown top-level fields reported; a misspelt one is followed as what it most likely means."""
+        data = doc.data
+        if data and not any(k in TOP_KEYS for k in data) and not any(_closest(str(k)[:40], TOP_KEYS) for k in list(data)[:10]):
+            # not a scenario at all (e.g. 'extends' names some other file): say so once, not line by line
+            raise InputError([Problem(doc.file, "is not a scenario file (it has none of the fields a scenario has)",
+                                      allowed="a YAML file with " + ", ".join(TOP_KEYS))])
+        meant: dict[Any, str] = {}
+        for key in data:
+            if key not in TOP_KEYS:
+                guess = self._closest(str(key), TOP_KEYS)
+                problem(f"unknown field '{key}'{_hint(guess)}", str(key), None, ", ".join(TOP_KEYS))
+                # a guessed 'extends' is never followed: only a path spelt out is read
+                if guess is not None and guess not in data and guess != "extends":
+                    meant[key] = guess
+        meant = _unambiguous(meant)
+        # go on with what a misspelt field most likely meant, so one pass reports every problem
+        return _as_meant(doc, meant) if meant else doc
+
+    @staticmethod
+    def _name_and_description(data: Mapping, problem: Callable[..., None]) -> tuple[str, str]:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problem("every scenario needs a 'name' (text)", "name" if "name" in data else None, name,
+                    "a short name such as 'Close the day centre'")
+            name = ""
+        description = data.get("description", "")
+        if description is None:
+            description = ""
+        if not isinstance(description, str):
+            problem("'description' must be text", "description", description, "text saying what decision the scenario tests")
+            description = ""
+        return name, description
+
+    def _parent(self, data: Mapping, doc: YamlDocument, path: Path, problems: list[Problem],
+                problem: Callable[..., None]) -> Scenario | None:
+        """The scenario this file extends (None for a root file); raises if it is named but cannot be had."""
+        if "extends" not in data:
+            return None
+        ext = data["extends"]
+        parent = None
+        if not isinstance(ext, str) or not ext.strip():
+            problem("'extends' must be the path of another scenario file", "extends", ext, "a path relative to this file, or absolute")
+        else:
+            ppath = Path(ext)
+            if not ppath.is_absolute():
+                ppath = path.parent / ppath
+            if not _exists(ppath):
+                problem("the file named in 'extends' does not exist", "extends", ext, "a path relative to this file, or absolute")
+            else:
+                try:
+                    parent = self.resolve_file(ppath)
+                except InputError as exc:
+                    # A loop is detected one file deeper, which cannot know the line of this 'extends';
+                    # a file that cannot be read at all is reported where it is named.
+                    problems.extend(self._parent_problem(p, doc, ext) for p in exc.problems)
+        if parent is None:
+            raise InputError(problems)
+        return parent
 
     @staticmethod
     def _parent_problem(p: Problem, doc: YamlDocument, ext: Any) -> Problem:
@@ -470,24 +425,10 @@ class _Resolver:
             if key not in SETTING_RULES:
                 problem(f"unknown setting '{key}'{self._did_you_mean(key, SETTING_RULES)}", fld, None, ", ".join(SETTING_RULES))
                 continue
-            kind, lo, hi, allowed = SETTING_RULES[key]
-            if kind == "date":
-                if isinstance(value, str):
-                    try:
-                        value = dt.date.fromisoformat(value)
-                    except ValueError:
-                        pass
-                if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-                    problem("must be a date", fld, value, allowed)
-                    continue
-                if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
-                    problem("out of range", fld, value, allowed)
-                    continue
-            else:
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not (lo <= value <= hi):
-                    problem("out of range" if isinstance(value, (int, float)) and not isinstance(value, bool) else "must be a number", fld, value, allowed)
-                    continue
-                value = float(value)
+            value, issue = setting_value(key, value)
+            if issue:
+                problem(issue, fld, value, SETTING_RULES[key][3])
+                continue
             values[key] = value
         return Settings(**values)
 
@@ -527,6 +468,7 @@ class _Resolver:
             fld = f"parameters.{path}"
             line = doc.line(fld)
             keep = path in base
+            meant: str | None = path
             if not keep:
                 # among the likely meanings, the one whose unit takes the value written: a guess whose
                 # unit does not is still named, but its value is not checked (that error would mislead)
@@ -539,7 +481,7 @@ class _Resolver:
                     continue
             # a misspelt path's value is still checked (against what it most likely means) so
             # that one pass reports every problem; it is never used
-            spec = base[path] if keep else base[meant]
+            spec = base[meant or path]
             if is_leaf(node):
                 if "unit" in node and node["unit"] != spec.unit:
                     # the model reads each parameter in the unit the root declares: another unit would be misread
@@ -582,206 +524,13 @@ class _Resolver:
             problems.append(Problem(doc.file, f"too many actions ({len(raw):,})", doc.line("actions"), "actions", None,
                                     f"at most {MAX_ACTIONS} (one a month for ten years)"))
             return []
+        reader = ActionReader(params, settings, doc.file, doc.line, problems, self._closest)
         out = []
         for i, item in enumerate(raw):
-            action = self._action(item, f"actions[{i}]", params, settings, doc, problems)
+            action = reader.read(item, f"actions[{i}]")
             if action is not None:
                 out.append(action)
         return out
-
-    def _action(self, item: Any, fld: str, params: Mapping[str, ParamSpec], settings: Settings, doc: YamlDocument, problems: list[Problem]) -> Action | None:
-        def problem(msg: str, f: str, value: Any = None, allowed: str | None = None) -> None:
-            problems.append(Problem(doc.file, msg, doc.line(f), f, value, allowed))
-
-        if not isinstance(item, Mapping):
-            problem("each action must be a mapping such as 'close: day_centre' with 'at: month 6'", fld, item, "open, close, resize or set, with at")
-            return None
-        verbs = [v for v in ACTION_VERBS if v in item]
-        if len(verbs) != 1:
-            problem("each action needs exactly one of open, close, resize or set", fld, sorted(item), ", ".join(ACTION_VERBS))
-            return None
-        verb = verbs[0]
-        ok = True
-        guesses: dict[str, list[str]] = {}
-        for key in item:
-            if key != verb and key not in ACTION_KEYS[verb]:
-                guess = self._closest(str(key), ACTION_KEYS[verb])
-                problem(f"unknown field '{key}' for a '{verb}' action{_hint(guess)}", f"{fld}.{key}", None, ", ".join(sorted(ACTION_KEYS[verb])))
-                ok = False
-                if guess is not None and guess not in item:
-                    guesses.setdefault(guess, []).append(key)
-        # field the check uses -> field as written; two misspellings of one field: neither is followed
-        meant: dict[str, str] = {guess: keys[0] for guess, keys in guesses.items() if len(keys) == 1}
-        if meant:  # check what a misspelt field holds too, so one pass reports every problem
-            item = {**item, **{guess: item[key] for guess, key in meant.items()}}
-
-        def at(name: str) -> str:
-            return f"{fld}.{meant.get(name, name)}"
-        if "at" not in item:
-            problem("the action needs 'at' (when it happens)", fld, None, "'month 6', a month number, or a date such as 2016-05-01")
-            day, when, ok = None, "", False
-        else:
-            day, when = _parse_when(item["at"], settings)
-        if day is None and "at" in item:
-            problem("cannot tell when this happens", at("at"), item["at"], "'month 6', a month number, or a date such as 2016-05-01")
-            ok = False
-        service = None
-        values: list[tuple[str, Any]] = []
-        redirect: list[tuple[str, float]] = []
-        raised = None
-        if verb == "set":
-            changes = item["set"]
-            if not isinstance(changes, Mapping) or not changes:
-                problem("'set' needs a mapping of parameter paths to new values", f"{fld}.set", changes, "e.g. 'programmes.zero_suicide.trainees_per_year: 400'")
-                return None
-            for path, value in iter_leaves(changes):
-                f = f"{fld}.set.{path}"
-                if path not in params:
-                    problem(f"unknown parameter{self._did_you_mean(path, params)}", f, None, "a dotted path declared in baseline.yaml")
-                    ok = False
-                    continue
-                coerced, issue = coerce_value(params[path].unit, value)
-                if issue:
-                    problem(issue, f, value, spec_allowed(params[path]))
-                    ok = False
-                    continue
-                values.append((path, coerced))
-        else:
-            service = written = item[verb]
-            if not isinstance(service, str) or service not in SERVICES:
-                service = self._closest(str(written), SERVICES)
-                problem(f"no such service{_hint(service)}", f"{fld}.{verb}", written, ", ".join(SERVICES))
-                if service is None:
-                    return None
-                ok = False  # go on checking the rest as if the service were the one it most likely means
-            info = SERVICES[service]
-            if verb in ("open", "close") and info.open_path is None:
-                problem(f"{info.label} cannot be opened or closed", f"{fld}.{verb}", written, "resize it instead: " + ", ".join(s for s, i in SERVICES.items() if i.open_path))
-                return None
-            if verb == "resize" and info.capacity_path is None:
-                problem(f"{info.label} has no capacity to resize", f"{fld}.resize", written, ", ".join(s for s, i in SERVICES.items() if i.capacity_path))
-                return None
-            if verb in ("open", "resize"):
-                if "capacity" in item:
-                    if info.capacity_path is None:
-                        problem(f"{info.label} has no capacity", at("capacity"), item["capacity"], "leave 'capacity' out")
-                        ok = False
-                    else:
-                        cap, issue = coerce_value("places", item["capacity"])
-                        if issue:
-                            problem(f"capacity {issue}", at("capacity"), item["capacity"], "a whole number of places, at least 0")
-                            ok = False
-                        else:
-                            values.append((info.capacity_path, cap))
-                elif verb == "resize":
-                    problem("'resize' needs 'capacity'", fld, None, "capacity: a whole number of places")
-                    ok = False
-            if verb == "close" and "redirect" in item:
-                redirect, raised, good = self._redirect(item["redirect"], service, at("redirect"), problem)
-                ok = ok and good
-        if not ok or day is None:
-            return None
-        return Action(verb, day, service, tuple(values), tuple(redirect), raised, doc.file, doc.line(f"{fld}.at"), when, f"{fld}.at")
-
-    def _redirect(self, raw: Any, service: str, fld: str, problem) -> tuple[list[tuple[str, float]], tuple[float, float] | None, bool]:
-        if not SERVICES[service].redirects_users:
-            problem(f"users of {SERVICES[service].label} cannot be redirected: closing it stops new entries and current users stay until they leave", fld, None, "leave 'redirect' out")
-            return [], None, False
-        if not isinstance(raw, Mapping):
-            problem("'redirect' must map supports to the share of users sent there", fld, raw, ", ".join(REDIRECT_TARGETS) + ", raised_crisis_risk")
-            return [], None, False
-        ok = True
-        shares: list[tuple[str, float]] = []
-        raised = None
-        for key, value in raw.items():
-            f = f"{fld}.{key}"
-            if key == RAISED_RISK_KEY:
-                raised, good = self._raised(value, f, problem)
-                ok = ok and good
-                continue
-            if key not in REDIRECT_TARGETS:
-                problem(f"cannot redirect to '{key}'{self._did_you_mean(key, REDIRECT_TARGETS)}", f, None, ", ".join(REDIRECT_TARGETS) + ", raised_crisis_risk")
-                ok = False
-                continue
-            if key == service:
-                problem("users cannot be redirected to the service that is closing", f, key, ", ".join(t for t in REDIRECT_TARGETS if t != service))
-                ok = False
-                continue
-            share, issue = coerce_value("share", value)
-            if issue:
-                problem(f"a redirect share {issue}", f, value, "a share from 0 to 1")
-                ok = False
-                continue
-            shares.append((key, share))
-        total = sum(s for _, s in shares)
-        if ok and total > 1 + 1e-9:
-            problem("redirect shares add up to more than 1", fld, round(total, 6), "shares adding up to at most 1 (the rest go to nothing)")
-            ok = False
-        return shares, raised, ok
-
-    def _raised(self, raw: Any, fld: str, problem) -> tuple[tuple[float, float] | None, bool]:
-        if not isinstance(raw, Mapping) or set(raw) - {"multiplier", "months"} or not {"multiplier", "months"} <= set(raw):
-            problem("'raised_crisis_risk' needs 'multiplier' and 'months'", fld, raw, "e.g. {multiplier: 1.3, months: 6}")
-            return None, False
-        mult, issue1 = coerce_value("multiplier", raw["multiplier"])
-        months, issue2 = coerce_value("months", raw["months"])
-        if issue1:
-            problem(f"multiplier {issue1}", f"{fld}.multiplier", raw["multiplier"], "a number of at least 0 (1 = no change)")
-        if issue2:
-            problem(f"months {issue2}", f"{fld}.months", raw["months"], "a number of months, at least 0")
-        if issue1 or issue2:
-            return None, False
-        return (mult, months), True
-
-
-def spec_allowed(spec: ParamSpec) -> str:
-    from .parameters import UNITS
-
-    return f"{UNITS[spec.unit].allowed(spec.unit)} ({spec.unit})"
-
-
-def _parse_when(raw: Any, settings: Settings) -> tuple[float | None, str]:
-    """Turn 'month 6', 6, {month: 6}, a date or {date: ...} into days after the start."""
-    if isinstance(raw, Mapping) and len(raw) == 1:
-        (key, value), = raw.items()
-        if key == "month":
-            raw = value if not isinstance(value, str) else f"month {value}"
-            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-                raw = f"month {raw}"
-        elif key == "date":
-            raw = value
-        else:
-            return None, str(raw)
-    if isinstance(raw, bool):
-        return None, str(raw)
-    if isinstance(raw, (int, float)):
-        try:
-            months = float(raw)
-        except OverflowError:  # an int too large for a float: far outside any run
-            months = math.inf if raw > 0 else -math.inf
-        if months != months:
-            return None, str(raw)
-        return months * DAYS_PER_MONTH, f"month {months:.12g}"
-    if isinstance(raw, dt.datetime):
-        raw = raw.date()
-    if isinstance(raw, dt.date):
-        return float((raw - settings.start_date).days), raw.isoformat()
-    if isinstance(raw, str):
-        text = raw.strip().lower()
-        if text.startswith("month"):
-            try:
-                m = float(text[5:].strip(" :"))
-            except ValueError:
-                return None, raw
-            if m != m or m in (float("inf"), float("-inf")):
-                return None, raw
-            return m * DAYS_PER_MONTH, f"month {m:.12g}"
-        try:
-            d = dt.date.fromisoformat(text)
-        except ValueError:
-            return None, raw
-        return float((d - settings.start_date).days), d.isoformat()
-    return None, str(raw)
 
 
 def _exists(path: Path) -> bool:
@@ -803,30 +552,6 @@ def _as_meant(doc: YamlDocument, meant: Mapping[Any, str]) -> YamlDocument:
     return replace(doc, data=data, lines=lines)
 
 
-MAX_GUESS_LENGTH = 200
-"""Names longer than this are not guessed at (no known name is a tenth as long)."""
-
-
-def _candidates(word: str, options: Iterable[str], n: int = 1) -> list[str]:
-    """The options a misspelt word most likely meant, best first (none if nothing is close)."""
-    if len(word) > MAX_GUESS_LENGTH:
-        return []
-    options = list(options)
-    match = difflib.get_close_matches(word, options, n=n, cutoff=0.6)
-    if not match:
-        tail = word.rsplit(".", 1)[-1]
-        by_tail = {o.rsplit(".", 1)[-1]: o for o in options}
-        close = difflib.get_close_matches(tail, list(by_tail), n=n, cutoff=0.75)
-        match = [by_tail[c] for c in close]
-    return match
-
-
-def _closest(word: str, options: Iterable[str]) -> str | None:
-    """The option a misspelt word most likely meant, if any is close."""
-    match = _candidates(word, options)
-    return match[0] if match else None
-
-
 def _same_kind(spec: ParamSpec, node: Any) -> bool:
     """Whether a value is the kind ``spec`` takes (a number for a number, true/false for a switch), if not its range."""
     from .parameters import UNITS
@@ -846,18 +571,12 @@ def _fits(spec: ParamSpec, node: Any) -> bool:
     return not isinstance(value, (list, Mapping)) and coerce_value(spec.unit, value)[1] is None
 
 
-def _hint(match: str | None) -> str:
-    return f" (did you mean '{match}'?)" if match else ""
-
-
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    return _hint(_closest(word, options))
-
-
 def _unambiguous(meant: Mapping[Any, str]) -> dict[Any, str]:
     """Misspelt fields to follow: not those whose guess is shared with another misspelling."""
     guesses = list(meant.values())
     return {k: g for k, g in meant.items() if guesses.count(g) == 1}
 
 
-__all__ = ["Action", "Scenario", "Settings", "load_scenario", "load_scenarios", "scenario_from_text", "horizon_problems", "LEAF_KEYS"]
+__all__ = ["Action", "OpenService", "CloseService", "ResizeService", "SetParameters", "Scenario", "Settings",
+           "load_scenario", "load_scenarios", "scenario_from_text", "horizon_problems", "did_you_mean", "spec_allowed",
+           "ACTION_KEYS", "ACTION_VERBS", "SETTING_RULES", "LEAF_KEYS"]

@@ -11,7 +11,20 @@ From a sweep folder (``simulation.sweep``):
   values, as the mean change from the base point with the 95% interval of the
   paired (same random numbers) difference.
 
-Each point's output is the mean over its replications. PSA samples every
+Each point's output is the mean over its replications. Indices from the
+simulation are only as good as the noise between points allows: they are
+withheld, with the reason, when replication noise is more than a tenth of the
+spread between points (:data:`NOISE_LIMIT`), and any total index outside
+[0, 1] (which no real index can be) is flagged. A sweep on the twin
+(``--engine twin``) has no noise. Sobol indices come with their convergence:
+the largest change in a total index between the first half of the base
+samples and all of them.
+
+Besides the model's metrics, every arm (and every paired difference) gets the
+decision's own outputs: the health-and-care cost (NHS plus council, the NICE
+reference case) and the net monetary benefit at £20,000 and £30,000 per QALY.
+
+PSA samples every
 parameter with a declared range or distribution, runs each sample under each
 scenario, and gives the cost-effectiveness plane, the acceptability curve and
 the probability each scenario is best at a threshold.
@@ -27,11 +40,16 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, display_path
+from .schema import run_option_problems
 from .experiment import paired_difference, t_interval
 from .sweep import KEY_COLUMNS, PARAM, UNIT, Arm, Factor, SweepSpec, SweepStore, spec_from_dict
 
 THRESHOLDS = (20_000, 30_000)
 """NICE's range of cost per QALY a decision is usually judged at (£)."""
+
+NOISE_LIMIT = 0.1
+"""Largest replication-noise to between-point variance ratio at which indices are still reported."""
+HEALTH_AND_CARE = "cost_nhs_and_council"
 
 
 @dataclass
@@ -62,7 +80,24 @@ class SweepData:
 def load_sweep(root: Path | str) -> SweepData:
     store = SweepStore(root)
     manifest = store.manifest()
-    return SweepData(Path(root), spec_from_dict(manifest["spec"]), manifest, store.design(), store.rows())
+    return SweepData(Path(root), spec_from_dict(manifest["spec"]), manifest, store.design(), with_decision_metrics(store.rows()))
+
+
+def with_decision_metrics(rows: pd.DataFrame) -> pd.DataFrame:
+    """Add, for each arm and for the paired differences, the health-and-care cost (NHS plus council)
+    and the net monetary benefit at each threshold (QALYs x threshold - health-and-care cost)."""
+    extra = {}
+    for col in rows.columns:
+        if not isinstance(col, str) or not col.endswith("cost_nhs") or col.startswith("run."):
+            continue
+        prefix = col[: -len("cost_nhs")]
+        if f"{prefix}cost_council" in rows.columns and f"{prefix}{HEALTH_AND_CARE}" not in rows.columns:
+            cost = rows[f"{prefix}cost_nhs"] + rows[f"{prefix}cost_council"]
+            extra[f"{prefix}{HEALTH_AND_CARE}"] = cost
+            if f"{prefix}qalys" in rows.columns:
+                for lam in THRESHOLDS:
+                    extra[f"{prefix}net_benefit_{lam}"] = lam * rows[f"{prefix}qalys"] - cost
+    return pd.concat([rows, pd.DataFrame(extra, index=rows.index)], axis=1) if extra else rows
 
 
 def sweep_problems(root: Path) -> list[Problem]:
@@ -83,9 +118,20 @@ def sweep_problems(root: Path) -> list[Problem]:
 
 
 def default_metrics(data: SweepData) -> list[str]:
+    """Total cost, crises and QALYs (their differences, with a comparator): what the dashboard shows first."""
+    return _first_present(data, ("total_cost", "crisis_episodes", "qalys"))
+
+
+def decision_metrics(data: SweepData) -> list[str]:
+    """The decision's outputs, as ``mhsim sensitivity`` reports them by default: health-and-care cost
+    (NHS plus council, the NICE reference case), crises and QALYs (their differences, with a comparator)."""
+    return _first_present(data, (HEALTH_AND_CARE, "crisis_episodes", "qalys"))
+
+
+def _first_present(data: SweepData, wanted: tuple[str, ...]) -> list[str]:
     names = data.metrics()
     for prefix in ("delta.", ""):
-        chosen = [prefix + m for m in ("total_cost", "crisis_episodes", "qalys") if prefix + m in names]
+        chosen = [prefix + m for m in wanted if prefix + m in names]
         if chosen:
             return chosen
     return names[:3]
@@ -104,22 +150,59 @@ def _label(f: Factor) -> str:
 
 
 def sobol_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd.DataFrame:
-    """First- and total-order Sobol indices with 95% intervals (SALib)."""
-    from SALib.analyze import sobol
-
+    """First- and total-order Sobol indices with 95% bootstrap intervals (SALib), withheld when noise
+    rivals the spread between points, flagged when a total index leaves [0, 1], with their convergence."""
     block = data.block("sobol")
     y = data.point_means(metric).loc[block["point"]].to_numpy(dtype=float)
-    result = sobol.analyze(_problem(data.spec), y, calc_second_order=False, num_resamples=num_resamples,
-                           conf_level=0.95, seed=data.spec.seed)
+    k = len(data.spec.factors)
+    n_base = len(y) // (k + 2)
     noise = noise_ratio(data, metric, block["point"])
+    withheld = withheld_reason(data, noise)
+    result = _sobol(data, y, num_resamples)
+    half = n_base // 2
+    halfway = _sobol(data, y[: half * (k + 2)], num_resamples) if half >= 2 else None
     rows = []
     for i, f in enumerate(data.spec.factors):
-        s1, s1c, st, stc = (float(result[k][i]) for k in ("S1", "S1_conf", "ST", "ST_conf"))
+        s1, s1c, st, stc = (float(result[key][i]) for key in ("S1", "S1_conf", "ST", "ST_conf"))
+        st_half = float(halfway["ST"][i]) if halfway is not None else float("nan")
+        flags = []
+        if not withheld and not 0.0 <= st <= 1.0:
+            flags.append(f"total index {st:.2f} is outside [0, 1]: estimator error, more samples needed")
+        if noise != noise:
+            flags.append("replication noise not measured (one replication per point): these indices may measure chance")
+        flag = "; ".join(flags)
+        if withheld:
+            s1 = s1c = st = stc = float("nan")
         rows.append({"metric": metric, "parameter": f.path, "label": _label(f), "low": f.low, "high": f.high,
                      "S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c, "ST": st, "ST_low": st - stc, "ST_high": st + stc,
-                     "N": int(len(y) // (len(data.spec.factors) + 2)), "output_variance": float(np.var(y)),
-                     "noise_ratio": noise})
+                     "N": n_base, "ST_at_half_N": st_half, "ST_change_from_half_N": abs(st - st_half),
+                     "output_variance": float(np.var(y)), "noise_ratio": noise, "engine": data.spec.engine,
+                     "withheld": withheld, "flag": flag})
     return pd.DataFrame(rows).sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _sobol(data: SweepData, y: np.ndarray, num_resamples: int) -> dict:
+    import warnings
+
+    from SALib.analyze import sobol
+
+    if np.ptp(y) == 0:   # an output no parameter moves: no variance to share out
+        z = np.zeros(len(data.spec.factors))
+        return {"S1": z, "S1_conf": z, "ST": z, "ST_conf": z}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # N not a power of 2 (the first half of the base samples)
+        return sobol.analyze(_problem(data.spec), y, calc_second_order=False, num_resamples=num_resamples,
+                             conf_level=0.95, seed=data.spec.seed)
+
+
+def withheld_reason(data: SweepData, noise: float) -> str:
+    """Why indices of a simulation sweep are not reported ('' when they are)."""
+    if data.spec.engine == "twin" or noise != noise:   # no noise, or not measured (flagged instead)
+        return ""
+    if noise > NOISE_LIMIT:
+        return (f"replication noise is {noise:.2f} of the spread between points (at most {NOISE_LIMIT:g} allowed): "
+                "the indices would measure chance; use more --reps, a larger --scale, or the twin (--engine twin)")
+    return ""
 
 
 def noise_ratio(data: SweepData, metric: str, points: Any) -> float:
@@ -132,6 +215,8 @@ def noise_ratio(data: SweepData, metric: str, points: Any) -> float:
     hazard every person faces). NaN with one replication.
     """
     rows = data.rows[data.rows["point"].isin(set(points))]
+    if data.spec.engine == "twin":
+        return 0.0   # deterministic: no noise at all
     if data.spec.reps < 2 or rows.empty:
         return float("nan")
     within = rows.groupby("point")[metric].var(ddof=1).mean() / data.spec.reps
@@ -150,12 +235,17 @@ def morris_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd
     y = data.point_means(metric).loc[block["point"]].to_numpy(dtype=float)
     result = morris.analyze(_problem(data.spec), x, y, num_resamples=num_resamples, conf_level=0.95,
                             num_levels=MORRIS_LEVELS, seed=data.spec.seed)
+    noise = noise_ratio(data, metric, block["point"])
+    withheld = withheld_reason(data, noise)
     rows = []
     for i, f in enumerate(data.spec.factors):
+        values = [float(result[key][i]) for key in ("mu_star", "mu_star_conf", "mu", "sigma")]
+        if withheld:
+            values = [float("nan")] * 4
         rows.append({"metric": metric, "parameter": f.path, "label": _label(f), "low": f.low, "high": f.high,
-                     "mu_star": float(result["mu_star"][i]), "mu_star_conf": float(result["mu_star_conf"][i]),
-                     "mu": float(result["mu"][i]), "sigma": float(result["sigma"][i]),
-                     "trajectories": int(len(y) // (len(data.spec.factors) + 1))})
+                     "mu_star": values[0], "mu_star_conf": values[1], "mu": values[2], "sigma": values[3],
+                     "trajectories": int(len(y) // (len(data.spec.factors) + 1)), "noise_ratio": noise,
+                     "engine": data.spec.engine, "withheld": withheld})
     return pd.DataFrame(rows).sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -193,10 +283,10 @@ class Analysis:
     notes: list[str]
 
 
-def analyse(datas: Sequence[SweepData], metrics: Sequence[str] | None = None) -> Analysis:
+def analyse(datas: Sequence[SweepData], metrics: Sequence[str] | None = None, decision: bool = False) -> Analysis:
     sob, mor, tor, notes = [], [], [], []
     for data in datas:
-        chosen = list(metrics) if metrics else default_metrics(data)
+        chosen = list(metrics) if metrics else (decision_metrics(data) if decision else default_metrics(data))
         where = display_path(data.root)
         for metric in chosen:
             if metric not in data.rows.columns:
@@ -235,11 +325,12 @@ def psa_factors(scenario: Any) -> list[Factor]:
         base = float(p.value)
         if p.distribution is not None:
             dist = dict(p.distribution)
-            lo, hi = (p.low, p.high) if p.low is not None and p.high is not None else (None, None)
-            if lo is None:
-                from .sweep import _ppf
+            if p.low is not None and p.high is not None:
+                lo, hi = p.low, p.high
+            else:
+                from .sweep import quantile
 
-                lo, hi = _ppf(dist, 0.025), _ppf(dist, 0.975)
+                lo, hi = quantile(dist, 0.025), quantile(dist, 0.975)
             factors.append(Factor(path, float(lo), float(hi), None, kind == "int", base, p.plain_label(), p.unit, dist))
         elif p.low is not None and p.high is not None and p.high > p.low:
             factors.append(Factor(path, float(p.low), float(p.high), None, kind == "int", base, p.plain_label(), p.unit))
@@ -256,14 +347,7 @@ def build_psa(files: Sequence[Path], samples: int, reps: int, seed: int, years: 
     problems = []
     if samples < 2 or samples > 1_000_000:
         problems.append(Problem("command line", "--samples must be from 2 to 1,000,000", field="--samples", value=samples, allowed="e.g. 500"))
-    if reps < 1:
-        problems.append(Problem("command line", "--reps must be at least 1", field="--reps", value=reps, allowed="a whole number of at least 1"))
-    if years is not None and not 0.1 <= years <= 50:
-        problems.append(Problem("command line", "--years out of range", field="--years", value=years, allowed="a number of years from 0.1 to 50"))
-    if scale is not None and not 0.001 <= scale <= 1:
-        problems.append(Problem("command line", "--scale out of range", field="--scale", value=scale, allowed="a fraction above 0 and at most 1"))
-    if warmup_years is not None and not 0 <= warmup_years <= 20:
-        problems.append(Problem("command line", "--warmup-years out of range", field="--warmup-years", value=warmup_years, allowed="0 to 20 years"))
+    problems += run_option_problems(reps=reps, years=years, scale=scale, warmup_years=warmup_years)
     try:
         scenarios = load_scenarios(files, years=years)
     except InputError as exc:

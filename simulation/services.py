@@ -75,10 +75,6 @@ class Service:
         self.capacity = capacity
         self.ceiling = max(capacity, self.occupied)
 
-    @property
-    def free(self) -> int:
-        return self.capacity - self.occupied
-
     def has_room(self) -> bool:
         return self.open and self.occupied < self.capacity
 

@@ -23,7 +23,6 @@ stream in one scenario never shifts another's:
 from __future__ import annotations
 
 import hashlib
-from math import log
 
 import numpy as np
 
@@ -90,12 +89,6 @@ class BlockStream:
         self._i = 0
         return self._gen.random((rows, cols))
 
-    def exponential(self, rate: float) -> float:
-        """An exponential variate with the given rate (mean 1/rate)."""
-        return -log(1.0 - self.uniform()) / rate
-
-    def bernoulli(self, p: float) -> bool:
-        return self.uniform() < p
 
 
 def person_stream_seed(key: int, pid: int) -> int:

@@ -21,14 +21,15 @@ process), never ``fork`` (unsafe beside the dashboard's threads) nor
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from typing import Any, Callable, Iterable, Sequence
 
 WATCH_SECONDS = 0.5
 """How often a worker checks that its parent is alive (it exits within about this long of its death)."""
@@ -78,6 +79,59 @@ def worker_pool(workers: int, initializer: Callable[..., Any] | None = None, ini
                                initargs=(os.getpid(), kernel, initializer, tuple(initargs)))
 
 
+TASKS_IN_FLIGHT_PER_WORKER = 4
+"""Tasks handed to the pool ahead of time, per worker: enough that no worker waits for its next task,
+few enough that a long queue is not pickled up front and an interrupted run cancels quickly."""
+
+
+def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int, on_result: Callable[[Any], None], *,
+              initializer: Callable[..., Any] | None = None, initargs: Iterable[Any] = (),
+              on_tick: Callable[[], None] | None = None, poll: float | None = None) -> None:
+    """Run ``fn(task)`` for every task, handing each result to ``on_result`` (in this thread) as it finishes.
+
+    The one executor of ``mhsim run``, ``compare`` and ``sweep``. With more than one worker and task, the
+    tasks run on :func:`worker_pool` processes (which exit when this process dies), each worker running
+    ``initializer(*initargs)`` first. Otherwise they run in this process: inline, or on one thread when
+    ``on_tick`` is given, so that this thread can call ``on_tick`` every ``poll`` seconds while a long
+    task runs (a sweep writes finished rows on time). Results come in the order tasks finish; callers
+    key them by task, so the numbers do not depend on ``workers``.
+    """
+    workers = min(workers, len(tasks))
+    if workers <= 1 and on_tick is None:
+        if initializer is not None:
+            initializer(*initargs)
+        for task in tasks:
+            on_result(fn(task))
+        return
+    pool: Executor
+    if workers <= 1:
+        if initializer is not None:
+            initializer(*initargs)
+        pool = ThreadPoolExecutor(max_workers=1)
+    else:
+        pool = worker_pool(workers, initializer=initializer, initargs=initargs)
+    try:
+        _feed(pool, fn, tasks, max(2, workers * TASKS_IN_FLIGHT_PER_WORKER), on_result, on_tick, poll)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _feed(pool: Executor, fn: Callable[[Any], Any], tasks: Sequence[Any], limit: int,
+          on_result: Callable[[Any], None], on_tick: Callable[[], None] | None, poll: float | None) -> None:
+    """Keep ``limit`` tasks in flight until every task has finished."""
+    queue = iter(tasks)
+    in_flight = {pool.submit(fn, task) for task in itertools.islice(queue, limit)}
+    while in_flight:
+        finished, in_flight = wait(in_flight, timeout=poll, return_when=FIRST_COMPLETED)
+        for future in finished:
+            on_result(future.result())
+        if on_tick is not None:
+            on_tick()
+        in_flight |= {pool.submit(fn, task) for task in itertools.islice(queue, len(finished))}
+
+
 def task_pool(workers: int, initializer: Callable[..., Any] | None = None, initargs: Iterable[Any] = ()):
     """A pebble process pool (per-task time limits and cancelling a running task kill its worker) whose
     workers exit when this process dies. Pebble starts workers from its own long-lived manager thread."""
@@ -87,4 +141,4 @@ def task_pool(workers: int, initializer: Callable[..., Any] | None = None, inita
                        initargs=(os.getpid(), False, initializer, tuple(initargs)), context=context())
 
 
-__all__ = ["worker_pool", "task_pool", "bind_to_parent", "context", "WATCH_SECONDS"]
+__all__ = ["worker_pool", "task_pool", "run_tasks", "bind_to_parent", "context", "WATCH_SECONDS"]

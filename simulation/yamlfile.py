@@ -108,19 +108,23 @@ def _file_kind(mode: int) -> str:
     return "not a plain file"
 
 
-def parse_yaml_text(raw: bytes | str, name: str, max_bytes: int = MAX_BYTES) -> YamlDocument:
-    """Parse YAML text (bytes or str) into a :class:`YamlDocument`."""
+def _text(raw: bytes | str, name: str, max_bytes: int) -> str:
+    """The text of a file (UTF-8, within ``max_bytes``)."""
     if isinstance(raw, bytes):
         if len(raw) > max_bytes:
             raise InputError([Problem(name, f"file is too large ({len(raw):,} bytes)", allowed=f"at most {max_bytes:,} bytes")])
         try:
-            text = raw.decode("utf-8-sig")
+            return raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError([Problem(name, f"is not UTF-8 text (byte {exc.start})", allowed="a UTF-8 YAML text file")]) from None
-    else:
-        text = raw
-        if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
-            raise InputError([Problem(name, "file is too large", allowed=f"at most {max_bytes:,} bytes")])
+    if len(raw.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise InputError([Problem(name, "file is too large", allowed=f"at most {max_bytes:,} bytes")])
+    return raw
+
+
+def parse_yaml_text(raw: bytes | str, name: str, max_bytes: int = MAX_BYTES) -> YamlDocument:
+    """Parse YAML text (bytes or str) into a :class:`YamlDocument`."""
+    text = _text(raw, name, max_bytes)
     if "\x00" in text:
         raise InputError([Problem(name, "contains a NUL byte: this is not a text file", allowed="a UTF-8 YAML text file")])
     if not text.strip():

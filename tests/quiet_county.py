@@ -21,7 +21,8 @@ from simulation.experiment import run_replication
 from simulation.model import CountyModel, RunRecord
 from simulation.outcomes import ReplicationResult, summarise
 from simulation.parameters import DAYS_PER_MONTH, DAYS_PER_YEAR
-from simulation.scenario import Action, Scenario
+from simulation.catalogue import SERVICES
+from simulation.scenario import Action, CloseService, OpenService, ResizeService, Scenario, SetParameters
 
 FORCED = 1e6
 """A rate per year so high that the event happens at once (mean wait about 30 seconds)."""
@@ -68,29 +69,31 @@ def quiet(baseline: Scenario, values: dict[str, Any] | None = None, name: str = 
 def close(service: str, at_month: float, redirect: dict[str, float] | None = None,
           raised_risk: tuple[float, float] | None = (1.0, 0.0)) -> Action:
     """A closure at a month, as a scenario file's ``- close: SERVICE`` would say it."""
-    return Action("close", month(at_month), service, redirect=tuple((redirect or {}).items()), raised_risk=raised_risk,
-                  when=f"month {at_month:g}")
+    return CloseService(month(at_month), service, redirect=tuple((redirect or {}).items()), raised_risk=raised_risk,
+                        when=f"month {at_month:g}")
 
 
 def set_at(at_month: float, **values: Any) -> Action:
     """A ``- set:`` action at a month (parameter paths with '__' for '.')."""
-    return Action("set", month(at_month), values=tuple((k.replace("__", "."), v) for k, v in values.items()),
-                  when=f"month {at_month:g}")
+    return SetParameters(month(at_month), values=tuple((k.replace("__", "."), v) for k, v in values.items()),
+                         when=f"month {at_month:g}")
 
 
 def resize(service: str, capacity: int, path: str, at_month: float) -> Action:
-    return Action("resize", month(at_month), service, values=((path, capacity),), when=f"month {at_month:g}")
+    """A ``- resize: SERVICE`` action (``path`` is the service's capacity parameter, as the registry declares)."""
+    assert SERVICES[service].capacity_path == path, (service, path)
+    return ResizeService(month(at_month), service, capacity, when=f"month {at_month:g}")
 
 
 def open_(service: str, at_month: float) -> Action:
-    return Action("open", month(at_month), service, when=f"month {at_month:g}")
+    return OpenService(month(at_month), service, when=f"month {at_month:g}")
 
 
 def pulse(at_month: float, path: str, rate: float = FORCED, hours: float = 6.0) -> tuple[Action, Action]:
     """Switch one rate on at a month and off again ``hours`` later: everyone in a
     situation where it applies has that event once (and only once)."""
-    on = Action("set", month(at_month), values=((path, rate),), when=f"month {at_month:g}")
-    off = Action("set", month(at_month) + hours / 24, values=((path, 0.0),), when=f"month {at_month:g} + {hours:g} h")
+    on = SetParameters(month(at_month), values=((path, rate),), when=f"month {at_month:g}")
+    off = SetParameters(month(at_month) + hours / 24, values=((path, 0.0),), when=f"month {at_month:g} + {hours:g} h")
     return on, off
 
 

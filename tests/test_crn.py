@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT
 from simulation.experiment import RunPlan, run_experiment
 from simulation.parameters import DAYS_PER_MONTH
-from simulation.scenario import Action
+from simulation.scenario import SetParameters
 from simulation.verification import PEOPLE_OUTCOMES, neutral_closure, null_decision_lines
 
 PLAN = RunPlan(seed=4, replications=3, years=2, scale=0.05)
@@ -37,7 +37,7 @@ def test_closing_a_neutral_service_changes_no_outcome_in_any_replication(baselin
 def test_changing_one_rate_changes_only_what_depends_on_it(baseline):
     """Doubling the chance of finding work from month 3 changes work, lost output and QALYs, but not
     one crisis, admission, recovery or death: those run on clocks of their own."""
-    busier = baseline.with_actions(Action("set", 3 * DAYS_PER_MONTH, values=(("employment.job_gain_rate_per_year", 0.04),), when="month 3"))
+    busier = baseline.with_actions(SetParameters(3 * DAYS_PER_MONTH, values=(("employment.job_gain_rate_per_year", 0.04),), when="month 3"))
     exp = run_experiment([baseline, busier], PLAN)
     for a, b in zip(exp.results[exp.labels[1]], exp.results[exp.labels[0]]):
         for metric in ("crisis_episodes", "acute_admissions", "acute_bed_days", "recoveries", "suicides", "deaths_other"):

@@ -350,23 +350,23 @@ def test_a_full_disk_is_a_clear_message_and_the_old_results_stay(tmp_path, monke
 def test_a_full_disk_during_a_sweep_is_a_clear_message_and_it_can_resume(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import simulation.sweep as sw
+    import simulation.sweep.store as sw
     from simulation.cli import app
 
-    real = sw._atomic_parquet
+    real = sw.atomic_parquet
 
     def full(frame, path):
         if path.parent.name == "rows":
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(frame, path)
 
-    monkeypatch.setattr(sw, "_atomic_parquet", full)
+    monkeypatch.setattr(sw, "atomic_parquet", full)
     args = ["sweep", str(SCENARIOS / "close_day_centre.yaml"), "--vary", "services.day_centre.places=200:300:2", "--design", "grid",
             "--reps", "1", "--scale", "0.01", "--years", "0.5", "--workers", "1", "--no-oneway", "--out", str(tmp_path / "sw")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
     assert "No space left on device" in result.output and "--resume" in result.output and "Traceback" not in result.output
-    monkeypatch.setattr(sw, "_atomic_parquet", real)
+    monkeypatch.setattr(sw, "atomic_parquet", real)
     result = CliRunner().invoke(app, [*args, "--resume"])
     assert result.exit_code == 0, result.output
 

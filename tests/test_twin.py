@@ -1,11 +1,17 @@
-"""The mean-field twin: same parameters, same outputs, and agreement with the simulation."""
+"""The mean-field twin: same declarations, same parameters, same outputs, and agreement with the simulation."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from simulation import catalogue, ledger
+from simulation.catalogue import CostItem, Effect, ServiceSpec
 from simulation.experiment import RunPlan, run_experiment, run_preview
-from simulation.twin import run_twin
+from simulation.parameters import DAYS_PER_MONTH, DAYS_PER_YEAR, ParamSpec
+from simulation.scenario import CloseService, _finish
+from simulation.twin import Twin, run_twin, run_twins
 from simulation.verification import UNBOUNDED
 
 
@@ -23,6 +29,28 @@ def test_the_twin_reports_every_metric_the_simulation_does(baseline, twin_baseli
     assert len(twin_baseline.monthly["people_in_contact"]) == 36
 
 
+def test_the_twins_stocks_and_counters_are_the_models(baseline):
+    """Stocks and counters come from the same declarations: a name added to one is in the other."""
+    from simulation.model import CountyModel
+
+    twin = Twin(baseline, years=1)
+    model = CountyModel(baseline, seed=1, replication=0, years=1, scale=0.01)
+    assert list(twin.layout.stock_names) == list(model.ledger.stocks) == list(ledger.stock_names())
+    assert list(twin.layout.counter_names) == list(model.ledger.counts) == list(ledger.counter_names())
+    snap = twin.run().snapshots[-1]
+    assert list(snap.levels) == list(model.ledger.stocks)
+    assert list(snap.counts) == list(model.ledger.counts)
+
+
+def test_the_twin_does_not_import_the_simpy_model():
+    import subprocess
+    import sys
+
+    code = "import sys, simulation.twin; print('simulation.model' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_the_twin_is_deterministic(baseline, twin_baseline):
     again = run_twin(baseline, years=3)
     assert again.metrics == twin_baseline.metrics
@@ -30,11 +58,11 @@ def test_the_twin_is_deterministic(baseline, twin_baseline):
 
 def test_rate_tables_shared_between_runs_give_the_same_numbers_as_fresh_ones(close_day_centre):
     """Tables are cached by parameter values; a run must not change them for the next one."""
-    import simulation.twin as twin
+    from simulation.twin import tables
 
-    twin._TABLES.clear()
+    tables._CACHE.clear()
     fresh = run_twin(close_day_centre, years=2)
-    assert twin._TABLES, "the run should have left its tables for the next"
+    assert tables._CACHE, "the run should have left its tables for the next"
     shared = run_twin(close_day_centre, years=2)
     assert shared.metrics == fresh.metrics
     assert shared.monthly == fresh.monthly
@@ -42,14 +70,12 @@ def test_rate_tables_shared_between_runs_give_the_same_numbers_as_fresh_ones(clo
 
 def test_the_twin_conserves_people(baseline, twin_baseline):
     """Everyone at the start or arriving is alive at the end or has left (died or moved away)."""
-    from simulation.twin import Twin
-
     v = baseline.values
     start = v["population.in_contact_at_start"] + v["population.recovered_at_start"]
     arrivals = v["population.referrals_per_year"] * 3
     moved_away = sum(Twin(baseline, years=3).run().snapshots[-1].counts["moved_away"])
     m = twin_baseline.metrics
-    assert m["people_alive_end"] + m["suicides"] + m["deaths_other"] + moved_away == pytest.approx(start + arrivals, rel=1e-3)
+    assert m["people_alive_end"] + m["suicides"] + m["deaths_other"] + moved_away == pytest.approx(start + arrivals, rel=1e-6)
 
 
 def test_costs_add_up_in_the_twin_too(twin_baseline):
@@ -58,11 +84,144 @@ def test_costs_add_up_in_the_twin_too(twin_baseline):
 
 
 def test_the_twin_follows_a_decision(baseline, close_day_centre):
-    base = run_twin(baseline, years=3)
-    closed = run_twin(close_day_centre, years=3)
+    base, closed = run_twins([baseline, close_day_centre], years=3)
     # the block contract stops: the NHS pays less for the day centre after month 6
     assert closed.metrics["cost.day_centre.nhs"] < 0.3 * base.metrics["cost.day_centre.nhs"]
     assert closed.monthly["day_centre_users"][12] < 1.0 < base.monthly["day_centre_users"][12]
+
+
+def test_programmes_in_the_kernel_follow_the_programmes_module(baseline):
+    """The kernel's closed form of the training stocks and budget market equals Programmes.advance."""
+    from simulation.twin.flows import programme_factors
+
+    twin = Twin(baseline.with_values({"programmes.zero_suicide.trainees_per_year": 900,
+                                      "programmes.carer_led_training.carer_trainers": 6}), years=3)
+    par = twin.args[0]
+    for days in (0.0, 45.0, 400.0, 1000.0):
+        f = twin.progs_now(days).factors(twin.P)
+        want = [f[k] for k in ("zs_suicide", "zs_crisis", "carer_uptake", "market_recovery", "market_crisis", "market_work")]
+        assert programme_factors(days, par) == pytest.approx(want, rel=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# Closures and the cohort, as the model does them
+
+
+def _closing_at(scenario, redirect, raised=(1.5, 6.0)):
+    action = CloseService(3 * DAYS_PER_MONTH, "day_centre", redirect=redirect, raised_risk=raised, when="month 3")
+    return replace(scenario.with_actions(action), name="closed")
+
+
+def _raised_risk_after_closure(scenario, years=0.5):
+    twin = Twin(scenario, years=years)
+    snap = [s for s in twin.run().snapshots if s.t >= 3 * DAYS_PER_MONTH - 1e-9][0]
+    return sum(snap.levels["raised_risk"]), sum(snap.counts["support_losses_on_closure"])
+
+
+def test_only_users_left_without_a_place_face_raised_risk(baseline):
+    """As model/actions.py: displace. With room in peer support for everyone sent there, those
+    who got a place are spared; with no redirect, every user is at risk."""
+    roomy = baseline.with_values({"services.peer_support.base_places": 100_000})
+    at_risk_none, users = _raised_risk_after_closure(_closing_at(roomy, ()))
+    at_risk_half, _ = _raised_risk_after_closure(_closing_at(roomy, (("peer_support", 0.5),)))
+    assert users > 200
+    assert at_risk_none == pytest.approx(users, rel=1e-6)
+    assert at_risk_half == pytest.approx(users * 0.5, rel=0.02)
+
+
+def test_a_closure_redirect_to_budgets_counts_assessments_and_redirects(baseline):
+    closed = _closing_at(baseline, (("personal_budgets", 0.5),))
+    twin = Twin(closed, years=0.5)
+    snap = [s for s in twin.run().snapshots if s.t >= 3 * DAYS_PER_MONTH - 1e-9][0]
+    users = sum(snap.counts["support_losses_on_closure"])
+    sent = sum(snap.counts["redirected_personal_budgets"])
+    nothing = sum(snap.counts["redirected_nothing"])
+    assert users > 200
+    assert sent + nothing == pytest.approx(users, rel=1e-9)
+    eligible = baseline.values["population.budget_eligible_share"]
+    assert 0 < sent < 0.5 * users * eligible      # only the eligible without a budget are assessed
+
+
+def test_the_30_month_cohort_starts_when_reporting_starts(baseline):
+    """As model/housing.py: start_cohort: the residents at the end of the warm-up, not at time 0."""
+    twin = Twin(baseline, years=1, warmup_years=5)
+    record = twin.run()
+    first = record.snapshots[0]
+    assert first.t == pytest.approx(5 * DAYS_PER_YEAR)
+    assert record.cohort_residential == round(sum(first.levels["residential"]))
+    assert record.cohort_residential != round(baseline.values["census.in_residential_care"])
+    assert sum(first.counts["cohort_residential_move_ons_30m"]) == 0.0   # none counted during the warm-up
+
+
+# ---------------------------------------------------------------------------
+# A support declared at run time works in the twin with no twin edit
+
+
+CAFE = ServiceSpec(
+    "crisis_cafe", "Crisis café", "support", "services.crisis_cafe.open", "services.crisis_cafe.places",
+    "services.crisis_cafe.block_cost_per_year", redirects_users=True, redirect_target=True,
+    holds="crisis_cafe", waits="waiting_crisis_cafe", places_path="services.crisis_cafe.places",
+    join_rate="services.crisis_cafe.referral_rate_per_year", leave_rate="services.crisis_cafe.leave_rate_per_year",
+    give_up_rate="services.crisis_cafe.waiting_give_up_rate_per_year", census_path="services.crisis_cafe.users_at_start",
+    effects=(Effect("crisis", "services.crisis_cafe.effect_on_crisis"),),
+    costs=(CostItem("crisis_cafe", "services.crisis_cafe.block_cost_per_year", "open:crisis_cafe", "year"),),
+)
+
+
+def _with_cafe(scenario, open_=True):
+    values = {"open": (open_, "switch"), "places": (400, "places"), "referral_rate_per_year": (0.01, "per year"),
+              "leave_rate_per_year": (1.0, "per year"), "waiting_give_up_rate_per_year": (2.0, "per year"),
+              "users_at_start": (0, "people"), "effect_on_crisis": (0.5, "multiplier"),
+              "block_cost_per_year": (200_000, "£ per year")}
+    params = dict(scenario.params)
+    for name, (value, unit) in values.items():
+        path = f"services.crisis_cafe.{name}"
+        params[path] = ParamSpec(path, value, unit, assumption="a test's crisis café", price_year=2024 if unit.startswith("£") else None,
+                                 payer="nhs" if unit.startswith("£") else None)
+    return _finish(replace(scenario, params=params, name=f"{scenario.name} with a café"))
+
+
+def test_a_registered_place_support_runs_in_the_twin_with_its_effect(baseline):
+    with catalogue.registered(CAFE):
+        with_cafe = _with_cafe(baseline)
+        without = _with_cafe(baseline, open_=False)
+        twin = Twin(with_cafe, years=2)
+        assert "crisis_cafe" in twin.layout.stock_names and "waiting_crisis_cafe" in twin.layout.stock_names
+        assert "open_crisis_cafe" in twin.layout.stock_names and "crisis_cafe_referrals" in twin.layout.counter_names
+        on, off = run_twins([with_cafe, without], years=2)
+        last = twin.run().snapshots[-1]
+        users = sum(last.levels["crisis_cafe"])
+        assert last.levels["open_crisis_cafe"] == (1.0, 0.0, 0.0, 0.0)      # its block contract is paid while open
+        assert 300 < users <= 400.5            # referrals fill it, within its places
+        assert on.metrics["crisis_episodes"] < off.metrics["crisis_episodes"]   # it halves its users' crises
+    assert "crisis_cafe" not in Twin(baseline, years=1).layout.stock_names
+
+
+# ---------------------------------------------------------------------------
+# Accuracy: the tolerance, chosen by a convergence test, and paired integration
+
+
+def test_paired_differences_are_converged_at_the_chosen_tolerance(baseline, close_day_centre):
+    """Tightening rtol tenfold moves no headline paired difference by 0.5% or more (both arms on the same steps)."""
+    from simulation.outcomes import HEADLINE as HEADLINE_METRICS
+    from simulation.twin import TOLERANCE
+
+    def diffs(rtol):
+        b, a = run_twins([baseline, close_day_centre], years=3, tolerance=replace(TOLERANCE, rtol=rtol, atol=rtol))
+        return {m: a.metrics[m] - b.metrics[m] for m in HEADLINE_METRICS}
+
+    chosen, tighter = diffs(TOLERANCE.rtol), diffs(TOLERANCE.rtol / 10)
+    for m in HEADLINE_METRICS:
+        assert abs(chosen[m] - tighter[m]) <= 0.005 * abs(tighter[m]) + 1e-9, (m, chosen[m], tighter[m])
+
+
+def test_an_identical_scenario_integrated_together_differs_by_exactly_nothing(baseline):
+    copy = baseline.with_values({}, name="copy")
+    a, b = run_twins([baseline, copy], years=2)
+    assert a.metrics == b.metrics
+
+
+# ---------------------------------------------------------------------------
 
 
 @pytest.mark.slow
@@ -88,3 +247,70 @@ def test_preview_gives_one_deterministic_replication_per_scenario(baseline, clos
     assert exp.plan.replications == 1
     assert [len(v) for v in exp.results.values()] == [1, 1]
     assert exp.extra["method"].startswith("mean-field")
+
+
+# ---------------------------------------------------------------------------
+# Agreement with the simulation, decision by decision (mhsim verify --agreement)
+
+
+def test_agreement_needs_the_same_sign_where_the_simulation_is_sure_and_then_the_interval_or_ten_percent():
+    from simulation.verification import Agreement
+
+    def row(twin, mean, low, high, metric="crisis_episodes", level=60_000.0):
+        return Agreement("closure", metric, twin, mean, low, high, 10, level)
+
+    assert row(12.0, 10.0, 5.0, 15.0).passed                  # inside the interval
+    assert row(10.9, 10.0, 9.5, 10.5).passed                  # outside it, within 10%
+    assert not row(11.5, 10.0, 9.5, 10.5).passed              # outside it and 15% away
+    assert not row(-1.0, 10.0, 5.0, 15.0).passed              # the simulation is sure of the sign: the twin must agree
+    assert row(-1.0, 2.0, -3.0, 7.0).passed                   # not sure of the sign: the interval decides
+    assert not row(0.0, 10.0, 5.0, 15.0).passed
+    gap = row(40.0, 2.0, 1.0, 3.0, metric="out_of_area_placements").line()
+    assert gap.passed is None and "full ward" in gap.expected    # a gap queues explain is shown, not judged
+    assert row(40.0, 2.0, 1.0, 3.0).line().passed is False
+    # a decision that cannot touch an outcome: the simulation's difference is exactly 0 (a clock per event),
+    # the twin's is 0 up to its tolerance; both under a ten-thousandth of the level count as no difference
+    assert row(-0.0011, 0.0, 0.0, 0.0, level=240.0).passed
+    assert not row(-0.5, 0.0, 0.0, 0.0, level=240.0).passed
+
+
+def test_verify_agreement_prints_every_decision_and_headline_metric(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from simulation.outcomes import HEADLINE
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "agreement.json"
+    r = subprocess.run([sys.executable, "-m", "simulation.cli", "verify", "--agreement", "--scenario",
+                        str(root / "scenarios" / "close_day_centre.yaml"), "--reps", "2", "--years", "1", "--scale", "0.02",
+                        "--workers", "1", "--json", str(out)], capture_output=True, text=True, cwd=root, timeout=600,
+                       env={**__import__("os").environ, "COLUMNS": "200"})
+    assert r.returncode in (0, 1), r.stderr
+    assert "The twin against the simulation" in r.stdout and "agree;" in r.stdout
+    rows = json.loads(out.read_text())["agreement"]
+    assert [row["metric"] for row in rows] == list(HEADLINE)
+    assert {row["scenario"] for row in rows} == {"Close the day centre"}
+    assert all(row["n"] == 2 for row in rows)
+    assert (r.returncode == 1) == any(not row["pass"] and row["metric"] != "out_of_area_placements" for row in rows)
+
+
+def test_the_steady_state_is_still_and_in_balance(baseline):
+    """Solved directly: nothing moves, and as many people arrive as die or move away."""
+    from simulation.twin import steady_state
+    from simulation.twin.flows import derivatives
+
+    s = steady_state(baseline)
+    assert s.converged and s.residual < 1e-4
+    twin = Twin(baseline, years=1)
+    rates = twin.counters(derivatives(0.0, s.y, *twin.args)).sum(1)
+    names = list(twin.layout.counter_names)
+    leaving = sum(rates[names.index(n)] for n in ("suicides", "deaths_other", "moved_away"))
+    arriving = rates[names.index("arrivals")]
+    assert leaving == pytest.approx(arriving, rel=1e-3)
+    census = s.census_values()
+    assert census["census.in_acute_beds"] <= baseline.values["services.acute_beds.beds_in_area"]
+    assert sum(census[k] for k in ("population.in_contact_at_start", "population.recovered_at_start")) == pytest.approx(
+        sum(s.places.values()))

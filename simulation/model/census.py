@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
+from .. import catalogue
 from ..people import (
     ACUTE, AFTER_DISCHARGE, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, EMPLOYED, ENABLEMENT, FREQUENT, HAS_CARER, HEALTH_BUDGET, HOME_TREATMENT,
     OUT_OF_AREA, PEER_LEADER, RC_GRADUATE, RECOVERED, RESIDENTIAL, SEVERE, WAIT_ENABLEMENT, Person,
@@ -207,7 +208,7 @@ class Census:
                 for p in take(it, self.n(m.P.census.peer_leaders)):
                     m.ledger.set(p, PEER_LEADER)
                 m.peer.update_capacity()
-            for p in take(it, min(self.n(m.P.get(s.spec.census_path)), s.service.capacity)):
+            for p in take(it, min(self.n(m.P.get(catalogue.declared(s.spec.census_path))), s.service.capacity)):
                 s.service.take(p, now)
                 m.ledger.set(p, s.hold)
         for p in take(it, self.n(m.P.census.recovery_college_graduates)):

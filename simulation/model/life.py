@@ -179,7 +179,7 @@ class Lives:
         month = int(due // DAYS_PER_MONTH)
         if month <= int(now // DAYS_PER_MONTH):
             wake = Wake(p, self.on_due)
-            heappush(env._queue, (due if due > now else now, NORMAL, next(env._eid), wake))
+            heappush(env._queue, (due if due > now else now, NORMAL, next(env._eid), wake))  # type: ignore[misc]  # a Wake acts as an event
             p.pending = wake
         else:
             waiting = self.calendar.get(month)
@@ -279,7 +279,7 @@ class Lives:
                 continue                       # re-planned since, or gone
             due = p.due
             wake = Wake(p, on_due)
-            heappush(queue, (due if due > now else now, NORMAL, next(eid), wake))
+            heappush(queue, (due if due > now else now, NORMAL, next(eid), wake))  # type: ignore[misc]  # a Wake acts as an event
             p.pending = wake
 
     def calendar_process(self):

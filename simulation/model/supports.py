@@ -81,7 +81,7 @@ class Supports:
         for s in self.all:
             s.service.open = open_[s.name]
             if s.name != self.m.peer.NAME:      # peer support's places follow its leaders
-                s.service.set_capacity(scaled_capacity(P.get(s.spec.places_path), scale))
+                s.service.set_capacity(scaled_capacity(P.get(catalogue.declared(s.spec.places_path)), scale))
 
     # -- joining, leaving, waiting ---------------------------------------------------------
     def join(self, p: Person, s: PlaceSupport) -> bool:

@@ -1,0 +1,316 @@
+"""The tables the ``mhsim`` command prints: results, comparisons, checks and sensitivity indices.
+
+Each function takes what a library call returned and gives back a Rich table
+(or lines of text): the commands in ``cli.py`` only parse options, call the
+library and print what these return. Names and paths from files are escaped
+(no markup, no terminal control characters).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, NamedTuple, Sequence
+
+from rich.markup import escape as _escape
+from rich.table import Table
+
+from .errors import printable
+from .formatting import number, range_end
+from .outcomes import HEADLINE, METRICS
+
+
+def escape(text: str) -> str:
+    """User text (names, paths) for a Rich string: no markup, no terminal control characters."""
+    return _escape(printable(text))
+
+
+def label(metric: str) -> str:
+    """A metric's label as people read it (its name if it is not declared)."""
+    m = METRICS.get(metric)
+    return m.label if m else metric
+
+
+def fmt(metric: str, value: float, signed: bool = False) -> str:
+    """A metric's value in its unit."""
+    return number(value, METRICS[metric].unit if metric in METRICS else "", signed)
+
+
+def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...] = (), left_title: bool = True) -> Table:
+    table = Table(title=title, title_justify="left") if left_title else Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="right" if col in right else "left")
+    return table
+
+
+# ---------------------------------------------------------------------------
+# run, compare, preview
+
+
+def results_table(exp: Any) -> Table:
+    """Each scenario's headline outcomes: mean and 95% interval."""
+    from .experiment import t_interval
+
+    title = (f"Results over {exp.plan.years_for(exp.scenarios[0]):g} years, mean and 95% interval "
+             f"({exp.plan.replications} replications)")
+    table = _table(title, ("Outcome", *(escape(lb) for lb in exp.labels)), right=tuple(escape(lb) for lb in exp.labels),
+                   left_title=False)
+    for metric in HEADLINE:
+        row = [label(metric)]
+        for lb in exp.labels:
+            iv = t_interval(exp.metric_values(lb, metric))
+            row.append(f"{fmt(metric, iv.mean)}\n({fmt(metric, iv.low)} to {fmt(metric, iv.high)})")
+        table.add_row(*row)
+    return table
+
+
+def comparison_table(exp: Any, alternative: str, baseline: str) -> Table:
+    """An alternative's headline outcomes against the baseline: paired change, interval and verdict."""
+    from .experiment import metric_direction, paired_difference, t_interval, verdict
+
+    yrs = exp.plan.years_for(exp.scenarios[0])
+    table = _table(escape(f"{alternative} compared with {baseline}: {yrs:g} years, {exp.plan.replications} replications, "
+                          "95% intervals"),
+                   ("Outcome", "Baseline", "Change", "95% interval of the change", "Verdict"),
+                   right=("Baseline", "Change", "95% interval of the change"))
+    for metric in HEADLINE:
+        b = exp.metric_values(baseline, metric)
+        diff = paired_difference(exp.metric_values(alternative, metric), b)
+        v = verdict(diff, metric_direction(metric))
+        colour = {"better": "green", "worse": "red"}.get(v, "")
+        table.add_row(label(metric), fmt(metric, t_interval(b).mean), fmt(metric, diff.mean, signed=True),
+                      f"{fmt(metric, diff.low, signed=True)} to {fmt(metric, diff.high, signed=True)}",
+                      f"[{colour}]{v}[/]" if colour else v)
+    return table
+
+
+def precision_lines(exp: Any) -> list[str]:
+    """What --precision reached, one line per target."""
+    lines = []
+    for o in exp.extra.get("precision") or []:
+        state = (f"reached with {o['replications']} replications" if o["reached"]
+                 else f"NOT reached: stopped at --max-reps {o['max_reps']}")
+        lines.append(f"Precision {o['metric']} ({o['scenario']}): +/-{fmt(o['metric'], o['half_width'])} against a "
+                     f"target of +/-{fmt(o['metric'], o['target_half_width'])}, {state}.")
+    return lines
+
+
+def preview_table(exp: Any) -> Table:
+    """The twin's headline outcomes (one deterministic answer per scenario)."""
+    title = (f"Mean-field preview over {exp.plan.years_for(exp.scenarios[0]):g} years "
+             "(deterministic; 'mhsim run' adds chance and queues)")
+    table = _table(title, ("Outcome", *(escape(lb) for lb in exp.labels)), right=tuple(escape(lb) for lb in exp.labels),
+                   left_title=False)
+    for metric in HEADLINE:
+        table.add_row(label(metric), *[fmt(metric, exp.results[lb][0].metrics[metric]) for lb in exp.labels])
+    return table
+
+
+# ---------------------------------------------------------------------------
+# verify, replications
+
+
+def calibration_table(cal: list, reps: int, years: float, scale: float, quick: bool) -> Table:
+    """The baseline against published figures, with each target's verdict."""
+    from .verification import KINDS
+
+    judged = "" if not quick else " [quick run: shown, not judged]"
+    table = _table(f"Calibration: the baseline against published figures ({reps} replications, {years:g} years, "
+                   f"scale {scale:g}; mean and 95% interval; a pass needs the whole interval inside the band){judged}",
+                   ("Target", "Kind", "Model", "Expected", "Result", "Source"))
+    for line in cal:
+        verdict = line.detail["verdict"] if line.detail else ("pass" if line.passed else "miss")
+        explanation = (line.detail or {}).get("explanation", "")
+        result = ("[green]pass[/]" if line.passed
+                  else f"[red]{escape(verdict)}[/]" + (f" ({escape(explanation)})" if explanation else ""))
+        table.add_row(escape(line.check), KINDS.get(line.kind, line.kind), line.figure, escape(line.expected), result,
+                      line.source)
+    return table
+
+
+def verification_table(ver: list) -> Table:
+    """The model against theory and against itself."""
+    table = _table("Verification: the model against theory and against itself", ("Check", "Figure", "Expected", "Result"))
+    for line in ver:
+        result = "[green]pass[/]" if line.passed else ("[blue]measured[/]" if line.passed is None else "[red]FAIL[/]")
+        table.add_row(escape(line.check), line.figure, escape(line.expected), result)
+    return table
+
+
+def verify_summary(cal: list, ver: list, unexplained: list) -> str:
+    """How many checks and targets pass."""
+    from .verification import KINDS
+
+    checks = [line for line in ver if line.passed is not None]
+    failed = [line for line in checks if not line.passed]
+    missed = [line for line in cal if not line.passed]
+    by_kind = {k: sum(1 for line in cal if line.kind == k and line.passed) for k in KINDS}
+    return (f"{len(checks) - len(failed)} of {len(checks)} verification checks pass; {len(cal) - len(missed)} of "
+            f"{len(cal)} calibration targets pass ({by_kind['independent']} independent, {by_kind['fitted']} fitted, "
+            f"{by_kind['input']} read back from inputs); {len(unexplained)} "
+            f"miss{'es' if len(unexplained) != 1 else ''} without a stated reason.")
+
+
+def agreement_table(rows: Sequence[Any], lines: Sequence[Any], plan: Any) -> Table:
+    """The twin's paired difference from the baseline beside the simulation's, per decision and metric."""
+    from .verification import AGREEMENT_TOLERANCE
+
+    table = _table(f"The twin against the simulation: paired differences from the baseline ({plan.replications} "
+                   f"replications, {plan.years:g} years, scale {plan.scale:g}; a pass: the same sign where the "
+                   f"simulation's 95% interval excludes zero, and inside that interval or within "
+                   f"{AGREEMENT_TOLERANCE * 100:g}%)",
+                   ("Decision", "Outcome", "Twin", "Simulation (95% interval)", "Gap", "Result"), right=("Twin", "Gap"))
+    for row, line in zip(rows, lines):
+        result = ("[green]pass[/]" if line.passed
+                  else ("[blue]measured gap[/]" if line.passed is None else "[red]DISAGREE[/]"))
+        gap = "-" if math.isinf(row.gap) else f"{row.gap * 100:.1f}%"
+        table.add_row(escape(row.scenario), label(row.metric), fmt(row.metric, row.twin, signed=True),
+                      f"{fmt(row.metric, row.simulation, signed=True)} ({fmt(row.metric, row.low, signed=True)} to "
+                      f"{fmt(row.metric, row.high, signed=True)})", gap, result)
+    return table
+
+
+def agreement_summary(lines: Sequence[Any]) -> str:
+    """How many decision-metric pairs agree, are measured gaps, or disagree."""
+    failed = [line for line in lines if line.passed is False]
+    gaps = [line for line in lines if line.passed is None]
+    return (f"{len(lines) - len(failed) - len(gaps)} of {len(lines)} agree; {len(gaps)} measured "
+            f"gap{'s' if len(gaps) != 1 else ''} explained by queues; {len(failed)} disagree.")
+
+
+def sizing_table(title: str, rows: list, found: int | None, metric: str, signed: bool = False) -> Table:
+    """Replications against the half-width of the 95% interval ('<' marks the first that is enough)."""
+    table = _table(title, ("Replications", "Mean difference" if signed else "Mean", "Half-width", "Relative"),
+                   right=("Replications", "Mean difference", "Mean", "Half-width", "Relative"))
+    for row in rows:
+        mark = " <" if found == row.n else ""
+        if signed:
+            mean, half = fmt(metric, row.mean, signed=True), fmt(metric, row.half_width)
+        else:
+            mean = fmt(metric, row.mean) if metric in METRICS else f"{row.mean:,.0f}"
+            half = f"{row.half_width:,.1f}"
+        table.add_row(str(row.n), mean, half, f"{row.relative:.2%}{mark}")
+    return table
+
+
+WARMUP_SERIES = ("people_in_contact", "acute", "residential", "crisis_episodes")
+
+
+def warmup_table(reps: Sequence[Any]) -> Table:
+    """MSER-5 truncation points of monthly series (replication means)."""
+    from .verification import mser5, running_mean
+
+    columns = ("Series", "MSER-5 truncation", "Running mean after 1 year", "after the whole run")
+    table = _table("Warm-up check: MSER-5 truncation point of monthly series (replication means)", columns, right=columns)
+    for series_name in WARMUP_SERIES:
+        n = len(reps[0].monthly[series_name])
+        mean_series = [sum(r.monthly[series_name][m] for r in reps) / len(reps) for m in range(n)]
+        rm = running_mean(mean_series)
+        table.add_row(series_name, f"{mser5(mean_series)} months", f"{rm[min(11, n - 1)]:,.1f}", f"{rm[-1]:,.1f}")
+    return table
+
+
+# ---------------------------------------------------------------------------
+# psa, sensitivity
+
+
+def psa_best_table(result: Any, samples: int, perspective: str) -> Table:
+    """The probability each scenario is best at each threshold."""
+    from .sensitivity import THRESHOLDS
+
+    who = "NHS and council costs" if perspective == "health_and_care" else "all costs"
+    columns = ("Scenario", "Change in cost", "Change in QALYs", *(f"Best at £{lam:,}/QALY" for lam in THRESHOLDS))
+    table = _table(f"Probability each scenario is best ({samples} samples, {who}, against {escape(result.reference)})",
+                   columns, right=columns[1:])
+    for row in result.best.itertuples():
+        table.add_row(escape(row.scenario), fmt("total_cost", row.mean_delta_cost, signed=True),
+                      f"{row.mean_delta_qalys:+,.1f}",
+                      *[f"{getattr(row, f'probability_best_{lam}'):.0%}" for lam in THRESHOLDS])
+    return table
+
+
+def _words(metric: str) -> str:
+    from dashboard.sweep_figures import metric_words
+
+    return metric_words(metric)[0]
+
+
+class Shown(NamedTuple):
+    """Something the sensitivity command prints: a table or a line, on standard output or, for notes, on stderr."""
+
+    item: Table | str
+    stderr: bool = False
+
+
+NOISE_NOTE = 0.03
+"""Replication noise (as a share of the spread between points) above which a note says how large it is
+(indices are withheld above :data:`simulation.sensitivity.NOISE_LIMIT`)."""
+
+
+def _withheld(t: Any) -> str:
+    """Why a metric's indices were withheld ('' when they were not)."""
+    if "withheld" not in t:
+        return ""
+    reason = t["withheld"].iloc[0]
+    return str(reason) if isinstance(reason, str) else ""
+
+
+def sobol_report(sobol: Any) -> Iterator[Shown]:
+    """Per metric: the parameters by total-order Sobol index, their convergence, any flags and the noise;
+    or why the indices were withheld."""
+    from .sensitivity import NOISE_LIMIT
+
+    for m, t in sobol.groupby("metric", sort=False):
+        reason = _withheld(t)
+        if reason:
+            yield Shown(f"{_words(m)}: Sobol indices withheld: {reason}.", stderr=True)
+            continue
+        n = int(t["N"].iloc[0])
+        table = _table(f"{_words(m)}: parameters by total-order Sobol index (95% bootstrap intervals, N = {n:,})",
+                       ("Parameter", "First order", "Total order"), right=("First order", "Total order"))
+        for r in t.head(10).itertuples():
+            table.add_row(escape(r.label), f"{r.S1:.2f} ({r.S1_low:.2f} to {r.S1_high:.2f})",
+                          f"{r.ST:.2f} ({r.ST_low:.2f} to {r.ST_high:.2f})")
+        yield Shown(table)
+        change = float(t["ST_change_from_half_N"].max())
+        if change == change:
+            yield Shown(f"Convergence: total indices moved at most {change:.3f} between N = {n // 2:,} and N = {n:,}.")
+        for flag in t["flag"]:
+            if isinstance(flag, str) and flag:
+                yield Shown(f"Flag ({m}): {flag}", stderr=True)
+        noise = float(t["noise_ratio"].iloc[0])
+        if noise == noise and noise > NOISE_NOTE:
+            yield Shown(f"Note: in {m}, replication noise is {noise:.2f} of the spread between points (indices are "
+                        f"withheld above {NOISE_LIMIT:g}).", stderr=True)
+
+
+def morris_report(morris: Any) -> Iterator[Shown]:
+    """Per metric: Morris screening, or why it was withheld."""
+    for m, t in morris.groupby("metric", sort=False):
+        reason = _withheld(t)
+        if reason:
+            yield Shown(f"{_words(m)}: Morris indices withheld: {reason}.", stderr=True)
+            continue
+        table = _table(f"{_words(m)}: Morris screening (mu* = mean absolute change across a parameter's range)",
+                       ("Parameter", "mu*", "sigma"), right=("mu*", "sigma"))
+        name = m.split(".", 1)[-1]
+        for r in t.head(10).itertuples():
+            table.add_row(escape(r.label), fmt(name, r.mu_star), fmt(name, r.sigma))
+        yield Shown(table)
+
+
+def tornado_tables(tornado: Any) -> Iterator[Table]:
+    """Per metric: one parameter at a time, at the low and high ends of its range."""
+    for m, t in tornado.groupby("metric", sort=False):
+        name = m.split(".", 1)[-1] if m.startswith("delta.") else m
+        columns = ("Parameter", "Range", "Change at low", "Change at high")
+        table = _table(f"{_words(m)}: one parameter at a time (base case {fmt(name, t['base_mean'].iloc[0])})",
+                       columns, right=columns[1:])
+        for r in t.head(10).itertuples():
+            table.add_row(escape(r.label), f"{range_end(r.low, r.unit)} to {range_end(r.high, r.unit)}",
+                          fmt(name, r.change_at_low, signed=True), fmt(name, r.change_at_high, signed=True))
+        yield table
+
+
+__all__ = ["escape", "label", "fmt", "results_table", "comparison_table", "precision_lines", "preview_table",
+           "calibration_table", "verification_table", "verify_summary", "agreement_table", "agreement_summary",
+           "sizing_table", "warmup_table", "psa_best_table", "Shown", "sobol_report", "morris_report", "tornado_tables"]

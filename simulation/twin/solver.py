@@ -1,0 +1,138 @@
+"""Integrating the twin: an adaptive explicit Runge-Kutta pair, compiled, for one or more arms at once.
+
+The same methods as SciPy's ``solve_ivp(method="RK45")`` and ``"RK23"`` (their
+coefficients are taken from SciPy, and the step control and error norm are the same), but the
+whole loop runs compiled: a Python step costs more than the right-hand side
+here, and SciPy's error norm calls BLAS, whose threads spin on a loaded
+machine. Several arms (the scenarios of a comparison) are integrated as one
+system, so they share every step and their paired differences carry no
+integration error of their own (``docs/twin.md``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numba.typed import List
+from scipy.integrate._ivp.rk import RK23, RK45
+
+from .flows import derivatives
+
+TABLEAUS = {
+    name: tuple(np.asarray(getattr(cls, k), dtype=np.float64) for k in ("C", "A", "B", "E", "P")) + (float(cls.error_estimator_order),)
+    for name, cls in (("RK45", RK45), ("RK23", RK23))
+}
+"""SciPy's explicit Runge-Kutta pairs: Dormand-Prince 5(4) and Bogacki-Shampine 3(2), with their dense output."""
+SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
+
+
+@njit(cache=True)
+def _rhs(t, y, arms, cuts):
+    out = np.empty_like(y)
+    for i in range(len(arms)):
+        a = arms[i]
+        out[cuts[i]:cuts[i + 1]] = derivatives(t, y[cuts[i]:cuts[i + 1]], a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+                                               a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
+                                               a[17], a[18], a[19], a[20], a[21])
+    return out
+
+
+@njit(cache=True)
+def _rms(x):
+    return np.sqrt(np.mean(x * x))
+
+
+@njit(cache=True)
+def _first_step(t0, y0, f0, arms, cuts, rtol, atol, max_step, order):
+    """SciPy's initial step (Hairer, Norsett & Wanner, II.4)."""
+    scale = atol + np.abs(y0) * rtol
+    d0, d1 = _rms(y0 / scale), _rms(f0 / scale)
+    h0 = 1e-6 if d0 < 1e-5 or d1 < 1e-5 else 0.01 * d0 / d1
+    h0 = min(h0, max_step)
+    f1 = _rhs(t0 + h0, y0 + h0 * f0, arms, cuts)
+    d2 = _rms((f1 - f0) / scale) / h0
+    if d1 <= 1e-15 and d2 <= 1e-15:
+        h1 = max(1e-6, h0 * 1e-3)
+    else:
+        h1 = (0.01 / max(d1, d2)) ** (1.0 / (order + 1.0))
+    return min(100 * h0, h1, max_step)
+
+
+@njit(cache=True)
+def explicit_rk(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E, P, error_order):
+    """Integrate from ``t0`` to ``t1`` with an embedded Runge-Kutta pair (SciPy's step control and
+    error norm); the state at each of ``ticks`` (inside (t0, t1], sorted) by the method's own dense
+    output. Returns (states at ticks, final state, right-hand sides evaluated)."""
+    n = y0.size
+    stages = B.size
+    exponent = -1.0 / (error_order + 1.0)
+    out = np.empty((ticks.size, n))
+    t, y = t0, y0.copy()
+    K = np.empty((stages + 1, n))
+    K[0] = _rhs(t, y, arms, cuts)
+    nfev = 1
+    h = _first_step(t, y, K[0], arms, cuts, rtol, atol, max_step, error_order)
+    nfev += 1
+    nxt = 0
+    while nxt < ticks.size and ticks[nxt] <= t0:
+        out[nxt] = y
+        nxt += 1
+    rejected = False
+    dy = np.empty(n)
+    while t < t1:
+        h = min(h, max_step, t1 - t)
+        if t + h > t1 - 1e-9 * max(1.0, abs(t1)):
+            h = t1 - t
+        for s in range(1, stages):
+            dy[:] = 0.0
+            for j in range(s):
+                if A[s, j] != 0.0:
+                    dy += A[s, j] * K[j]
+            K[s] = _rhs(t + C[s] * h, y + h * dy, arms, cuts)
+        dy[:] = 0.0
+        for j in range(stages):
+            dy += B[j] * K[j]
+        y_new = y + h * dy
+        K[stages] = _rhs(t + h, y_new, arms, cuts)
+        nfev += stages
+        dy[:] = 0.0
+        for j in range(stages + 1):
+            dy += E[j] * K[j]
+        scale = atol + np.maximum(np.abs(y), np.abs(y_new)) * rtol
+        norm = _rms(h * dy / scale)
+        if norm < 1.0:
+            t_new = t + h if t1 - (t + h) > 1e-9 * max(1.0, abs(t1)) else t1
+            if nxt < ticks.size and ticks[nxt] <= t_new + 1e-9:
+                Q = K.T @ P
+                while nxt < ticks.size and ticks[nxt] <= t_new + 1e-9:
+                    x = (ticks[nxt] - t) / h
+                    p = np.empty(P.shape[1])
+                    xp = x
+                    for i in range(P.shape[1]):
+                        p[i] = xp
+                        xp *= x
+                    out[nxt] = y + h * (Q @ p)
+                    nxt += 1
+            factor = MAX_FACTOR if norm == 0.0 else min(MAX_FACTOR, SAFETY * norm ** exponent)
+            if rejected:
+                factor = min(1.0, factor)
+            t, y = t_new, y_new
+            K[0] = K[stages]
+            h *= factor
+            rejected = False
+        else:
+            h *= max(MIN_FACTOR, SAFETY * norm ** exponent)
+            rejected = True
+            if h < 1e-12:
+                raise RuntimeError("the twin's step size fell below 1e-12 days")
+    return out, y, nfev
+
+
+def integrate_segment(t0: float, t1: float, y0: np.ndarray, ticks: list[float], arms: list[tuple], sizes: list[int],
+                      rtol: float, atol: float, max_step: float, method: str = "RK45") -> tuple[np.ndarray, np.ndarray, int]:
+    typed = List()
+    for a in arms:
+        typed.append(a)
+    cuts = np.cumsum([0] + list(sizes)).astype(np.int64)
+    return explicit_rk(float(t0), float(t1), np.ascontiguousarray(y0, dtype=np.float64), np.asarray(ticks, dtype=np.float64),
+                       typed, cuts, float(rtol), float(atol), float(max_step), *TABLEAUS[method])

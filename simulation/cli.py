@@ -298,6 +298,57 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
         raise typer.Exit(1)
 
 
+@app.command()
+def calibrate(samples: int = typer.Option(512, "--samples", help="Parameter sets evaluated in each wave."),
+              waves: int = typer.Option(8, "--waves", help="Most waves of history matching."),
+              size: int = typer.Option(200, "--size", help="Plausible parameter sets to keep (the run stops when it has them)."),
+              seed: int = SEED, workers: int = WORKERS,
+              years: float = typer.Option(10.0, "--years", help="Years each twin run covers (drift is judged from year 2 to year 10)."),
+              out_file: Optional[Path] = typer.Option(None, "--out", help="The ensemble CSV (a JSON manifest is written beside it; default: the shipped scenarios/calibration/ensemble.csv)."),
+              baseline_file: Path = typer.Option(None, "--baseline", help="Scenario to fit (default: the shipped baseline)."),
+              write_baseline: bool = typer.Option(False, "--write-baseline", help="Also set the fitted parameters' values in the baseline file to the closest plausible set.")) -> None:
+    """Fit the baseline's unmeasured rates by history matching on the twin; keep the plausible sets as an ensemble.
+
+    A set is plausible when every fitting target (the census held in equilibrium, S4, S6, R3/R5) is
+    inside its band. 'mhsim psa' samples the ensemble; 'mhsim verify' tests the fit against
+    independent figures. The same options give the same file."""
+    from .calibration import ENSEMBLE_FILE, FIT_TARGETS, ensemble, fit, write_baseline_values, write_ensemble
+    from .scenario import BASELINE_FILE
+
+    problems = _check_numbers(1, years, workers, None)
+    for name, value, low in (("--samples", samples, 8), ("--waves", waves, 1), ("--size", size, 1)):
+        if value < low:
+            problems.append(Problem("command line", f"{name} must be at least {low}", field=name, value=value, allowed=f"a whole number of at least {low}"))
+    if years < 2:
+        problems.append(Problem("command line", "--years must cover year 2 and later (drift is judged from year 2)", field="--years", value=years,
+                                allowed="at least 2; 10 is the judged horizon"))
+    target_file = out_file or ENSEMBLE_FILE
+    if problems:
+        _fail(problems)
+    (baseline,) = _load([baseline_file or BASELINE_FILE], None)
+
+    def on_wave(wave: int, result) -> None:
+        best = min(p.distance for p in result.points)
+        _say(f"Wave {wave}: {len(result.points):,} sets run, {len(result.plausible()):,} plausible, closest distance {best:.2f} "
+             f"({result.seconds:.0f} s).", err)
+
+    result = fit(baseline, samples, waves, size, seed, workers, years, on_wave=on_wave)
+    members = ensemble(result, size, seed)
+    if not members:
+        closest = min(result.points, key=lambda p: p.distance)
+        out.print(tables.fit_table(closest, FIT_TARGETS), highlight=False)
+        _say(f"No plausible parameter set in {len(result.points):,} runs (closest distance {closest.distance:.2f}): nothing was written. "
+             "Widen the declared ranges of the fitted parameters, or run more waves.", err)
+        raise typer.Exit(1)
+    written = write_ensemble(result, members, baseline, target_file, samples, seed, years)
+    out.print(tables.fit_table(members[0], FIT_TARGETS), highlight=False)
+    if write_baseline:
+        write_baseline_values(baseline.file, members[0].values)
+        written.append(Path(baseline.file))
+    _say(f"{len(members)} plausible parameter sets kept of {len(result.points):,} run in {result.waves} wave(s); "
+         f"wrote {', '.join(display_path(p) for p in written)}.")
+
+
 def _size_difference(exp, metric: str, precision: float, half_width: Optional[float], max_reps: int) -> None:
     """The confidence-interval method for a paired difference (common random numbers make it narrow)."""
     from .experiment import metric_value

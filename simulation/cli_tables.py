@@ -314,3 +314,15 @@ def tornado_tables(tornado: Any) -> Iterator[Table]:
 __all__ = ["escape", "label", "fmt", "results_table", "comparison_table", "precision_lines", "preview_table",
            "calibration_table", "verification_table", "verify_summary", "agreement_table", "agreement_summary",
            "sizing_table", "warmup_table", "psa_best_table", "Shown", "sobol_report", "morris_report", "tornado_tables"]
+
+
+def fit_table(point: Any, targets: Sequence[Any]) -> Table:
+    """The closest parameter set of a calibration: each fitting target's band, the twin's figure and its distance."""
+    table = _table("Fitting targets at the closest parameter set (distance: 0 at the centre of the band, 1 at its edge)",
+                   ("Target", "Model (twin)", "Band", "Distance", "Source"), right=("Model (twin)", "Band", "Distance"))
+    for t in targets:
+        value = point.measures.get(t.measure, math.nan)
+        d = t.distance(value)
+        table.add_row(escape(t.name), f"{value:,.3g}", f"{t.low:,.3g} to {t.high:,.3g}",
+                      f"{d:.2f}" if d <= 1 else f"[bold]{d:.2f}[/bold]", escape(t.source))
+    return table

@@ -46,6 +46,21 @@ OUTPUT_FILES = ("summary.csv", "replications.parquet", "timeseries.parquet", "fl
 """Every file a results folder may hold; a folder holding anything else is never replaced."""
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a text file whole or not at all (a temporary file beside it, fsynced, then renamed over it)."""
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 class OutputError(InputError):
     """The results could not be written (a full disk, no permission): nothing was changed."""
 

@@ -655,7 +655,7 @@ def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str
 
 
 def serve(results: Path | None = None, host: str = "127.0.0.1", port: int = 8050, replications: int = 10,
-          scale: float = 0.25, years: float = 10.0, seed: int = 1, workers: int = 1, sweeps_root: Path | None = None,
+          scale: float = 1.0, years: float = 10.0, seed: int = 1, workers: int = 1, sweeps_root: Path | None = None,
           allow_hosts: list[str] | None = None, limits=None, precision: list | None = None, max_reps: int = 200,
           progress=None) -> None:
     """Start the dashboard: load or run the shipped scenarios (or read a results folder) and serve the page.

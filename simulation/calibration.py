@@ -180,9 +180,10 @@ def measures(result: Any, scenario: Scenario) -> dict[str, float]:
     """Every measure the fitting targets name, from one run (twin or simulation) of ``scenario``."""
     monthly = result.monthly
     out: dict[str, float] = {}
+    last = len(monthly["crisis_episodes"]) // 12          # the last whole year (10 in a calibration run)
     for name in DRIFT_SERIES:
         y2 = _year_mean(monthly[name], 2)
-        out[f"drift.{name}"] = _year_mean(monthly[name], 10) / y2 if y2 else math.nan
+        out[f"drift.{name}"] = _year_mean(monthly[name], last) / y2 if y2 and last > 2 else math.nan
         out[f"start.{name}"] = float(np.mean(monthly[name][:6])) / y2 if y2 else math.nan
     census = scenario.values["census.in_acute_beds"] + scenario.values["census.out_of_area"]
     beds = np.asarray(monthly["acute"]) + np.asarray(monthly["out_of_area"])

@@ -173,6 +173,11 @@ def _run(files: list[Path], reps: int, seed: int, years: Optional[float], out_di
         progress.close()
     baseline = scenario_labels(scenarios)[baseline_index] if baseline_index is not None else None
     written = _write(exp, out_dir, command, baseline)
+    from .scale import regime_note
+
+    note = regime_note(scenarios[0], plan.scale_for(scenarios[0]))
+    if note:
+        _say(f"Note: {note}", err)
     return exp, baseline, written
 
 
@@ -454,7 +459,7 @@ def dashboard(results: Optional[Path] = typer.Option(None, "--results", help="Sh
               host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (only this machine by default)."),
               port: int = typer.Option(8050, "--port", help="Port to listen on."),
               reps: int = typer.Option(10, "--reps", help="Replications for the shipped and built scenarios."),
-              scale: float = typer.Option(0.25, "--scale", help="Fraction of the county simulated for the shipped and built scenarios."),
+              scale: float = typer.Option(1.0, "--scale", help="Fraction of the county simulated for the shipped and built scenarios (below 1 changes the queueing regime: beds overflow more often)."),
               years: float = typer.Option(10.0, "--years", help="Years simulated."),
               seed: int = SEED, workers: int = WORKERS,
               sweeps: Path = typer.Option(Path("results"), "--sweeps", help="Folder the Sweeps tab may open sweep folders from (nothing outside it)."),

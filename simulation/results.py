@@ -39,6 +39,7 @@ from . import MODEL_VERSION, model_fingerprint
 from .errors import InputError, Problem, display_path
 from .experiment import Experiment, comparison_rows, metric_value, summary_rows
 from .horizons import budget_impact_rows, horizon_rows
+from .scale import regime_note
 from .outcomes import METRICS
 
 OUTPUT_FILES = ("summary.csv", "replications.parquet", "timeseries.parquet", "flows.parquet", "comparison.csv", "cohort.parquet",
@@ -115,6 +116,7 @@ def manifest(exp: Experiment, command: str, baseline: str | None = None) -> dict
                 "actions": [a.describe() for a in s.actions],
                 "years": plan.years_for(s),
                 "scale": plan.scale_for(s),
+                "scale_note": regime_note(s, plan.scale_for(s)),
                 "warmup_years": plan.warmup_for(s),
             }
             for label, s in zip(exp.labels, exp.scenarios)

@@ -243,3 +243,31 @@ def subgroup_figure(base: ScenarioResults, others: list[ScenarioResults], metric
     unit = f" ({info.unit})" if info and info.unit else ""
     fig.update_yaxes(title=f"Change in {label.lower()}{unit}")
     return layout(fig, f"{label}: change for each group against {base.label} (95% intervals)")
+
+
+def welch_figure(monthly: dict[str, list[list[float]]], window: int = 6, band: float = 0.05) -> go.Figure:
+    """Welch's plot of the baseline: for each series, the mean over replications month by month, smoothed by a
+    centred moving average of ``window`` months and shown against its year-2 mean, with the +-``band`` corridor.
+
+    A baseline in balance stays inside the corridor from year 2 on; a start-up transient shows in the first
+    months, a drift as a slope (Welch 1983; Law, Simulation Modeling and Analysis, 5th ed., 9.5.1)."""
+    import numpy as np
+
+    fig = go.Figure()
+    months = 0
+    for i, (name, reps) in enumerate(monthly.items()):
+        mean = np.asarray(reps, dtype=float).mean(axis=0)
+        months = len(mean)
+        y2 = mean[12:24].mean() if months >= 24 else mean.mean()
+        half = window // 2
+        smooth = [mean[max(0, k - half): k + half + 1].mean() for k in range(months)]
+        fig.add_trace(go.Scatter(x=list(range(1, months + 1)), y=[v / y2 if y2 else float("nan") for v in smooth],
+                                 mode="lines", name=series_labels().get(name, (name.replace("_", " "), ""))[0],
+                                 line={"color": colour(i), "width": 2}))
+    for level in (1 - band, 1 + band):
+        fig.add_hline(y=level, line={"dash": "dot", "color": "#555555", "width": 1})
+    fig.add_vrect(x0=12.5, x1=24.5, fillcolor="#999999", opacity=0.12, line_width=0, annotation_text="year 2",
+                  annotation_position="top left")
+    fig.update_xaxes(title_text="Month", range=[1, max(months, 2)])
+    fig.update_yaxes(title_text="Against the year-2 mean (moving average, mean over replications)", tickformat=".0%")
+    return layout(fig, f"Welch plot of the baseline: each series against its year-2 mean (±{band:.0%} dotted)", height=520)

@@ -256,7 +256,8 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
            json_file: Optional[Path] = typer.Option(None, "--json", help="Also write both tables as JSON to this file (targets: target, kind, model, low, high, pass, source)."),
            baseline_file: Path = typer.Option(None, "--baseline", help="Scenario to calibrate (default: the shipped baseline)."),
            agreement: bool = typer.Option(False, "--agreement", help="Instead: the twin's paired difference against the simulation's for every shipped decision and headline metric (minutes at full scale)."),
-           scenario_files: List[Path] = typer.Option([], "--scenario", help="With --agreement: decisions to compare (default: every shipped scenario).", show_default=False)) -> None:
+           scenario_files: List[Path] = typer.Option([], "--scenario", help="With --agreement: decisions to compare (default: every shipped scenario).", show_default=False),
+           welch: Optional[Path] = typer.Option(None, "--welch", help="Also draw Welch's plot of the calibration runs (drift and start-up) to this .html file (and a .png beside it).", show_default=False)) -> None:
     """Check the model: calibration against published figures, and verification against theory.
 
     Exits 1 if any verification check fails, or (except with --quick) if a calibration
@@ -266,7 +267,8 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
     if problems:
         _fail(problems)
     from .scenario import BASELINE_FILE
-    from .verification import calibration, unexplained_misses, verification
+    from .experiment import run_experiment
+    from .verification import calibration_lines, unexplained_misses, verification
 
     (baseline,) = _load([baseline_file or BASELINE_FILE], years)
     from .experiment import RunPlan
@@ -277,9 +279,20 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
 
     progress = _LazyProgress("calibration runs")
     try:
-        cal = calibration(baseline, RunPlan(seed=seed, replications=reps, years=years, scale=scale), workers=workers, progress=progress)
+        runs = run_experiment([baseline], RunPlan(seed=seed, replications=reps, years=years, scale=scale), workers=workers,
+                              progress=progress)
     finally:
         progress.close()
+    baseline_runs = runs.results[runs.labels[0]]
+    cal = calibration_lines(baseline, baseline_runs)
+    if welch is not None:
+        from dashboard.figures import welch_figure
+
+        from .calibration import DRIFT_SERIES
+
+        figure = welch_figure({name: [list(r.monthly[name]) for r in baseline_runs] for name in DRIFT_SERIES})
+        welch.parent.mkdir(parents=True, exist_ok=True)
+        _say(f"Wrote {', '.join(_save_figures({welch.stem: figure}, welch.parent, png=True))} to {display_path(welch.parent)}.", err)
     out.print(tables.calibration_table(cal, reps, years, scale, quick))
     with err.status("Verification runs (queueing theory, Little's law, extremes, random numbers, the twin)..."):
         ver = verification(baseline, workers=workers, quick=quick)

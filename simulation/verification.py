@@ -233,10 +233,14 @@ def drift_targets(years: float) -> tuple[Target, ...]:
 
 def calibration(baseline: Scenario, plan: RunPlan, workers: int = 1, progress=None) -> list[Line]:
     """Run the baseline and compare it with every target and with its own year 2 (drift)."""
+    exp = run_experiment([baseline], plan, workers=workers, progress=progress)
+    return calibration_lines(baseline, exp.results[exp.labels[0]])
+
+
+def calibration_lines(baseline: Scenario, reps: Sequence[ReplicationResult]) -> list[Line]:
+    """The baseline's replications against every target and against their own year 2 (drift)."""
     from .calibration import measures
 
-    exp = run_experiment([baseline], plan, workers=workers, progress=progress)
-    reps = exp.results[exp.labels[0]]
     values = [derived(r, baseline) | measures(r, baseline) for r in reps]
     years = len(reps[0].monthly["crisis_episodes"]) / 12
     return [judge_target(t, [v[t.metric] for v in values]) for t in (*TARGETS, *drift_targets(years))]

@@ -269,5 +269,8 @@ def welch_figure(monthly: dict[str, list[list[float]]], window: int = 6, band: f
     fig.add_vrect(x0=12.5, x1=24.5, fillcolor="#999999", opacity=0.12, line_width=0, annotation_text="year 2",
                   annotation_position="top left")
     fig.update_xaxes(title_text="Month", range=[1, max(months, 2)])
-    fig.update_yaxes(title_text="Against the year-2 mean (moving average, mean over replications)", tickformat=".0%")
-    return layout(fig, f"Welch plot of the baseline: each series against its year-2 mean (±{band:.0%} dotted)", height=520)
+    fig.update_yaxes(title_text="Against the year-2 mean", tickformat=".0%")
+    fig = layout(fig, f"Welch plot: each series against its year-2 mean ({window}-month moving average of the mean "
+                      f"over replications; ±{band:.0%} dotted)", height=560)
+    fig.update_layout(legend={"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"}, margin={"t": 60, "b": 150})
+    return fig

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from simulation.outcomes import METRICS
 from simulation.sensitivity import load_sweep, sobol_indices, tornado
 from simulation.sweep import ScenarioModel, SweepRequest, build_sweep, new_sweep, run_sweep
 
@@ -43,7 +44,7 @@ def test_sweep_figures_are_pure_and_labelled(sweep_dir):
     data = load_sweep(sweep_dir)
     rows = data.rows[data.rows["point"].isin(data.block("sobol")["point"])]
     line = SF.line_figure(rows, "delta.total_cost", "crisis.rate_per_year_moderate", "Crisis rate", "per year")
-    assert len(line.data) == 2 and "Change in total cost" in line.layout.title.text
+    assert len(line.data) == 2 and f"change in {METRICS['total_cost'].label.lower()}" in line.layout.title.text.lower()
     heat = SF.heatmap_figure(rows, "delta.total_cost", "crisis.rate_per_year_moderate", "services.day_centre.block_cost_per_year", {})
     assert heat.data[0].type == "heatmap"
     t = tornado(data, "delta.total_cost")

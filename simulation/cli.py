@@ -268,7 +268,7 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
         _fail(problems)
     from .scenario import BASELINE_FILE
     from .experiment import run_experiment
-    from .verification import calibration_lines, unexplained_misses, verification
+    from .verification import calibration_lines, college_pilot, unexplained_misses, verification
 
     (baseline,) = _load([baseline_file or BASELINE_FILE], years)
     from .experiment import RunPlan
@@ -285,6 +285,8 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
         progress.close()
     baseline_runs = runs.results[runs.labels[0]]
     cal = calibration_lines(baseline, baseline_runs)
+    with err.status("The Recovery College pilot, back-cast (15 months)..."):
+        cal += college_pilot(baseline, RunPlan(seed=seed, replications=reps, years=years, scale=scale), workers=workers)
     if welch is not None:
         from dashboard.figures import welch_figure
 

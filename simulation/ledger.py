@@ -129,7 +129,7 @@ BUILT_IN_COUNTS = (
     "budget_dropouts", "carer_assessments", "college_enrolments", "college_completions",
     "graduate_peer_workers", "graduate_tutors", "leaders_recruited", "leader_burnouts",
     "cohort_residential_move_ons_30m", "acute_discharges_followable", "acute_readmitted_within_90_days",
-    "acute_readmitted_within_year",
+    "acute_readmitted_within_year", "college_job_gains",
 )
 
 

@@ -554,6 +554,8 @@ ACTIVITY = {
     "carer_assessments": ("Carers' assessments", "people", "Carers assessed and supported."),
     "college_enrolments": ("Recovery College enrolments", "people", "Students starting a Recovery College term."),
     "graduate_peer_workers": ("Graduates becoming paid peer workers", "people", "Recovery College graduates taken on as peer support workers."),
+    "college_job_gains": ("Jobs found by Recovery College students and graduates", "people",
+                          "People starting work while studying at or after finishing a Recovery College course (gross, as S11 counted it)."),
     "graduate_tutors": ("Graduates becoming tutors", "people", "Recovery College graduates taken on as tutors by experience."),
     "leaders_recruited": ("Peer leaders recruited", "people", "Peer support members stepping up to lead."),
     "leader_burnouts": ("Peer leaders burning out", "people", "Peer leaders stopping."),

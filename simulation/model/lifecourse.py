@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Callable
 from .. import hazards as hz
 from .life import RELAPSE
 from ..people import (
-    ACUTE, COMMUNITY, DIED_OTHER, DIED_SUICIDE, EMPLOYED, INF, MOVED_AWAY, RECOVERED, WAIT_ENABLEMENT, Person,
+    ACUTE, COMMUNITY, DIED_OTHER, DIED_SUICIDE, EMPLOYED, INF, MOVED_AWAY, RC_GRADUATE, RC_STUDENT, RECOVERED,
+    WAIT_ENABLEMENT, Person,
 )
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class LifeCourse:
 
     def on_job_gain(self, p: Person) -> None:
         self.ledger.count("job_gains", p)
+        if p.flags & (RC_STUDENT | RC_GRADUATE):
+            self.ledger.count("college_job_gains", p)   # S11's "returned to work" (gross, as the pilot counted it)
         self.ledger.set(p, EMPLOYED)
 
     def on_job_loss(self, p: Person) -> None:

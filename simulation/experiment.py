@@ -101,7 +101,7 @@ def cohort_markers(scenarios: Sequence[Scenario]) -> tuple:
         for a in s.actions:
             spec = catalogue.REGISTRY.get(a.service or "")
             if a.verb == "close" and spec is not None and spec.redirects_users:
-                first[a.service] = min(first.get(a.service, a.day), a.day)
+                first[spec.name] = min(first.get(spec.name, a.day), a.day)
     return tuple(Marker(service, day) for service, day in sorted(first.items()))
 
 

@@ -53,18 +53,30 @@ class Factor:
 
     def value(self, u: float) -> float:
         """The parameter value at quantile / unit-cube coordinate ``u``."""
+        return float(self.values(np.array([u], dtype=float))[0])
+
+    def values(self, u: np.ndarray) -> np.ndarray:
+        """The parameter's values at quantiles / unit-cube coordinates ``u`` (an array).
+
+        Without a distribution, evenly across [low, high]. With one, the
+        distribution *truncated* to [low, high] (the declared range is the
+        plausible support): the inverse CDF between F(low) and F(high), so
+        that no draw leaves the range and, inside it, the shape is the
+        declared one (not clipped: no lumps at the ends).
+        """
+        u = np.asarray(u, dtype=float)
         if self.distribution is not None:
-            x = float(quantile(self.distribution, u))
+            x = truncated_quantile(self.distribution, u, self.low, self.high)
         else:
             x = self.low + u * (self.high - self.low)
         unit = UNITS.get(self.unit)
         if unit is not None:  # a distribution's tail must not leave what the unit allows
             if unit.minimum is not None:
-                x = max(x, float(unit.minimum))
+                x = np.maximum(x, float(unit.minimum))
             if unit.maximum is not None:
-                x = min(x, float(unit.maximum))
+                x = np.minimum(x, float(unit.maximum))
         if self.integer:
-            x = float(round(x))
+            x = np.round(x)
         return x
 
     def as_dict(self) -> dict[str, Any]:
@@ -73,28 +85,63 @@ class Factor:
         return d
 
 
-def quantile(dist: Mapping[str, Any], u: float) -> float:
-    """The value of a declared distribution at cumulative probability ``u`` (kept off 0 and 1)."""
+def _frozen(dist: Mapping[str, Any]) -> Any:
+    """The declared distribution as a frozen scipy distribution (None for uniform and triangular, done by hand)."""
     from scipy import stats
 
     kind = dist["type"]
-    u = min(max(u, 1e-12), 1 - 1e-12)
-    if kind == "uniform":
-        return dist["low"] + u * (dist["high"] - dist["low"])
+    if kind == "beta":
+        return stats.beta(dist["alpha"], dist["beta"])
+    if kind == "gamma":
+        return stats.gamma(dist["shape"], scale=dist["scale"])
+    if kind == "lognormal":
+        return stats.lognorm(dist["sd_log"], scale=math.exp(dist["mean_log"]))
+    if kind == "normal":
+        return stats.norm(dist["mean"], dist["sd"])
     if kind == "triangular":
         lo, mode, hi = dist["low"], dist["mode"], dist["high"]
-        if hi == lo:
-            return lo
-        return float(stats.triang.ppf(u, (mode - lo) / (hi - lo), loc=lo, scale=hi - lo))
-    if kind == "beta":
-        return float(stats.beta.ppf(u, dist["alpha"], dist["beta"]))
-    if kind == "gamma":
-        return float(stats.gamma.ppf(u, dist["shape"], scale=dist["scale"]))
-    if kind == "lognormal":
-        return float(stats.lognorm.ppf(u, dist["sd_log"], scale=math.exp(dist["mean_log"])))
-    if kind == "normal":
-        return float(stats.norm.ppf(u, dist["mean"], dist["sd"]))
+        return stats.triang((mode - lo) / (hi - lo), loc=lo, scale=hi - lo) if hi > lo else None
+    if kind == "uniform":
+        return None
     raise ValueError(f"unknown distribution {kind}")
+
+
+def quantile(dist: Mapping[str, Any], u: Any) -> Any:
+    """The value of a declared distribution at cumulative probability ``u`` (kept off 0 and 1; a number or an array)."""
+    kind = dist["type"]
+    scalar = np.ndim(u) == 0
+    u = np.clip(np.asarray(u, dtype=float), 1e-12, 1 - 1e-12)
+    if kind == "uniform":
+        x = dist["low"] + u * (dist["high"] - dist["low"])
+    elif kind == "triangular" and dist["high"] == dist["low"]:
+        x = np.full_like(u, float(dist["low"]))
+    else:
+        x = _frozen(dist).ppf(u)
+    return float(x) if scalar else np.asarray(x, dtype=float)
+
+
+def cdf(dist: Mapping[str, Any], x: float) -> float:
+    """The declared distribution's cumulative probability at ``x``."""
+    kind = dist["type"]
+    if kind == "uniform":
+        lo, hi = dist["low"], dist["high"]
+        return float(min(max((x - lo) / (hi - lo), 0.0), 1.0)) if hi > lo else float(x >= lo)
+    frozen = _frozen(dist)
+    return float(x >= dist["low"]) if frozen is None else float(frozen.cdf(x))
+
+
+def truncated_quantile(dist: Mapping[str, Any], u: Any, low: float, high: float) -> np.ndarray:
+    """Quantiles of a declared distribution truncated to [low, high]: F^-1(F(low) + u (F(high) - F(low))).
+
+    If the range holds (numerically) none of the distribution's mass, the
+    range itself is all that is left: evenly across it.
+    """
+    u = np.asarray(u, dtype=float)
+    f_low, f_high = cdf(dist, low), cdf(dist, high)
+    if not f_high - f_low > 1e-12:
+        return low + u * (high - low)
+    x = np.asarray(quantile(dist, f_low + u * (f_high - f_low)), dtype=float)
+    return np.clip(x, low, high)   # rounding at the ends of the inverse CDF only
 
 
 @dataclass(frozen=True)
@@ -134,6 +181,12 @@ class SweepSpec:
     engine: str = "simulation"
     """'simulation' (the SimPy model, replications) or 'twin' (the mean-field twin: deterministic,
     full county, one 'replication' per point, every arm integrated together on the same steps)."""
+    ensemble_paths: tuple[str, ...] = ()
+    """PSA with a calibration ensemble: the fitted parameters each sample takes from one member, together."""
+    ensemble: tuple[tuple[float, ...], ...] = ()
+    """The ensemble's members (one tuple of values per member, in the order of ``ensemble_paths``)."""
+    ensemble_file: str = ""
+    """Where the ensemble was read from (shown, not hashed: the members are)."""
 
     def as_dict(self) -> dict[str, Any]:
         d = {
@@ -145,6 +198,9 @@ class SweepSpec:
         }
         if self.engine != "simulation":   # older sweeps (and their design hashes) stay as they were
             d["engine"] = self.engine
+        if self.ensemble_paths:   # likewise: a sweep without an ensemble hashes as before
+            d["ensemble"] = {"file": self.ensemble_file, "paths": list(self.ensemble_paths),
+                             "members": [list(m) for m in self.ensemble]}
         return d
 
     @property
@@ -158,7 +214,14 @@ def spec_from_dict(d: Mapping[str, Any]) -> SweepSpec:
     arms = tuple(Arm(**{**a, "fixed_paths": tuple(a.get("fixed_paths", ()))}) for a in d["arms"])
     return SweepSpec(d["kind"], d["design"], factors, arms, d["samples"], d["reps"], d["seed"], d["years"], d["scale"],
                      d["warmup_years"], d.get("oneway", True), tuple(d["delta"]) if d.get("delta") else None,
-                     d.get("model", ""), d.get("name", ""), d.get("engine", "simulation"))
+                     d.get("model", ""), d.get("name", ""), d.get("engine", "simulation"),
+                     *_ensemble_from_dict(d.get("ensemble")))
+
+
+def _ensemble_from_dict(e: Mapping[str, Any] | None) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...], str]:
+    if not e:
+        return (), (), ""
+    return tuple(e["paths"]), tuple(tuple(float(v) for v in m) for m in e["members"]), str(e.get("file", ""))
 
 
 # ---------------------------------------------------------------------------
@@ -198,7 +261,8 @@ def make_design(spec: SweepSpec) -> pd.DataFrame:
     else:
         raise ValueError(f"unknown design {spec.design}")
     blocks = [spec.design] * len(cube)
-    values = np.array([[f.value(u) for f, u in zip(spec.factors, row)] for row in cube]).reshape(len(cube), d)
+    values = np.column_stack([f.values(cube[:, j]) for j, f in enumerate(spec.factors)]) if d else np.zeros((len(cube), 0))
+    members = _ensemble_members(spec, cube, values) if spec.design == "psa" and spec.ensemble_paths else None
     if spec.oneway and spec.design != "psa":
         ow_cube, ow_values = [], []
         base = [f.base if f.base is not None else (f.low + f.high) / 2 for f in spec.factors]
@@ -214,9 +278,28 @@ def make_design(spec: SweepSpec) -> pd.DataFrame:
         values = np.vstack([values, np.array(ow_values, dtype=float).reshape(-1, d)])
         blocks += ["oneway"] * len(ow_values)
     columns: dict[str, Any] = {"point": np.arange(len(cube), dtype=np.int64), "block": blocks}
+    if members is not None:
+        columns["member"] = members
     columns.update({UNIT + f.path: cube[:, j].astype(float) for j, f in enumerate(spec.factors)})
     columns.update({PARAM + f.path: values[:, j].astype(float) for j, f in enumerate(spec.factors)})
     return pd.DataFrame(columns)
+
+
+def _ensemble_members(spec: SweepSpec, cube: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each PSA sample takes one member of the calibration ensemble (uniformly, with replacement) for all the
+    fitted parameters together; their columns are overwritten in place (``unit.`` at the member's place in
+    the range). The other parameters' draws are those of a PSA without the ensemble."""
+    rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x454E53]))   # 'ENS'
+    members = rng.integers(0, len(spec.ensemble), size=len(cube))
+    table = np.asarray(spec.ensemble, dtype=float)
+    where = {f.path: j for j, f in enumerate(spec.factors)}
+    for k, path in enumerate(spec.ensemble_paths):
+        j = where[path]
+        f = spec.factors[j]
+        column = table[members, k]
+        values[:, j] = np.round(column) if f.integer else column
+        cube[:, j] = [_to_unit(f, v) for v in values[:, j]]
+    return members.astype(np.int64)
 
 
 def _to_unit(f: Factor, x: float) -> float:
@@ -227,6 +310,8 @@ def design_hash(spec: SweepSpec, design: pd.DataFrame) -> str:
     """A hash of everything that decides the sweep's numbers."""
     d = spec.as_dict()
     d["arms"] = [{k: v for k, v in a.items() if k != "file"} for a in d["arms"]]  # content, not location
+    if "ensemble" in d:
+        d["ensemble"] = {k: v for k, v in d["ensemble"].items() if k != "file"}
     h = hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode())
     h.update(pd.util.hash_pandas_object(design, index=True).values.tobytes())
     return h.hexdigest()[:16]

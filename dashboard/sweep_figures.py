@@ -136,6 +136,26 @@ def ceac_figure(ceac: pd.DataFrame) -> go.Figure:
     return layout(fig, "Cost-effectiveness acceptability curve")
 
 
+def evppi_figure(evppi: pd.DataFrame, top: int = 15) -> go.Figure:
+    """EVPPI of the groups and the parameters with the most, at each threshold, against the EVPI: which
+    research would be worth most to the decision."""
+    fig = go.Figure()
+    kinds = evppi[evppi["kind"] != "all"]
+    order = (kinds.groupby("parameter_or_group")["evppi"].max().sort_values(ascending=True).tail(top).index)
+    for i, (lam, t) in enumerate(kinds.groupby("threshold", sort=True)):
+        t = t.set_index("parameter_or_group").reindex(order)
+        names = [wrap(("group: " if k == "group" else "") + str(lb), 46) for lb, k in zip(t["label"], t["kind"])]
+        fig.add_trace(go.Bar(y=names, x=t["evppi"], orientation="h", name=f"£{int(lam):,} per QALY", marker_color=PALETTE[i],
+                             customdata=t["share_of_evpi"],
+                             hovertemplate="%{y}<br>EVPPI £%{x:,.0f} (%{customdata:.0%} of EVPI)<extra></extra>"))
+    totals = evppi[evppi["kind"] == "all"]
+    title = "; ".join(f"EVPI £{r.evpi:,.0f} at £{int(r.threshold):,}" for r in totals.itertuples())
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title="Expected value of learning it (£, the modelled population over the run)", tickprefix="£",
+                     tickformat=",")
+    return layout(fig, f"What would be worth finding out? EVPPI ({title})", height=max(420, 70 + 40 * len(order)))
+
+
 # ---------------------------------------------------------------------------
 # A metric against the swept parameters (the dashboard's sweep view)
 

@@ -14,7 +14,10 @@ import time
 from pathlib import Path
 from typing import List, NoReturn, Optional
 
-import typer
+# Small matrices (the value-of-information regressions): BLAS threads only contend with each other.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import typer  # noqa: E402
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
@@ -747,12 +750,29 @@ def _slug(metric: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in metric).strip("_")
 
 
+def _psa_ensemble(ensemble: Optional[Path], no_ensemble: bool) -> tuple[Optional[Path], list[Problem]]:
+    """The calibration ensemble a PSA samples: --ensemble FILE, else the shipped one if it exists; none with --no-ensemble."""
+    from .calibration import ENSEMBLE_FILE
+
+    if ensemble is not None and no_ensemble:
+        return None, [Problem("command line", "give --ensemble FILE or --no-ensemble, not both", field="--ensemble",
+                              value=str(ensemble))]
+    if no_ensemble:
+        return None, []
+    if ensemble is not None:
+        return ensemble, []
+    return (ENSEMBLE_FILE if ENSEMBLE_FILE.is_file() else None), []
+
+
 @app.command()
 def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first is the reference for differences.", show_default=False),
         samples: int = typer.Option(200, "--samples", help="Samples of the uncertain parameters."),
-        reps: int = typer.Option(1, "--reps", help="Replications of each sample (the same random numbers for every sample and scenario)."),
+        reps: int = typer.Option(1, "--reps", help="Replications of each sample (the same random numbers for every sample and scenario); each sample's outputs are their mean."),
         seed: int = SEED, years: Optional[float] = YEARS, scale: Optional[float] = SCALE, warmup_years: Optional[float] = WARMUP,
         out_dir: Path = typer.Option(Path("results") / "psa", "--out", help="Folder for the PSA (a sweep folder plus its tables and figures)."),
+        engine: str = typer.Option("simulation", "--engine", help="simulation (replications of the SimPy model) or twin (the mean-field twin: deterministic, whole county, thousands of samples in minutes)."),
+        ensemble: Optional[Path] = typer.Option(None, "--ensemble", help="Calibration ensemble (written by 'mhsim calibrate') whose members give the fitted parameters together (default: the shipped scenarios/calibration/ensemble.csv if it exists).", show_default=False),
+        no_ensemble: bool = typer.Option(False, "--no-ensemble", help="Sample every declared range independently, the fitted rates too."),
         workers: Optional[int] = typer.Option(None, "--workers", help="Local processes (default one per CPU).", show_default=False),
         scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT.", show_default=False),
         resume: bool = typer.Option(False, "--resume", help="Finish a PSA that was stopped (same command)."),
@@ -760,9 +780,10 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
         png: bool = typer.Option(True, "--png/--no-png", help="Also save the figures as PNG (needs chromium)."),
         flush_seconds: float = typer.Option(2.0, "--flush-seconds", help="Write finished rows at least this often."),
         connect_timeout: float = typer.Option(5.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler.")) -> None:
-    """Probabilistic sensitivity analysis: sample every declared range, run each scenario; CE plane, CEAC, probability best."""
-    from .sensitivity import build_psa, load_sweep, psa_results
-    from .sweep import ScenarioModel, check_out_dir, describe, design_hash, make_design
+    """Probabilistic sensitivity analysis: sample the ensemble and every declared range, run each scenario; CE plane,
+    CEAC, probabilities, EVPI and EVPPI, and where the preferred decision switches."""
+    from .sensitivity import build_psa
+    from .sweep import check_out_dir, describe, design_hash, make_design, sweep_model
 
     problems = []
     if len(files) < 2:
@@ -775,9 +796,11 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
         problems.append(Problem("command line", "give --workers or --scheduler, not both", field="--scheduler", value=scheduler))
     if scheduler is not None:
         problems += _check_scheduler(scheduler)
-    spec, scenarios, more = build_psa(files, samples, reps, seed, years, scale, warmup_years)
+    members, more = _psa_ensemble(ensemble, no_ensemble)
     problems += more
-    if spec is not None and not more:
+    spec, scenarios, more = build_psa(files, samples, reps, seed, years, scale, warmup_years, engine, members)
+    problems += more
+    if spec is not None and not more and spec.engine != "twin":   # the twin's size does not grow with people
         problems += _sweep_size_problems(spec, scenarios)
     if problems:
         _fail(problems)
@@ -789,19 +812,38 @@ def psa(files: List[Path] = typer.Argument(..., help="Scenario files; the first 
         _fail(problems)
     client = _connect(scheduler, connect_timeout) if scheduler else None
     store = _new_sweep(out_dir, spec, "psa " + " ".join(sys.argv[2:]), design_frame, digest)
-    _say(f"PSA: {len(spec.factors)} uncertain parameters sampled; {describe(spec, design_frame)}")
-    _execute(store, ScenarioModel(spec, scenarios), spec, digest, out_dir, workers, client, flush_seconds,
-             f"{spec.samples} samples x {spec.reps} reps")
-    result = psa_results(load_sweep(out_dir), perspective)
-    _write_csv(result.plane, out_dir / "psa-plane.csv")
-    _write_csv(result.ceac, out_dir / "psa-ceac.csv")
-    _write_csv(result.best, out_dir / "psa-best.csv")
-    from dashboard.sweep_figures import ceac_figure, psa_plane_figure
+    sampled = (f"the fitted rates from {len(spec.ensemble)} ensemble members ({spec.ensemble_file}), the rest"
+               if spec.ensemble_paths else "all")
+    _say(f"PSA: {len(spec.factors)} uncertain parameters ({sampled} sampled from their declared ranges); "
+         f"{describe(spec, design_frame)}")
+    _execute(store, sweep_model(spec, scenarios), spec, digest, out_dir, workers, client, flush_seconds,
+             f"{spec.samples} samples x {spec.reps} reps" + (" (twin)" if spec.engine == "twin" else ""))
+    _psa_report(out_dir, perspective, png)
+
+
+def _psa_report(out_dir: Path, perspective: str, png: bool) -> None:
+    """The PSA's tables, figures and printed summary from its finished sweep folder."""
+    from .sensitivity import load_sweep, psa_results, psa_value
+
+    data = load_sweep(out_dir)
+    result = psa_results(data, perspective)
+    with err.status("Value of information (EVPI, EVPPI by regression) and thresholds..."):
+        value = psa_value(data, result)
+    written = {"psa-plane.csv": result.plane, "psa-ceac.csv": result.ceac, "psa-best.csv": result.best,
+               "psa-noise.csv": result.noise, "psa-evppi.csv": value.evppi, "psa-thresholds.csv": value.thresholds}
+    for name, frame in written.items():
+        if frame is not None:
+            _write_csv(frame, out_dir / name)
+    from dashboard.sweep_figures import ceac_figure, evppi_figure, psa_plane_figure
 
     saved = _save_figures({"psa-plane": psa_plane_figure(result.plane, result.reference, perspective),
-                           "psa-ceac": ceac_figure(result.ceac)}, out_dir, png)
-    out.print(tables.psa_best_table(result, spec.samples, perspective))
-    _say(f"Wrote psa-plane.csv, psa-ceac.csv, psa-best.csv, {', '.join(saved)} to {display_path(out_dir)}.")
+                           "psa-ceac": ceac_figure(result.ceac), "psa-evppi": evppi_figure(value.evppi)}, out_dir, png)
+    out.print(tables.psa_best_table(result, data.spec.samples, perspective))
+    out.print(tables.psa_probability_table(result, data.spec.samples))
+    for line in tables.psa_noise_lines(result):
+        _say(line)
+    out.print(tables.psa_evppi_table(value.evppi, value.thresholds))
+    _say(f"Wrote {', '.join(n for n, f in written.items() if f is not None)}, {', '.join(saved)} to {display_path(out_dir)}.")
 
 
 def _write_sensitivity(result, target: Path, png: bool) -> list[str]:

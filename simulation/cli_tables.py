@@ -228,6 +228,77 @@ def psa_best_table(result: Any, samples: int, perspective: str) -> Table:
     return table
 
 
+def psa_probability_table(result: Any, samples: int) -> Table:
+    """Each decision against the reference: the probability it saves each payer money and is cost-effective."""
+    from .sensitivity import THRESHOLDS
+
+    columns = ("Decision", "Saves the NHS money", "Saves the council money", "Saves health and care money",
+               *(f"Cost-effective at £{lam:,}/QALY" for lam in THRESHOLDS))
+    table = _table(f"Probability, against {escape(result.reference)} ({samples} samples; cost-effective: a positive net "
+                   "monetary benefit with NHS and council costs)", columns, right=columns[1:])
+    for row in result.best.iloc[1:].itertuples():
+        table.add_row(escape(row.scenario), *(f"{getattr(row, c):.0%}" for c in (
+            "probability_saves_nhs", "probability_saves_council", "probability_saves_health_and_care",
+            *(f"probability_cost_effective_{lam}" for lam in THRESHOLDS))))
+    return table
+
+
+def psa_noise_lines(result: Any) -> list[str]:
+    """How much Monte Carlo noise is in the PSA's plane."""
+    if result.engine == "twin":
+        return ["Monte Carlo noise: none (the twin is deterministic)."]
+    if result.noise is None or result.noise.empty:
+        return []
+    if result.reps < 2:
+        return ["Monte Carlo noise: not measured (one replication per sample): the plane's spread includes chance; "
+                "use --reps 2 or more (or --engine twin) to measure and reduce it."]
+    lines = []
+    for r in result.noise[result.noise["quantity"].str.startswith("incremental_net_benefit")].itertuples():
+        lam = int(r.quantity.rsplit("_", 1)[1])
+        lines.append(f"Monte Carlo noise in {r.scenario}'s net benefit at £{lam:,}/QALY: {r.noise_share:.0%} of one run's "
+                     f"variance; {r.noise_share_of_means:.0%} of the spread of the sample means ({r.replications} replications each).")
+    return lines
+
+
+def psa_evppi_table(evppi: Any, thresholds: Any, top: int = 5) -> Table:
+    """EVPI, the groups' EVPPI and the top parameters by EVPPI, with where the preferred decision switches."""
+    table = _table(f"Value of information (the modelled population over the run; top {top} parameters by EVPPI at each "
+                   "threshold, and where the preferred decision switches within the declared range)",
+                   ("Threshold", "Parameter or group", "EVPPI", "Share of EVPI", "Preferred decision switches"),
+                   right=("EVPPI", "Share of EVPI"))
+    for lam, t in evppi.groupby("threshold", sort=True):
+        total = t[t["kind"] == "all"]
+        if float(total["evpi"].iloc[0]) <= 0:   # the same decision in every sample: nothing to learn
+            table.add_row(f"£{int(lam):,}", "EVPI (every parameter)", "£0", "",
+                          "no: the same decision is preferred in every sample")
+            continue
+        positive = t[t["evppi"] > 0]
+        shown = pd_concat([total, positive[positive["kind"] == "group"], positive[positive["kind"] == "parameter"].head(top)])
+        for r in shown.itertuples():
+            name = {"all": "EVPI (every parameter)", "group": f"group: {r.label}"}.get(r.kind, r.label)
+            table.add_row(f"£{int(lam):,}", escape(name), fmt("total_cost", r.evppi), f"{r.share_of_evpi:.0%}",
+                          _switch_text(thresholds, r.parameter_or_group, int(lam)) if r.kind == "parameter" else "")
+    return table
+
+
+def pd_concat(frames: list) -> Any:
+    import pandas as pd
+
+    return pd.concat(frames)
+
+
+def _switch_text(thresholds: Any, path: str, lam: int) -> str:
+    rows = thresholds[(thresholds["parameter"] == path) & (thresholds["threshold_wtp"] == lam)]
+    texts = []
+    for r in rows.itertuples():
+        if r.switch_value == r.switch_value and r.switch_value is not None:
+            texts.append(f"at {r.switch_value:,.4g} ({escape(r.preferred_below)} below, {escape(r.preferred_above)} above; "
+                         f"range {r.low:,.4g} to {r.high:,.4g})")
+        else:
+            texts.append(f"no: {escape(r.preferred_below)} across {r.low:,.4g} to {r.high:,.4g}")
+    return "; ".join(texts)
+
+
 def _words(metric: str) -> str:
     from dashboard.sweep_figures import metric_words
 
@@ -313,7 +384,7 @@ def tornado_tables(tornado: Any) -> Iterator[Table]:
 
 __all__ = ["escape", "label", "fmt", "results_table", "comparison_table", "precision_lines", "preview_table",
            "calibration_table", "verification_table", "verify_summary", "agreement_table", "agreement_summary",
-           "sizing_table", "warmup_table", "psa_best_table", "Shown", "sobol_report", "morris_report", "tornado_tables"]
+           "sizing_table", "warmup_table", "psa_best_table", "psa_probability_table", "psa_noise_lines", "psa_evppi_table", "Shown", "sobol_report", "morris_report", "tornado_tables"]
 
 
 def fit_table(point: Any, targets: Sequence[Any]) -> Table:

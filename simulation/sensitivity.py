@@ -32,6 +32,7 @@ the probability each scenario is best at a threshold.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -338,66 +339,152 @@ def psa_factors(scenario: Any) -> list[Factor]:
 
 
 def build_psa(files: Sequence[Path], samples: int, reps: int, seed: int, years: float | None, scale: float | None,
-              warmup_years: float | None) -> tuple[SweepSpec | None, list[Any], list[Problem]]:
-    """A PSA as a sweep: every uncertain parameter sampled, each sample run under each scenario."""
+              warmup_years: float | None, engine: str = "simulation",
+              ensemble: Path | None = None) -> tuple[SweepSpec | None, list[Any], list[Problem]]:
+    """A PSA as a sweep: every uncertain parameter sampled, each sample run under each scenario.
+
+    ``engine`` is 'simulation' (replications of the SimPy model at ``scale``)
+    or 'twin' (the mean-field twin: deterministic, whole county, one run of
+    every arm per sample). With ``ensemble`` (a file written by ``mhsim
+    calibrate``) each sample takes one member of the calibration ensemble,
+    uniformly, for all the fitted parameters together; they are not sampled
+    from their ranges.
+    """
     from .errors import InputError
     from . import model_fingerprint
     from .scenario import load_scenarios
+    from .sweep import ENGINES
 
     problems = []
     if samples < 2 or samples > 1_000_000:
         problems.append(Problem("command line", "--samples must be from 2 to 1,000,000", field="--samples", value=samples, allowed="e.g. 500"))
+    if engine not in ENGINES:
+        problems.append(Problem("command line", "unknown engine", field="--engine", value=engine, allowed=" | ".join(ENGINES)))
+    elif engine == "twin" and reps != 1:
+        problems.append(Problem("command line", "the twin is deterministic: one replication per sample", field="--reps",
+                                value=reps, allowed="1 (or leave --reps out) with --engine twin"))
     problems += run_option_problems(reps=reps, years=years, scale=scale, warmup_years=warmup_years)
     try:
         scenarios = load_scenarios(files, years=years)
     except InputError as exc:
         return None, [], problems + exc.problems
+    members, more = _read_ensemble(ensemble, scenarios[0]) if ensemble is not None else (None, [])
+    problems += more
     if problems:
         return None, [], problems
     first = scenarios[0]
     factors = psa_factors(first)
     if not factors:
         return None, [], [Problem(display_path(files[0]), "declares no parameter with a range or distribution to sample", allowed="parameters with low/high or distribution")]
+    paths: tuple[str, ...] = ()
+    rows: tuple[tuple[float, ...], ...] = ()
+    if members is not None:
+        factors = _with_ensemble_factors(factors, first, members)
+        paths = tuple(members.columns)
+        rows = tuple(tuple(float(v) for v in r) for r in members.itertuples(index=False, name=None))
     arms = []
     for i, (path, s) in enumerate(zip(files, scenarios)):
         arms.append(Arm(f"s{i}", s.name, display_path(path), s.content_hash, tuple(sorted(s.overrides))))
+    run_scale = 1.0 if engine == "twin" else float(scale if scale is not None else first.settings.scale)
     spec = SweepSpec("psa", "psa", tuple(factors), tuple(arms), samples, reps, seed,
-                     float(years if years is not None else first.settings.years),
-                     float(scale if scale is not None else first.settings.scale),
+                     float(years if years is not None else first.settings.years), run_scale,
                      float(warmup_years if warmup_years is not None else first.settings.warmup_years),
-                     oneway=False, delta=None, model=model_fingerprint(), name="Probabilistic sensitivity analysis")
+                     oneway=False, delta=None, model=model_fingerprint(), name="Probabilistic sensitivity analysis",
+                     engine=engine, ensemble_paths=paths, ensemble=rows,
+                     ensemble_file=display_path(ensemble) if ensemble is not None else "")
     return spec, scenarios, []
+
+
+def _read_ensemble(path: Path, scenario: Any) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The calibration ensemble's members, each value checked against its parameter's unit."""
+    from .calibration import load_ensemble
+    from .errors import InputError
+    from .parameters import coerce_value
+
+    try:
+        members = load_ensemble(path)
+    except InputError as exc:
+        return None, exc.problems
+    problems = []
+    for col in members.columns:
+        spec = scenario.params.get(col)
+        if spec is None:
+            problems.append(Problem(display_path(path), "fits a parameter the scenario does not have", field=col,
+                                    allowed="an ensemble written by 'mhsim calibrate' for this model"))
+            continue
+        for v in members[col]:
+            value = float(v)
+            if not math.isfinite(value) or coerce_value(spec.unit, value)[1]:
+                problems.append(Problem(display_path(path), "holds a value its parameter cannot take", field=col,
+                                        value=value, allowed=f"a number in the unit '{spec.unit}'"))
+                break
+    return (None if problems else members), problems
+
+
+def _with_ensemble_factors(factors: list[Factor], scenario: Any, members: pd.DataFrame) -> list[Factor]:
+    """The PSA's factors with every fitted parameter present (the ensemble gives its values): a fitted
+    parameter with no declared range is added, its range the ensemble's."""
+    from .parameters import UNITS
+
+    have = {f.path for f in factors}
+    out = list(factors)
+    for col in members.columns:
+        if col not in have:
+            p = scenario.params[col]
+            out.append(Factor(col, float(members[col].min()), float(members[col].max()), None,
+                              UNITS[p.unit].kind == "int", float(p.value), p.plain_label(), p.unit))
+    return out
 
 
 @dataclass
 class PsaResult:
     plane: pd.DataFrame
-    """sample, scenario, cost, qalys, delta_cost, delta_qalys (against the first scenario)."""
+    """sample, scenario, cost, qalys, delta_cost, delta_qalys (against the first scenario), and each payer's
+    cost and its difference (cost_nhs, cost_council, cost_health_and_care and delta_ of each)."""
     ceac: pd.DataFrame
     """threshold, scenario, probability_best."""
     best: pd.DataFrame
-    """scenario, mean cost and QALYs, and the probability of being best at each of THRESHOLDS."""
+    """scenario, mean cost and QALYs, the probability of being best at each of THRESHOLDS, and, against the
+    reference, the probability of saving each payer money and of being cost-effective at each threshold."""
     perspective: str
     reference: str
+    noise: pd.DataFrame | None = None
+    """scenario, quantity, noise_share (between-replication variance over the total, per run),
+    noise_share_of_means (what is left in the sample means): Monte Carlo noise in the PSA."""
+    engine: str = "simulation"
+    reps: int = 1
 
 
 COSTS = {"health_and_care": ("cost_nhs", "cost_council"), "all": ("total_cost",)}
+PAYERS = {"nhs": ("cost_nhs",), "council": ("cost_council",), "health_and_care": ("cost_nhs", "cost_council")}
+"""Whose money a decision may save, and the cost columns that are theirs."""
 
 
 def psa_results(data: SweepData, perspective: str = "health_and_care", max_threshold: float = 100_000,
                 step: float = 1_000) -> PsaResult:
-    """The cost-effectiveness plane, the acceptability curve and the probability each scenario is best."""
+    """The cost-effectiveness plane, the acceptability curve and the probability each scenario is best.
+
+    Each sample's outputs are the mean over its replications (common random
+    numbers: every sample and scenario uses the same seeds), so Monte Carlo
+    noise does not widen the plane more than it must; how much is left is in
+    ``noise``.
+    """
     spec = data.spec
     labels = {a.key: a.label for a in spec.arms}
     means = data.rows.groupby("point").mean(numeric_only=True).sort_index()
-    cost = {a.key: sum(means[f"{a.key}.{m}"] for m in COSTS[perspective]).to_numpy() for a in spec.arms}
+    total = lambda key, cols: sum(means[f"{key}.{m}"] for m in cols).to_numpy()  # noqa: E731
+    cost = {a.key: total(a.key, COSTS[perspective]) for a in spec.arms}
     qaly = {a.key: means[f"{a.key}.qalys"].to_numpy() for a in spec.arms}
+    payer = {name: {a.key: total(a.key, cols) for a in spec.arms} for name, cols in PAYERS.items()}
     ref = spec.arms[0].key
     plane = []
     for a in spec.arms:
-        for i, point in enumerate(means.index):
-            plane.append({"sample": int(point), "scenario": labels[a.key], "cost": cost[a.key][i], "qalys": qaly[a.key][i],
-                          "delta_cost": cost[a.key][i] - cost[ref][i], "delta_qalys": qaly[a.key][i] - qaly[ref][i]})
+        frame = pd.DataFrame({"sample": means.index.astype(int), "scenario": labels[a.key], "cost": cost[a.key],
+                              "qalys": qaly[a.key], "delta_cost": cost[a.key] - cost[ref], "delta_qalys": qaly[a.key] - qaly[ref]})
+        for name, by_arm in payer.items():
+            frame[f"cost_{name}"] = by_arm[a.key]
+            frame[f"delta_cost_{name}"] = by_arm[a.key] - by_arm[ref]
+        plane.append(frame)
     thresholds = sorted(set(np.arange(0, max_threshold + step / 2, step).tolist()) | set(THRESHOLDS))
     keys = [a.key for a in spec.arms]
     c = np.vstack([cost[k] for k in keys])  # scenarios x samples
@@ -414,8 +501,90 @@ def psa_results(data: SweepData, perspective: str = "health_and_care", max_thres
         for lam in THRESHOLDS:
             row[f"probability_best_{lam}"] = float(best_at[lam][j])
             row[f"mean_net_benefit_{lam}"] = float((lam * q[j] - c[j]).mean())
+        row.update(decision_probabilities({n: v[k] - v[ref] for n, v in payer.items()}, q[j] - q[0]) if j else
+                   {name: float("nan") for name in PROBABILITY_COLUMNS})
         best.append(row)
-    return PsaResult(pd.DataFrame(plane), pd.DataFrame(ceac), pd.DataFrame(best), perspective, labels[ref])
+    return PsaResult(pd.concat(plane, ignore_index=True), pd.DataFrame(ceac), pd.DataFrame(best), perspective,
+                     labels[ref], psa_noise(data, perspective), spec.engine, spec.reps)
+
+
+PROBABILITY_COLUMNS = ("probability_saves_nhs", "probability_saves_council", "probability_saves_health_and_care",
+                       *(f"probability_cost_effective_{lam}" for lam in THRESHOLDS))
+
+
+def decision_probabilities(delta_costs: dict[str, np.ndarray], delta_qalys: np.ndarray) -> dict[str, float]:
+    """Against the reference, the share of samples in which a decision saves each payer money (a cost
+    strictly lower) and is cost-effective at each threshold (a positive incremental net monetary benefit,
+    health-and-care costs: NHS plus council, whatever the perspective of the acceptability curve)."""
+    out = {f"probability_saves_{name}": float(np.mean(delta_costs[name] < 0)) for name in PAYERS}
+    for lam in THRESHOLDS:
+        out[f"probability_cost_effective_{lam}"] = float(np.mean(lam * delta_qalys - delta_costs["health_and_care"] > 0))
+    return out
+
+
+def psa_noise(data: SweepData, perspective: str = "health_and_care") -> pd.DataFrame:
+    """Monte Carlo noise in a PSA, per decision against the reference and per quantity (the incremental
+    cost, QALYs and net benefit at each threshold):
+
+    - ``noise_share``: the variance between replications of one sample over the total variance of single
+      runs (how much of one run's spread is chance);
+    - ``noise_share_of_means``: that variance divided by the replications, over the variance of the sample
+      means (how much of the plane's spread is still chance).
+
+    0 on the twin (deterministic); not a number with one replication (not measured).
+    """
+    spec = data.spec
+    ref = spec.arms[0].key
+    rows = []
+    for a in spec.arms[1:]:
+        dc = sum(data.rows[f"{a.key}.{m}"] - data.rows[f"{ref}.{m}"] for m in COSTS[perspective])
+        dq = data.rows[f"{a.key}.qalys"] - data.rows[f"{ref}.qalys"]
+        quantities = {"delta_cost": dc, "delta_qalys": dq, **{f"incremental_net_benefit_{lam}": lam * dq - dc for lam in THRESHOLDS}}
+        for name, y in quantities.items():
+            rows.append({"scenario": a.label, "quantity": name, **_noise_shares(y, data.rows["point"], spec)})
+    return pd.DataFrame(rows, columns=["scenario", "quantity", "noise_share", "noise_share_of_means", "replications"])
+
+
+def _noise_shares(y: pd.Series, point: pd.Series, spec: SweepSpec) -> dict[str, float]:
+    if spec.engine == "twin":
+        return {"noise_share": 0.0, "noise_share_of_means": 0.0, "replications": 1}
+    if spec.reps < 2:
+        return {"noise_share": float("nan"), "noise_share_of_means": float("nan"), "replications": spec.reps}
+    within = float(y.groupby(point).var(ddof=1).mean())
+    between = float(y.groupby(point).mean().var(ddof=1))
+    total = float(y.var(ddof=1))
+    return {"noise_share": within / total if total > 0 else float("nan"),
+            "noise_share_of_means": (within / spec.reps) / between if between > 0 else float("nan"),
+            "replications": spec.reps}
+
+
+@dataclass
+class PsaValue:
+    """What a PSA says about the value of information: ``psa-evppi.csv`` and ``psa-thresholds.csv``."""
+
+    evppi: pd.DataFrame
+    thresholds: pd.DataFrame
+
+
+def psa_value(data: SweepData, result: PsaResult, top: int | None = None) -> PsaValue:
+    """EVPI and EVPPI (per parameter and per group, see :mod:`simulation.voi`) of the PSA's decisions at
+    each threshold, and, for the parameters with the highest EVPPI, the value at which the preferred
+    decision switches. Net benefit uses the result's perspective (health and care by default)."""
+    from . import voi
+    from .calibration import FITTED
+
+    spec = data.spec
+    design = data.design[data.design["block"] == "psa"].set_index("point").sort_index()
+    samples = result.plane["sample"].drop_duplicates().sort_values().to_numpy()
+    x = pd.DataFrame({f.path: design.loc[samples, PARAM + f.path].to_numpy(dtype=float) for f in spec.factors})
+    inc = voi.increments(result.plane, result.reference)
+    fitted = spec.ensemble_paths or tuple(p for p in FITTED if p in x.columns)
+    groups = voi.parameter_groups(list(x.columns), fitted)
+    labels = {f.path: _label(f) for f in spec.factors}
+    found = voi.value_of_information(x, inc, labels, groups, seed=spec.seed)
+    evppi = found.evppi.assign(population="modelled population over the run (whole county, discounted)",
+                               perspective=result.perspective)
+    return PsaValue(evppi, voi.thresholds(found, inc, spec.factors, top or voi.TOP_THRESHOLDS))
 
 
 def probability_best(nmb: np.ndarray) -> np.ndarray:

@@ -149,7 +149,7 @@ def precision_targets(texts: list[str], max_reps: int, reps: int) -> tuple[list,
 
 def _run(files: list[Path], reps: int, seed: int, years: Optional[float], out_dir: Path, workers: int,
          scale: Optional[float], warmup_years: Optional[float], command: str, baseline_index: Optional[int],
-         precision: Optional[list[str]] = None, max_reps: int = 200):
+         precision: Optional[list[str]] = None, max_reps: int = 200, assumptions: Optional[Path] = None):
     from .results import check_output_folder
 
     problems = _check_numbers(reps, years, workers, scale, warmup_years) + _check_out_dir(out_dir)
@@ -159,6 +159,13 @@ def _run(files: list[Path], reps: int, seed: int, years: Optional[float], out_di
         _fail(problems)
     scenarios = _load(files, years, scale, warmup_years)
     from .experiment import RunPlan, run_experiment, run_to_precision, scenario_labels
+
+    if assumptions is not None:
+        from .assumptions import assumption_problems
+
+        problems = assumption_problems(assumptions, scenarios)
+        if problems:
+            _fail(problems)
 
     plan = RunPlan(seed=seed, replications=reps, years=years, scale=scale, warmup_years=warmup_years)
     what = f"up to {max_reps} replications" if targets else f"{reps} replications"
@@ -175,6 +182,11 @@ def _run(files: list[Path], reps: int, seed: int, years: Optional[float], out_di
     finally:
         progress.close()
     baseline = scenario_labels(scenarios)[baseline_index] if baseline_index is not None else None
+    if assumptions is not None:
+        from .assumptions import notes_for
+
+        exp.extra["assumptions"] = notes_for(assumptions, scenarios, scenario_labels(scenarios))
+        exp.extra["assumptions_from"] = display_path(assumptions)
     written = _write(exp, out_dir, command, baseline)
     from .scale import regime_note
 
@@ -219,14 +231,17 @@ def compare(base: Path = typer.Argument(..., help="The baseline scenario file.",
             reps: int = REPS, seed: int = SEED, years: Optional[float] = YEARS, out_dir: Path = OUT,
             workers: int = WORKERS, scale: Optional[float] = SCALE, warmup_years: Optional[float] = WARMUP,
             precision: Optional[List[str]] = typer.Option(None, "--precision", help="METRIC=HALFWIDTH (repeatable): add replications until the 95% interval of that difference is at most +/- HALFWIDTH, e.g. crisis_episodes=20."),
-            max_reps: int = typer.Option(200, "--max-reps", help="With --precision: the most replications to run.")) -> None:
+            max_reps: int = typer.Option(200, "--max-reps", help="With --precision: the most replications to run."),
+            assumptions: Optional[Path] = typer.Option(None, "--assumptions", help="A folder written by 'mhsim psa' on the same scenarios: name, under each verdict on net monetary benefit, the declared assumption within whose range the preferred option switches (also comparison.csv's depends_on).", show_default=False)) -> None:
     """Run a baseline and alternatives with common random numbers; print paired differences."""
     exp, baseline, written = _run([base, *alternatives], reps, seed, years, out_dir, workers, scale, warmup_years, "compare", 0,
-                                  precision, max_reps)
+                                  precision, max_reps, assumptions)
     for line in tables.precision_lines(exp):
         _say(line)
     for label in exp.labels[1:]:
         out.print(tables.comparison_table(exp, label, exp.labels[0]))
+        for line in tables.assumption_lines(exp, label):
+            _say(line)
     _say(f"Every metric and sub-group is in {display_path(out_dir / 'comparison.csv')}; "
          f"wrote {', '.join(p.name for p in written)} in {exp.wall_seconds:.1f} s.")
 

@@ -83,6 +83,18 @@ def comparison_table(exp: Any, alternative: str, baseline: str) -> Table:
     return table
 
 
+def assumption_lines(exp: Any, alternative: str) -> list[str]:
+    """Under a comparison table: each verdict that depends on a declared assumption, naming it (from a PSA)."""
+    notes = exp.extra.get("assumptions")
+    if notes is None:
+        return []
+    mine = [(m, n) for m in HEADLINE for (s, m2), n in notes.items() if s == alternative and m2 == m]
+    if not mine:
+        return [f"No verdict on net benefit depends on a parameter switching within its declared range "
+                f"(the PSA in {exp.extra.get('assumptions_from', '')})."]
+    return [f"Depends on a declared assumption: {label(m)}: {n}." for m, n in mine]
+
+
 def precision_lines(exp: Any) -> list[str]:
     """What --precision reached, one line per target."""
     lines = []
@@ -382,7 +394,7 @@ def tornado_tables(tornado: Any) -> Iterator[Table]:
         yield table
 
 
-__all__ = ["escape", "label", "fmt", "results_table", "comparison_table", "precision_lines", "preview_table",
+__all__ = ["escape", "label", "fmt", "results_table", "comparison_table", "assumption_lines", "precision_lines", "preview_table",
            "calibration_table", "verification_table", "verify_summary", "agreement_table", "agreement_summary",
            "sizing_table", "warmup_table", "psa_best_table", "psa_probability_table", "psa_noise_lines", "psa_evppi_table", "Shown", "sobol_report", "morris_report", "tornado_tables"]
 

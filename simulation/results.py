@@ -177,10 +177,14 @@ def tables(exp: Experiment, baseline: str | None = None) -> dict[str, pd.DataFra
     if cohort is not None:
         out["cohort.parquet"] = cohort
     if baseline is not None:
-        out["comparison.csv"] = pd.DataFrame(
+        comparison = pd.DataFrame(
             comparison_rows(exp, baseline),
             columns=["scenario", "metric", "baseline_mean", "delta_mean", "delta_ci_low", "delta_ci_high", "n", "verdict"],
         )
+        notes = exp.extra.get("assumptions") or {}
+        # the declared assumption a verdict depends on (from 'compare --assumptions PSA_DIR'; empty when none)
+        comparison["depends_on"] = [notes.get((s, m), "") for s, m in zip(comparison["scenario"], comparison["metric"])]
+        out["comparison.csv"] = comparison
         out["horizons.csv"] = pd.DataFrame(horizon_rows(exp, baseline), columns=[
             "scenario", "metric", "horizon_years", "baseline_mean", "delta_mean", "delta_ci_low", "delta_ci_high", "n"])
         out["budget_impact.csv"] = pd.DataFrame(budget_impact_rows(exp, baseline), columns=[

@@ -552,8 +552,10 @@ def _noise_shares(y: pd.Series, point: pd.Series, spec: SweepSpec) -> dict[str, 
         return {"noise_share": float("nan"), "noise_share_of_means": float("nan"), "replications": spec.reps}
     within = float(y.groupby(point).var(ddof=1).mean())
     between = float(y.groupby(point).mean().var(ddof=1))
-    total = float(y.var(ddof=1))
-    return {"noise_share": within / total if total > 0 else float("nan"),
+    # the law of total variance over the runs: total = mean within-sample variance + variance of the sample means
+    total = float(y.var(ddof=0))
+    within_runs = float(y.groupby(point).var(ddof=0).mean())
+    return {"noise_share": within_runs / total if total > 0 else float("nan"),
             "noise_share_of_means": (within / spec.reps) / between if between > 0 else float("nan"),
             "replications": spec.reps}
 

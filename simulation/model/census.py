@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import catalogue
+from ..equilibrium import crisis_rate, crisis_weighted_shares, leaving_crisis_care_per_day  # shared with the twin
 from ..people import (
     ACUTE, AFTER_DISCHARGE, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, EMPLOYED, ENABLEMENT, FREQUENT, HAS_CARER, HEALTH_BUDGET, HOME_TREATMENT,
     OUT_OF_AREA, PEER_LEADER, RC_GRADUATE, RECOVERED, RESIDENTIAL, SEVERE, WAIT_ENABLEMENT, Person,
@@ -19,23 +20,6 @@ from ..people import (
 
 if TYPE_CHECKING:
     from . import CountyModel
-
-
-def crisis_rate(flags: int, crisis) -> float:
-    """A person's crisis rate before windows and supports: needs level and frequent attending."""
-    rate = crisis.rate_per_year_severe if flags & SEVERE else crisis.rate_per_year_moderate
-    return rate * (crisis.frequent_attender_multiplier if flags & FREQUENT else 1.0)
-
-
-def crisis_weighted_shares(severe_share: float, crisis) -> tuple[float, tuple[float, float]]:
-    """Among people in crisis care, the severe share and the frequent-attender share (moderate,
-    severe): each kind of person is there in proportion to its share times its crisis rate."""
-    f, k = crisis.frequent_attender_share, crisis.frequent_attender_multiplier
-    weight = 1.0 - f + f * k
-    w_severe = severe_share * crisis.rate_per_year_severe * weight
-    w_moderate = (1.0 - severe_share) * crisis.rate_per_year_moderate * weight
-    s = w_severe / (w_severe + w_moderate) if w_severe + w_moderate > 0 else severe_share
-    return s, (f * k / weight, f * k / weight)
 
 
 class _Picker:
@@ -190,13 +174,9 @@ class Census:
         community in proportion to each person's crisis rate (they had a crisis recently), and are part
         way through their window."""
         m = self.m
-        c, P = m.crisis, m.P
+        P = m.P
         window = P.crisis.after_discharge_days
-        mean_acute = c.stay_median * exp(c.stay_spread ** 2 / 2)
-        mean_ht = c.ht_median * exp(c.ht_spread ** 2 / 2)
-        cen = P.census
-        per_day = (min(cen.in_acute_beds, P.services.acute_beds.beds_in_area) + cen.out_of_area) / mean_acute \
-            + min(cen.in_home_treatment, P.services.crisis_home_treatment.caseload) / mean_ht
+        per_day = leaving_crisis_care_per_day(P)
         community = [p for p in people if p.place == COMMUNITY]
         k = min(self.n(per_day * window), len(community))
         if k <= 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from simulation import catalogue, ledger
@@ -120,13 +121,17 @@ def _raised_risk_after_closure(scenario, years=0.5):
 
 def test_only_users_left_without_a_place_face_raised_risk(baseline):
     """As model/actions.py: displace. With room in peer support for everyone sent there, those
-    who got a place are spared; with no redirect, every user is at risk."""
-    roomy = baseline.with_values({"services.peer_support.base_places": 100_000})
+    who got a place are spared; with no redirect, every user is at risk. Peer support is closed in the
+    baseline (Sociability opens with the closure), and a closed support gives nobody a place."""
+    roomy = baseline.with_values({"services.peer_support.open": True, "services.peer_support.base_places": 100_000})
     at_risk_none, users = _raised_risk_after_closure(_closing_at(roomy, ()))
     at_risk_half, _ = _raised_risk_after_closure(_closing_at(roomy, (("peer_support", 0.5),)))
-    assert users > 200
+    assert users > 0.9 * baseline.values["census.day_centre_users"]      # about full when it closes
     assert at_risk_none == pytest.approx(users, rel=1e-6)
     assert at_risk_half == pytest.approx(users * 0.5, rel=0.02)
+    assert not baseline.values["services.peer_support.open"]
+    at_risk_closed, users_closed = _raised_risk_after_closure(_closing_at(baseline, (("peer_support", 0.5),)))
+    assert at_risk_closed == pytest.approx(users_closed, rel=1e-6)
 
 
 def test_a_closure_redirect_to_budgets_counts_assessments_and_redirects(baseline):
@@ -136,7 +141,7 @@ def test_a_closure_redirect_to_budgets_counts_assessments_and_redirects(baseline
     users = sum(snap.counts["support_losses_on_closure"])
     sent = sum(snap.counts["redirected_personal_budgets"])
     nothing = sum(snap.counts["redirected_nothing"])
-    assert users > 200
+    assert users > 0.9 * baseline.values["census.day_centre_users"]
     assert sent + nothing == pytest.approx(users, rel=1e-9)
     eligible = baseline.values["population.budget_eligible_share"]
     assert 0 < sent < 0.5 * users * eligible      # only the eligible without a budget are assessed
@@ -151,6 +156,153 @@ def test_the_30_month_cohort_starts_when_reporting_starts(baseline):
     assert record.cohort_residential == round(sum(first.levels["residential"]))
     assert record.cohort_residential != round(baseline.values["census.in_residential_care"])
     assert sum(first.counts["cohort_residential_move_ons_30m"]) == 0.0   # none counted during the warm-up
+
+
+def _levels(record, name):
+    """A stock's level (all sub-groups) at every snapshot, by time."""
+    return [(s.t, sum(s.levels[name])) for s in record.snapshots]
+
+
+def test_personal_health_budgets_are_granted_at_their_share_and_charged_to_the_nhs(baseline):
+    """As model/budgets.py: a new budget is a personal health budget with the declared share, and ends with
+    the budget. Started at that share, the health budgets stay at it; the NHS pays for them, the council the rest."""
+    share = baseline.values["services.personal_budgets.health_budget_share"]
+    held = baseline.with_values({"census.health_budgets_share_of_holders": share})
+    record = Twin(held, years=3).run()
+    for (_, health), (_, holders) in zip(_levels(record, "health_budget_holders"), _levels(record, "budget_holders")):
+        assert health == pytest.approx(share * holders, rel=1e-5)
+    # from the census's share (5%), new budgets bring the share towards the flows' one
+    start = Twin(baseline, years=3).run()
+    first = start.snapshots[0].levels
+    assert sum(first["health_budget_holders"]) == pytest.approx(
+        baseline.values["census.health_budgets_share_of_holders"] * sum(first["budget_holders"]), rel=1e-9)
+    last = start.snapshots[-1].levels
+    assert 0.05 < sum(last["health_budget_holders"]) / sum(last["budget_holders"]) < share
+    m = run_twin(baseline, years=3).metrics
+    assert m["cost.personal_budgets.nhs"] > 0 and m["cost.personal_budgets.council"] > m["cost.personal_budgets.nhs"]
+
+
+def test_a_closure_refers_for_a_budget_by_the_route_it_names(baseline):
+    """As model/actions.py: 'personal_health_budgets' assesses on the NHS route (a health budget if granted),
+    'personal_budgets' on the council's; only the eligible without a budget are assessed."""
+    extra = {}
+    for target in ("personal_budgets", catalogue.HEALTH_BUDGETS):
+        closed = _closing_at(baseline, ((target, 1.0),))
+        base, after = (Twin(s, years=1).run().snapshots[-1] for s in (baseline, closed))
+        more = {k: sum(after.levels[k]) - sum(base.levels[k]) for k in ("budget_holders", "health_budget_holders")}
+        assert more["budget_holders"] > 10
+        extra[target] = more
+        counts = Twin(closed, years=0.5).run().snapshots
+        at = [s for s in counts if s.t >= 3 * DAYS_PER_MONTH - 1e-9][0]
+        assert sum(at.counts[f"redirected_{target}"]) > 0
+    # the council route adds no health budgets; the NHS route makes (nearly) every extra budget a health budget
+    assert abs(extra["personal_budgets"]["health_budget_holders"]) < 0.02 * extra["personal_budgets"]["budget_holders"]
+    health = extra[catalogue.HEALTH_BUDGETS]
+    assert health["health_budget_holders"] == pytest.approx(health["budget_holders"], rel=0.05)
+
+
+def test_a_block_contract_runs_for_its_double_running_months_after_closing(baseline):
+    """As CountyModel.update_contracts: the open_<service> stock stays at 1 for double_running months after
+    the service closes, unless it reopens meanwhile; the closure and opening are counted (one-off costs)."""
+    from simulation.scenario import OpenService
+
+    months = baseline.values["services.day_centre.double_running_months"]
+    assert months > 0
+    close = CloseService(3 * DAYS_PER_MONTH, "day_centre", redirect=(), when="month 3")
+    closed = replace(baseline.with_actions(close), name="closed")
+    record = Twin(closed, years=1).run()
+    for t, level in _levels(record, "open_day_centre"):
+        running = t < (3 + months) * DAYS_PER_MONTH - 1e-6
+        assert level == (1.0 if running else 0.0), (t / DAYS_PER_MONTH, level)
+    last = record.snapshots[-1]
+    assert last.counts["closures_day_centre"] == (1.0, 0.0, 0.0, 0.0)
+    # the days the contract ran: the area of the open stock
+    assert sum(last.areas["open_day_centre"]) == pytest.approx((3 + months) * DAYS_PER_MONTH, rel=1e-9)
+    no_notice = replace(closed.with_values({"services.day_centre.double_running_months": 0}), name="no notice")
+    assert sum(Twin(no_notice, years=1).run().snapshots[-1].areas["open_day_centre"]) == pytest.approx(3 * DAYS_PER_MONTH)
+    # reopened within the notice period: the contract never stopped
+    reopen = OpenService(4 * DAYS_PER_MONTH, "day_centre", when="month 4")
+    again = replace(baseline.with_actions(close, reopen), name="reopened")
+    record = Twin(again, years=1).run()
+    assert all(level == 1.0 for _, level in _levels(record, "open_day_centre"))
+    assert record.snapshots[-1].counts["openings_day_centre"] == (1.0, 0.0, 0.0, 0.0)
+    assert sum(record.snapshots[-1].areas["open_day_centre"]) == pytest.approx(12 * DAYS_PER_MONTH, rel=1e-9)
+
+
+def test_frequent_attenders_with_no_extra_risk_change_nothing(baseline):
+    """A frequent-attender share with a multiplier of 1 moves no number but their own count."""
+    none = baseline.with_values({"crisis.frequent_attender_share": 0.0, "crisis.frequent_attender_multiplier": 1.0},
+                                name="none")
+    some = baseline.with_values({"crisis.frequent_attender_share": 0.1, "crisis.frequent_attender_multiplier": 1.0},
+                                name="some")
+    a, b = run_twins([none, some], years=2)
+    for metric, value in a.metrics.items():
+        assert b.metrics[metric] == pytest.approx(value, rel=1e-9, abs=1e-9), metric
+    record = Twin(some, years=2).run()
+    for (_, frequent), (_, alive) in zip(_levels(record, "frequent_attenders"), _alive(record)):
+        assert frequent == pytest.approx(0.1 * alive, rel=1e-6)
+
+
+def _alive(record):
+    places = ("community", "home_treatment", "acute", "out_of_area", "residential", "enablement", "recovered")
+    return [(s.t, sum(sum(s.levels[p]) for p in places)) for s in record.snapshots]
+
+
+def test_frequent_attenders_have_their_crises_at_their_own_rate(baseline):
+    """Tracked only as holders per compartment, frequent attenders still have crises at their own rate: with
+    everyone else's risk unchanged, adding them adds (multiplier - 1) times their share of crises, and they
+    are over-represented in crisis care and the window after it."""
+    base = baseline.with_values({"crisis.frequent_attender_share": 0.0}, name="none")
+    twin = Twin(baseline, years=1)
+    y = twin.census()
+    N, A = twin.people(y), twin.holders(y)
+    from simulation.twin.layout import A_FREQUENT, CELL_STAGE, IN_COMMUNITY, IN_HOME_TREATMENT
+
+    share = baseline.values["crisis.frequent_attender_share"]
+    window = CELL_STAGE > 0
+    assert A[A_FREQUENT, IN_COMMUNITY, window].sum() / N[IN_COMMUNITY, window].sum() > 2 * share
+    assert A[A_FREQUENT, IN_HOME_TREATMENT].sum() / N[IN_HOME_TREATMENT].sum() > 2 * share
+    none, some = run_twins([base, baseline], years=1)
+    assert some.metrics["crisis_episodes"] > 1.2 * none.metrics["crisis_episodes"]
+
+
+def test_the_census_is_the_models_equilibrium_census(baseline):
+    """As model/census.py: recovered people's own severe share; crisis care holding each kind in proportion
+    to its crisis rate; the window after discharge populated (Little's law). Against the model's census."""
+    from simulation.equilibrium import crisis_weighted_shares, leaving_crisis_care_per_day
+    from simulation.model import CountyModel
+    from simulation.twin.layout import CELL_SEVERE, CELL_STAGE, IN_COMMUNITY, IN_HOME_TREATMENT, IN_RECOVERED
+
+    twin = Twin(baseline, years=1)
+    P = twin.P
+    y = twin.census()
+    N = twin.people(y)
+    in_window = N[IN_COMMUNITY, CELL_STAGE > 0].sum()
+    assert in_window == pytest.approx(leaving_crisis_care_per_day(P) * P.crisis.after_discharge_days, rel=1e-9)
+    s_crisis, _ = crisis_weighted_shares(P.population.severe_share, P.crisis)
+    assert N[IN_HOME_TREATMENT, CELL_SEVERE == 1].sum() / N[IN_HOME_TREATMENT].sum() == pytest.approx(s_crisis)
+    assert N[IN_RECOVERED, CELL_SEVERE == 1].sum() / N[IN_RECOVERED].sum() == pytest.approx(
+        P.population.recovered_severe_share_at_start)
+    start = twin.snapshot(0.0, y).levels
+    model = CountyModel(baseline, seed=1, replication=0, years=0.01, scale=0.5).run().snapshots[0].levels
+    for stock in ("after_discharge", "frequent_attenders", "severe", "severe_in_community", "budget_holders",
+                  "health_budget_holders", "employed", "out_of_work", "community", "recovered", "acute"):
+        if stock not in start:
+            continue
+        want = sum(model[stock]) / 0.5
+        assert sum(start[stock]) == pytest.approx(want, rel=0.1, abs=15), stock
+
+
+def test_recovery_college_graduates_effects_wane(baseline):
+    """As model/college.py: on_wane. With the college closed, graduates fall at the waning rate (and leave)."""
+    rate = baseline.values["services.recovery_college.effect_waning_rate_per_year"]
+    assert rate > 0
+    record = Twin(baseline, years=2).run()
+    g0, g2 = sum(record.snapshots[0].levels["recovery_college_graduates"]), sum(record.snapshots[-1].levels["recovery_college_graduates"])
+    no_wane = baseline.with_values({"services.recovery_college.effect_waning_rate_per_year": 0.0}, name="no waning")
+    kept = sum(Twin(no_wane, years=2).run().snapshots[-1].levels["recovery_college_graduates"])
+    assert g2 / kept == pytest.approx(np.exp(-2 * rate), rel=0.02)
+    assert g2 < g0
 
 
 # ---------------------------------------------------------------------------

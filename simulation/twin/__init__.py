@@ -36,21 +36,24 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from scipy.optimize import brentq
+
 from .. import catalogue
+from ..equilibrium import crisis_rate, crisis_weighted_shares, leaving_crisis_care_per_day
 from ..hazards import HazardRules
-from ..ledger import RunRecord, Snapshot, join_counter
+from ..ledger import RunRecord, Snapshot, join_counter, open_stocks
 from ..outcomes import ReplicationResult, summarise
 from ..parameters import DAYS_PER_MONTH, DAYS_PER_YEAR, Params
-from ..people import N_GROUPS, PLACE_NAMES, flag
+from ..people import FREQUENT, N_GROUPS, PLACE_NAMES, flag
 from ..programmes import Programmes
 from ..scenario import Action, Scenario
 from . import flows
 from .flows import PAR, derivatives
 from .layout import (
-    A_ASSESSING, A_BUDGET, A_CARER_SUPPORTED, A_EMPLOYED, A_PAID_PEER_WORKER, A_PEER_LEADER, A_RAISED_RISK, A_RC_GRADUATE, A_RC_STUDENT,
-    A_TUTOR, A_WAIT_ENABLEMENT, A_WAIT_RC, ACUTE_FROM_COMMUNITY, CELL_GROUP, IN_COMMUNITY, IN_ENABLEMENT,
-    IN_HOME_TREATMENT, IN_RECOVERED, IN_RESIDENTIAL, N_CELLS, N_TWIN_PLACES, OUT_OF_AREA_FROM_COMMUNITY, Layout,
-    cell, current_layout, open_levels, stock_matrix,
+    A_ASSESSING, A_BUDGET, A_CARER_SUPPORTED, A_EMPLOYED, A_FREQUENT, A_HEALTH_BUDGET, A_PAID_PEER_WORKER, A_PEER_LEADER,
+    A_RAISED_RISK, A_RC_GRADUATE, A_RC_STUDENT, A_TUTOR, A_WAIT_ENABLEMENT, A_WAIT_RC, ACUTE_FROM_COMMUNITY, CELL_GROUP,
+    CELL_STAGE, IN_COMMUNITY, IN_ENABLEMENT, IN_HOME_TREATMENT, IN_RECOVERED, IN_RESIDENTIAL, N_CELLS, N_TWIN_PLACES,
+    OUT_OF_AREA_FROM_COMMUNITY, WINDOW_STAGES, Layout, cell, cell_flags, current_layout, open_levels, stock_matrix,
 )
 from .solver import integrate_segment
 from .tables import RateTables, structure_key, support_event_index, tables_for
@@ -103,7 +106,12 @@ class Twin:
         self.cohort_size = 0.0
         self.evaluations = 0
         """Right-hand sides evaluated by the last run (shared by twins integrated together)."""
+        self.contracts: dict[str, bool] = {}
+        """Block contracts running (the model's 0/1 ``open_*`` stocks): while open, and for the declared
+        double-running months after closing."""
+        self.contract_ends: dict[str, float] = {}
         self._set_values(dict(scenario.values))
+        self.update_contracts(0.0)
         self.programmes = Programmes(self.P)
         self._configure()
 
@@ -189,6 +197,8 @@ class Twin:
         put("pb_effect_on_recovery", pb.effect_on_recovery)
         put("pb_effect_on_crisis", pb.effect_on_crisis)
         put("pb_effect_on_work", pb.effect_on_work)
+        put("health_route_share", pb.health_budget_share)
+        put("frequent_at_arrival", P.crisis.frequent_attender_share)
         return par
 
     def _supports_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -228,15 +238,15 @@ class Twin:
         M = self.matrix
         return (self._par(), self._arrival_mix(), tb.base, tb.mult, tb.relevant, tb.n_relevant, tb.base_factor, tb.dynamic,
                 tb.held_event, tb.held_attribute, tb.held_factor_index, tb.held_mask, slot_of, sup, sup_f, excluded, keep,
-                M.indptr.astype(np.int64), M.indices.astype(np.int64), M.data, open_levels(lay, self.open),
+                M.indptr.astype(np.int64), M.indices.astype(np.int64), M.data, open_levels(lay, self.contracts),
                 len(lay.counter_names))
 
     def _arrival_mix(self) -> np.ndarray:
         pop = self.P.population
         mix = np.zeros(N_CELLS)
         for g, gs in enumerate(_group_shares(pop)):
-            mix[cell(g, 1, 0)] = gs * pop.severe_share
-            mix[cell(g, 0, 0)] = gs * (1 - pop.severe_share)
+            mix[cell(g, 1, 0)] = gs * pop.severe_share_of_referrals
+            mix[cell(g, 0, 0)] = gs * (1 - pop.severe_share_of_referrals)
         return mix
 
     def derivatives(self, t: float, y: np.ndarray) -> np.ndarray:
@@ -261,12 +271,13 @@ class Twin:
 
     # -- the start -------------------------------------------------------------------
     def census(self) -> np.ndarray:
-        """People in each place at the start, with what they hold (as the model's ``Census``)."""
+        """People in each place at the start, with what they hold (as the model's ``Census``): an
+        equilibrium census, with the people in crisis care and in the window after it drawn in
+        proportion to their crisis rate (``simulation.equilibrium``)."""
         P, lay = self.P, self.layout
-        c, pop, sv = P.census, P.population, P.services
+        c, sv = P.census, P.services
         y = np.zeros(lay.size)
         N, A = self.people(y), self.holders(y)
-        gshare = _group_shares(pop)
         placed = {
             IN_HOME_TREATMENT: min(c.in_home_treatment, sv.crisis_home_treatment.caseload),
             ACUTE_FROM_COMMUNITY: min(c.in_acute_beds, sv.acute_beds.beds_in_area),
@@ -274,18 +285,81 @@ class Twin:
             IN_RESIDENTIAL: c.in_residential_care,
             IN_ENABLEMENT: min(c.in_enablement, sv.enablement.tenancies_operative),
         }
-        placed[IN_COMMUNITY] = max(0.0, pop.in_contact_at_start - sum(placed.values()))
-        placed[IN_RECOVERED] = pop.recovered_at_start
+        placed[IN_COMMUNITY] = max(0.0, P.population.in_contact_at_start - sum(placed.values()))
+        placed[IN_RECOVERED] = P.population.recovered_at_start
         for tp, total in placed.items():
-            supported = tp in (IN_RESIDENTIAL, IN_ENABLEMENT)
-            severe = 1.0 if supported else pop.severe_share
-            employed = 0.0 if supported else (pop.recovered_employed_share_at_start if tp == IN_RECOVERED else pop.employed_share_at_start)
-            for g in range(N_GROUPS):
-                for s, sh in ((1, severe), (0, 1 - severe)):
-                    n = total * gshare[g] * sh
-                    N[tp, cell(g, s, 0)] += n
-                    A[A_EMPLOYED, tp, cell(g, s, 0)] += n * employed
-        # supports held in the community or a tenancy, spread evenly
+            self._place_at_start(N, A, tp, total)
+        self._recently_discharged(N, A)
+        self._supports_at_start(N, A)
+        return y
+
+    def _place_at_start(self, N: np.ndarray, A: np.ndarray, tp: int, total: float) -> None:
+        """``total`` people in twin place ``tp`` by sub-group and needs, some in work, some frequent attenders
+        (as ``Census.create``: crisis care holds each kind in proportion to its crisis rate)."""
+        pop, crisis = self.P.population, self.P.crisis
+        supported = tp in (IN_RESIDENTIAL, IN_ENABLEMENT)
+        in_crisis = tp in (IN_HOME_TREATMENT, ACUTE_FROM_COMMUNITY, OUT_OF_AREA_FROM_COMMUNITY)
+        s_crisis, f_crisis = crisis_weighted_shares(pop.severe_share, crisis)
+        if supported:
+            severe = 1.0
+        elif tp == IN_RECOVERED:
+            severe = pop.recovered_severe_share_at_start
+        else:
+            severe = s_crisis if in_crisis else pop.severe_share
+        employed = 0.0 if supported else (pop.recovered_employed_share_at_start if tp == IN_RECOVERED else pop.employed_share_at_start)
+        for g, gs in enumerate(_group_shares(pop)):
+            for s, sh in ((1, severe), (0, 1 - severe)):
+                n = total * gs * sh
+                k = cell(g, s, 0)
+                N[tp, k] += n
+                A[A_EMPLOYED, tp, k] += n * employed
+                A[A_FREQUENT, tp, k] += n * (f_crisis[s] if in_crisis else crisis.frequent_attender_share)
+
+    def _recently_discharged(self, N: np.ndarray, A: np.ndarray) -> None:
+        """The window after crisis care at the start (as ``Census.recently_discharged``): as many as leave
+        crisis care in its length (Little's law), from the community. The model draws them without
+        replacement in proportion to crisis rates (Efraimidis-Spirakis: the first k to ring of clocks
+        ringing at each person's rate); in expectation a person of rate w is among them with probability
+        1 - exp(-w tau), tau such that k are. They are part way through: spread evenly over the stages."""
+        P = self.P
+        want = leaving_crisis_care_per_day(P) * P.crisis.after_discharge_days
+        comm = N[IN_COMMUNITY].copy()
+        freq = np.minimum(A[A_FREQUENT, IN_COMMUNITY], comm)
+        k = min(want, comm.sum())
+        if k <= 0:
+            return
+        w_other = np.array([crisis_rate(cell_flags(j), P.crisis) for j in range(N_CELLS)])
+        w_freq = np.array([crisis_rate(cell_flags(j) | FREQUENT, P.crisis) for j in range(N_CELLS)])
+
+        def chosen(tau: float) -> tuple[np.ndarray, np.ndarray]:
+            return (comm - freq) * -np.expm1(-w_other * tau), freq * -np.expm1(-w_freq * tau)
+
+        if k >= comm.sum() * (1 - 1e-12):
+            other, frequent = comm - freq, freq
+        else:
+            hi = 1.0
+            while sum(x.sum() for x in chosen(hi)) < k:
+                hi *= 2
+            tau = brentq(lambda t: sum(x.sum() for x in chosen(t)) - k, 0.0, hi, xtol=1e-12, rtol=1e-12)
+            other, frequent = chosen(tau)
+        moved = other + frequent
+        share = np.divide(moved, comm, out=np.zeros_like(comm), where=comm > 0)
+        stage0 = np.flatnonzero(CELL_STAGE == 0)
+        for j in stage0:
+            if moved[j] <= 0:
+                continue
+            hold = A[:, IN_COMMUNITY, j] * share[j]
+            hold[A_FREQUENT] = frequent[j]
+            N[IN_COMMUNITY, j] -= moved[j]
+            A[:, IN_COMMUNITY, j] -= hold
+            for stage in range(1, WINDOW_STAGES + 1):
+                N[IN_COMMUNITY, j + stage] += moved[j] / WINDOW_STAGES
+                A[:, IN_COMMUNITY, j + stage] += hold / WINDOW_STAGES
+
+    def _supports_at_start(self, N: np.ndarray, A: np.ndarray) -> None:
+        """Supports held in the community or a tenancy, spread evenly; budgets, carers, the enablement list."""
+        P, lay = self.P, self.layout
+        c, sv = P.census, P.services
         pool = np.zeros_like(N)
         pool[IN_COMMUNITY] = N[IN_COMMUNITY]
         pool[IN_ENABLEMENT] = N[IN_ENABLEMENT]
@@ -302,11 +376,12 @@ class Twin:
         eligible = (CELL_GROUP & 2) > 0
         has_carer = (CELL_GROUP & 1) > 0
         A[A_BUDGET] += pool * eligible * c.budget_holders_share_of_eligible
+        # the first part of the budget draw's range: a personal health budget
+        A[A_HEALTH_BUDGET] += pool * eligible * c.budget_holders_share_of_eligible * c.health_budgets_share_of_holders
         A[A_CARER_SUPPORTED] += pool * has_carer * c.carers_supported_share
         residents = N[IN_RESIDENTIAL].sum()
         if residents > 0:
             A[A_WAIT_ENABLEMENT, IN_RESIDENTIAL] += min(c.waiting_for_enablement, residents) * N[IN_RESIDENTIAL] / residents
-        return y
 
     def start_cohort(self, y: np.ndarray) -> None:
         """The residents whose move-on within 30 months is a calibration target: those in
@@ -328,16 +403,64 @@ class Twin:
         values.update(action.values)
         spec = catalogue.SERVICES.get(action.service) if action.service else None
         closing = action.verb == "close" and self.open.get(action.service or "", False)
+        opening = action.verb == "open" and not self.open.get(action.service or "", True)
         if action.verb == "open" and spec and spec.open_path:
             values[spec.open_path] = True
         elif action.verb == "close" and spec and spec.open_path:
             values[spec.open_path] = False
         self._set_values(values)
+        self.update_contracts(t)
         y = y.copy()
         if closing:
+            self._count_once(y, f"closures_{action.service}")
             self.close(action, y)
+        if opening:
+            self._count_once(y, f"openings_{action.service}")
         self._configure()
         return y
+
+    def _count_once(self, y: np.ndarray, name: str) -> None:
+        """A service closed or opened: one-off costs are charged on these counters (as the model's, in group 0)."""
+        names = self.layout.counter_names
+        if name in names:
+            self.counters(y)[names.index(name), 0] += 1.0
+
+    # -- block contracts -----------------------------------------------------------
+    def update_contracts(self, t: float) -> bool:
+        """As the model's ``CountyModel.update_contracts``: a block contract runs while its service is open
+        and for its declared double-running months after it closes; a service reopened meanwhile keeps its
+        contract. Returns whether any contract changed."""
+        changed = False
+        for name in open_stocks():
+            running = self.contracts.get(name, False)
+            if self.open[name]:
+                self.contract_ends.pop(name, None)
+                self.contracts[name] = True
+            elif running:
+                end = self.contract_ends.get(name)
+                if end is None:
+                    spec = catalogue.REGISTRY[name]
+                    months = self.P.get(spec.double_running) if spec.double_running else 0.0
+                    end = self.contract_ends[name] = t + months * DAYS_PER_MONTH
+                if end <= t + 1e-9:
+                    self.contracts[name] = False
+            changed |= self.contracts.get(name, False) != running
+        return changed
+
+    def contracts_at(self, t: float) -> dict[str, bool]:
+        """Contracts running at ``t``: one ending at ``t`` has ended (as in the model, whose contract ends
+        before a month-end snapshot at the same moment)."""
+        return {name: running and self.contract_ends.get(name, np.inf) > t + 1e-9 for name, running in self.contracts.items()}
+
+    def next_contract_end(self, t: float) -> float | None:
+        """When the next running contract of a closed service ends, after ``t``."""
+        ends = [e for name, e in self.contract_ends.items() if self.contracts.get(name) and e > t + 1e-9]
+        return min(ends) if ends else None
+
+    def end_contracts(self, t: float) -> None:
+        """A boundary at ``t``: contracts due to end stop being paid (the kernel's open levels change)."""
+        if self.update_contracts(t):
+            self.args = self.args[:-2] + (open_levels(self.layout, self.contracts), self.args[-1])
 
     def close(self, action: Action, y: np.ndarray) -> None:
         """A support closes: its users lose their places and are sent on by the redirect shares, in
@@ -394,19 +517,8 @@ class Twin:
         lay = self.layout
         A = self.holders(y)
         placed = np.zeros_like(sent)
-        if target == "personal_budgets":
-            can = np.zeros_like(sent)
-            if self.open["personal_budgets"]:
-                can[:] = ((CELL_GROUP & 2) > 0) * np.clip(1.0 - share[A_BUDGET] - share[A_ASSESSING], 0.0, 1.0)
-                can[IN_RESIDENTIAL] = 0.0
-                can[IN_RECOVERED] = 0.0
-            assessed = sent * can
-            A[A_ASSESSING] += assessed
-            self._count(y, "redirected_personal_budgets", assessed)
-            self._count(y, "redirected_nothing", sent - assessed)
-            self._count(y, "budget_applications", assessed)
-            self._count(y, "budget_assessments_nhs", assessed * self.args[0][PAR["assessment_nhs_share"]])
-            self._count(y, "budget_assessments_council", assessed * self.args[0][PAR["assessment_council_share"]])
+        if target in ("personal_budgets", catalogue.HEALTH_BUDGETS):
+            self._refer_for_budget(y, target, sent, share)
             return placed
         self._count(y, f"redirected_{target}", sent)
         if target == "recovery_college":
@@ -436,13 +548,37 @@ class Twin:
         placed += rest * got
         return placed
 
+    def _refer_for_budget(self, y: np.ndarray, target: str, sent: np.ndarray, share: np.ndarray) -> None:
+        """Referred for a council personal budget or (``catalogue.HEALTH_BUDGETS``) a personal health budget:
+        the eligible without a budget or an assessment are assessed on that route, the rest get nothing
+        (as the model's ``Budgets.redirect``)."""
+        A = self.holders(y)
+        health = target == catalogue.HEALTH_BUDGETS
+        can = np.zeros_like(sent)
+        if self.open["personal_budgets"]:
+            can[:] = ((CELL_GROUP & 2) > 0) * np.clip(1.0 - share[A_BUDGET] - share[A_ASSESSING], 0.0, 1.0)
+            can[IN_RESIDENTIAL] = 0.0
+            can[IN_RECOVERED] = 0.0
+        assessed = sent * can
+        A[A_ASSESSING] += assessed
+        if health:
+            y[self.layout.o_route] += assessed.sum()
+        self._count(y, f"redirected_{target}", assessed)
+        self._count(y, "redirected_nothing", sent - assessed)
+        self._count(y, "budget_applications", assessed)
+        if self.P.services.personal_budgets.integrated_assessment:   # one assessment, paid by the route's payer
+            self._count(y, "budget_assessments_nhs" if health else "budget_assessments_council", assessed)
+        else:
+            self._count(y, "budget_assessments_council", assessed)
+            self._count(y, "budget_assessments_nhs", assessed)
+
     # -- snapshots -------------------------------------------------------------------
     def snapshot(self, t: float, y: np.ndarray) -> Snapshot:
         lay = self.layout
         n_people = lay.n_people
         N = np.maximum(y[:n_people], 0.0)
         A = np.minimum(np.maximum(y[lay.o_attributes:lay.o_counters].reshape(lay.n_attributes, n_people), 0.0), N)
-        levels = (self.matrix @ np.concatenate((N, A.ravel())) + open_levels(lay, self.open)).reshape(-1, N_GROUPS).tolist()
+        levels = (self.matrix @ np.concatenate((N, A.ravel())) + open_levels(lay, self.contracts_at(t))).reshape(-1, N_GROUPS).tolist()
         cnt = self.counters(y).tolist()
         areas = y[lay.o_areas:lay.o_cohort].reshape(len(lay.stock_names), N_GROUPS).tolist()
         return Snapshot(
@@ -522,10 +658,12 @@ def integrate(twins: Sequence[Twin], tolerance: Tolerance | None = None) -> list
     snapshots: list[list[Snapshot]] = [[] for _ in twins]
 
     evaluations = 0
-    for a, b in zip(bounds, bounds[1:] + [None]):
+    a: float = bounds[0]
+    while True:
         for i, tw in enumerate(twins):
             if abs(a - t0) < 1e-9:
                 tw.start_cohort(states[i])
+            tw.end_contracts(a)
             acted = False
             for ta, action in actions[i]:
                 if abs(ta - a) < 1e-9:
@@ -535,8 +673,11 @@ def integrate(twins: Sequence[Twin], tolerance: Tolerance | None = None) -> list
                 if snapshots[i] and abs(snapshots[i][-1].t - a) < 1e-9:
                     snapshots[i].pop()
                 snapshots[i].append(tw.snapshot(a, states[i]))
-        if b is None:
+        # the next boundary: a decision, the end of the warm-up or run, or a block contract's end (double running)
+        later = [t for t in bounds if t > a + 1e-9] + [e for tw in twins if (e := tw.next_contract_end(a)) is not None and e < end]
+        if not later:
             break
+        b = min(later)
         evals = [t for t in ticks if a + 1e-9 < t <= b + 1e-9 and t >= t0 - 1e-9]
         at_ticks, last, nfev = integrate_segment(a, b, np.concatenate(states), evals, [tw.args for tw in twins], sizes,
                                                  tol.rtol, tol.atol, tol.max_step, tol.method)
@@ -545,6 +686,7 @@ def integrate(twins: Sequence[Twin], tolerance: Tolerance | None = None) -> list
             for i, tw in enumerate(twins):
                 snapshots[i].append(tw.snapshot(float(t), col[cuts[i]:cuts[i + 1]]))
         states = [last[cuts[i]:cuts[i + 1]].copy() for i in range(len(twins))]
+        a = b
     wall = time.perf_counter() - started
     for tw in twins:
         tw.evaluations = evaluations

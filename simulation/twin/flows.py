@@ -38,7 +38,7 @@ from numba import njit
 from ..ledger import BUILT_IN_COUNTS
 from ..parameters import DAYS_PER_YEAR
 from .layout import (
-    A_ASSESSING, A_BUDGET, A_CARER_SUPPORTED, A_EMPLOYED, A_PAID_PEER_WORKER, A_PEER_LEADER, A_RAISED_RISK, A_RC_GRADUATE,
+    A_ASSESSING, A_BUDGET, A_CARER_SUPPORTED, A_EMPLOYED, A_FREQUENT, A_HEALTH_BUDGET, A_PAID_PEER_WORKER, A_PEER_LEADER, A_RAISED_RISK, A_RC_GRADUATE,
     A_RC_STUDENT, A_TUTOR, A_WAIT_ENABLEMENT, A_WAIT_RC, ACUTE_FROM_COMMUNITY, ACUTE_FROM_ENABLEMENT,
     ACUTE_FROM_RESIDENTIAL, IN_COMMUNITY, IN_ENABLEMENT, IN_HOME_TREATMENT, IN_RECOVERED, IN_RESIDENTIAL, N_CELLS,
     N_GROUP_CELLS, N_NEEDS, N_STAGES, N_TWIN_PLACES, OUT_OF_AREA_FROM_COMMUNITY, OUT_OF_AREA_FROM_ENABLEMENT,
@@ -48,7 +48,7 @@ from .tables import (
     E_BUDGET_APPLY, E_BUDGET_END, E_CARER_ASSESS, E_CARER_LAPSE, E_COLLEGE_APPLY, E_COLLEGE_GIVE_UP, E_CRISIS, E_DIE_OTHER,
     E_ENABLEMENT_BREAKDOWN, E_ENABLEMENT_GIVE_UP, E_ENABLEMENT_MOVE_ON, E_ENABLEMENT_REFERRAL, E_JOB_GAIN, E_JOB_LOSS,
     E_LEADER_BURNOUT, E_LEADER_RECRUIT, E_MOVE_AWAY, E_PAID_LEADER_BURNOUT, E_RECOVER, E_RELAPSE, E_RESIDENTIAL_MOVE_ON,
-    E_STEP_UP, E_SUICIDE, E_TUTOR_LEAVE,
+    E_RC_WANE, E_STEP_UP, E_SUICIDE, E_TUTOR_LEAVE,
 )
 
 P_, K_ = N_TWIN_PLACES, N_CELLS
@@ -72,6 +72,7 @@ _PAR_NAMES = (
     "segment_start", "zs_trained", "zs_inflow", "zs_outflow", "zs_workforce", "zs_suicide_reduction", "zs_crisis_reduction",
     "cl_trained", "cl_inflow", "cl_outflow", "cl_workforce", "cl_uptake_multiplier",
     "market_maturity", "market_per_year", "pb_effect_on_recovery", "pb_effect_on_crisis", "pb_effect_on_work",
+    "health_route_share", "frequent_at_arrival",
 )
 PAR = {name: i for i, name in enumerate(_PAR_NAMES)}
 N_PAR = len(_PAR_NAMES)
@@ -82,7 +83,7 @@ N_PAR = len(_PAR_NAMES)
  GRAD_PEER_SHARE, GRAD_TUTOR_SHARE, REPORTING_START, COHORT_END,
  SEGMENT_START, ZS_TRAINED, ZS_INFLOW, ZS_OUTFLOW, ZS_WORKFORCE, ZS_SUICIDE, ZS_CRISIS,
  CL_TRAINED, CL_INFLOW, CL_OUTFLOW, CL_WORKFORCE, CL_UPTAKE, MARKET, MARKET_PER_YEAR, PB_RECOVERY, PB_CRISIS,
- PB_WORK) = range(N_PAR)
+ PB_WORK, HEALTH_ROUTE, FREQUENT_AT_ARRIVAL) = range(N_PAR)
 
 # Counters the kernel's own rules name (built in, so their positions are fixed).
 _C = {name: i for i, name in enumerate(BUILT_IN_COUNTS)}
@@ -230,6 +231,17 @@ def event_rates(e, p, N, A, share, b, mult, held, slot_of, relevant, n_relevant,
 
 
 @njit(cache=True)
+def _outer(a):
+    """The attribute that every holder of ``a`` holds too (-1: none): a personal health budget is a budget,
+    a paid peer worker a peer leader. Independence within a compartment would move them by their share."""
+    if a == A_HEALTH_BUDGET:
+        return A_BUDGET
+    if a == A_PAID_PEER_WORKER:
+        return A_PEER_LEADER
+    return -1
+
+
+@njit(cache=True)
 def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, keep, into_window):
     """Move ``f * frac`` people a day from ``src`` to ``dst`` (-1: out of the county's books), with
     what they hold: the relevant attributes' holders from ``hrel``, the others by their share."""
@@ -244,9 +256,14 @@ def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, keep, 
             dN[dst, dest] += fk
         for a in range(n_a):
             h = share[a, src, k] * fk
+            outer = _outer(a)
             for i in range(nr):
                 if relevant_row[i] == a:
                     h = hrel[i, k] * frac[k]
+                    break
+                if relevant_row[i] == outer and share[outer, src, k] > 0.0:
+                    # held only with the outer attribute: its holders go as the outer's holders do
+                    h = hrel[i, k] * frac[k] * min(1.0, share[a, src, k] / share[outer, src, k])
             dA[a, src, k] -= h
             if dst >= 0:
                 dA[a, dst, dest] += h * keep[a]
@@ -502,6 +519,7 @@ def arrivals(dN, dA, cnt, par, mix, rooms, keep_all):
     count(cnt, C_ARRIVALS, arr)
     h = np.zeros((n_a, K_))
     h[A_EMPLOYED] = arr * par[EMPLOYED_AT_ARRIVAL]
+    h[A_FREQUENT] = arr * par[FREQUENT_AT_ARRIVAL]
     arrive(dN, dA, IN_COMMUNITY, arr, h, keep_all, False)
     ic = par[REFERRAL_IN_CRISIS]
     crisis_to_care(IN_COMMUNITY, arr * ic, h * ic, par, rooms[0], rooms[1], dN, dA, cnt, keep_all)
@@ -531,8 +549,10 @@ def carers(S, dA, cnt):
 
 
 @njit(cache=True)
-def budgets(S, dA, cnt, par):
-    """Applications, the assessment (an exponential delay with the model's mean), grants and dropouts, ends."""
+def budgets(S, dA, cnt, par, nhs_route):
+    """Applications, the assessment (an exponential delay with the model's mean), grants and dropouts, ends.
+    ``nhs_route`` is the share of assessments under way on the NHS route: their budgets are personal
+    health budgets (the model's ``budget_route``). Returns the applications a day."""
     N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
     apply = attribute_flow(E_BUDGET_APPLY, N - A[A_BUDGET] - A[A_ASSESSING], -1, share, b, mult, held, slot_of, relevant,
                            n_relevant)
@@ -541,13 +561,17 @@ def budgets(S, dA, cnt, par):
     granted[IN_RESIDENTIAL] = 0.0
     granted[IN_RECOVERED] = 0.0
     ended = attribute_flow(E_BUDGET_END, A[A_BUDGET], A_BUDGET, share, b, mult, held, slot_of, relevant, n_relevant)
+    ended_health = attribute_flow(E_BUDGET_END, A[A_HEALTH_BUDGET], A_BUDGET, share, b, mult, held, slot_of, relevant,
+                                  n_relevant)
     dA[A_ASSESSING] += apply - done
     dA[A_BUDGET] += granted - ended
+    dA[A_HEALTH_BUDGET] += granted * nhs_route - ended_health
     count_all(cnt, C_BUDGET_APPLICATIONS, apply)
     count_all(cnt, C_BUDGETS_GRANTED, granted)
     count_all(cnt, C_BUDGET_DROPOUTS, done - granted)
     count_all(cnt, C_ASSESS_NHS, apply * par[ASSESS_NHS])
     count_all(cnt, C_ASSESS_COUNCIL, apply * par[ASSESS_COUNCIL])
+    return apply.sum()
 
 
 @njit(cache=True)
@@ -644,6 +668,9 @@ def college(S, dA, cnt, par, peer_open):
     quits = attribute_flow(E_TUTOR_LEAVE, A[A_TUTOR], A_TUTOR, share, b, mult, held, slot_of, relevant, n_relevant)
     dA[A_TUTOR] -= quits
     dA[A_EMPLOYED] -= quits
+    # what a course gave wears off: no longer a graduate (and free to enrol again)
+    dA[A_RC_GRADUATE] -= attribute_flow(E_RC_WANE, A[A_RC_GRADUATE], A_RC_GRADUATE, share, b, mult, held, slot_of, relevant,
+                                        n_relevant)
 
 
 @njit(cache=True)
@@ -749,7 +776,9 @@ def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, base_factor, d
     arrivals(dN, dA, cnt, par, mix, rooms, keep_all)
     work(S, dA, cnt)
     carers(S, dA, cnt)
-    budgets(S, dA, cnt, par)
+    assessing = A[A_ASSESSING].sum()
+    nhs_route = min(1.0, max(y[o_co + 1], 0.0) / assessing) if assessing > 1e-12 else par[HEALTH_ROUTE]
+    applied = budgets(S, dA, cnt, par, nhs_route)
     paid_burnout = b[E_PAID_LEADER_BURNOUT]
     place_supports(S, dA, cnt, par, sup, sup_f, excluded, paid_burnout)
     college(S, dA, cnt, par, par[PEER_OPEN])
@@ -761,4 +790,6 @@ def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, base_factor, d
     dy[o_c:o_ar] = cnt.ravel()
     areas(y, n_p * (1 + n_a), ptr, idx, val, open_levels, dy[o_ar:o_co])
     dy[o_co] = d_cohort
+    # assessments on the NHS route: new ones at its share; all leave (granted, dropped out, given up) at the same rate
+    dy[o_co + 1] = applied * par[HEALTH_ROUTE] - nhs_route * (applied - dA[A_ASSESSING].sum())
     return dy

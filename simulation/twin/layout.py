@@ -20,8 +20,8 @@ from scipy import sparse
 
 from .. import catalogue, ledger
 from ..people import (
-    ACUTE, ASSESSING, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, EMPLOYED, ENABLEMENT, FLAG_NAMES, HAS_CARER,
-    HOME_TREATMENT, N_GROUPS, OUT_OF_AREA, PAID_PEER_WORKER, PEER_LEADER, PLACE_NAMES, RAISED_RISK, RC_GRADUATE,
+    ACUTE, ASSESSING, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, EMPLOYED, ENABLEMENT, FLAG_NAMES, FREQUENT,
+    HAS_CARER, HEALTH_BUDGET, HOME_TREATMENT, N_GROUPS, OUT_OF_AREA, PAID_PEER_WORKER, PEER_LEADER, PLACE_NAMES, RAISED_RISK, RC_GRADUATE,
     RC_STUDENT, RECOVERED, RESIDENTIAL, SEVERE, TUTOR, WAIT_ENABLEMENT, WAIT_RC, AFTER_DISCHARGE, flag,
 )
 
@@ -82,9 +82,10 @@ BUILT_IN_ATTRIBUTES = tuple(b for b in ledger.BUILT_IN_FLAG_STOCKS if b != SEVER
 _AT = {bit: i for i, bit in enumerate(BUILT_IN_ATTRIBUTES)}
 # Positions of the attributes the kernel's own rules name (built in, so fixed whatever is registered).
 (A_EMPLOYED, A_CARER_SUPPORTED, A_BUDGET, A_ASSESSING, A_PEER_LEADER, A_PAID_PEER_WORKER, A_RC_STUDENT, A_WAIT_RC,
- A_RC_GRADUATE, A_TUTOR, A_WAIT_ENABLEMENT, A_RAISED_RISK) = (
+ A_RC_GRADUATE, A_TUTOR, A_WAIT_ENABLEMENT, A_RAISED_RISK, A_HEALTH_BUDGET, A_FREQUENT) = (
     _AT[EMPLOYED], _AT[CARER_SUPPORTED], _AT[BUDGET], _AT[ASSESSING], _AT[PEER_LEADER], _AT[PAID_PEER_WORKER],
-    _AT[RC_STUDENT], _AT[WAIT_RC], _AT[RC_GRADUATE], _AT[TUTOR], _AT[WAIT_ENABLEMENT], _AT[RAISED_RISK])
+    _AT[RC_STUDENT], _AT[WAIT_RC], _AT[RC_GRADUATE], _AT[TUTOR], _AT[WAIT_ENABLEMENT], _AT[RAISED_RISK],
+    _AT[HEALTH_BUDGET], _AT[FREQUENT])
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,13 @@ class Layout:
         return self.o_areas + len(self.stock_names) * N_GROUPS
 
     @property
-    def size(self) -> int:
+    def o_route(self) -> int:
+        """Budget assessments under way on the NHS route (a personal health budget if granted), all compartments."""
         return self.o_cohort + 1
+
+    @property
+    def size(self) -> int:
+        return self.o_route + 1
 
     def index(self, bit: int) -> int:
         return self.attributes.index(bit)
@@ -140,7 +146,7 @@ def current_layout() -> Layout:
     attributes = attribute_flags()
     supports = catalogue.place_supports()
     dropped = {flag(s.holds or "") for s in supports} | {flag(s.waits or "") for s in supports}
-    dropped |= {WAIT_RC, BUDGET, ASSESSING, CARER_SUPPORTED}
+    dropped |= {WAIT_RC, BUDGET, HEALTH_BUDGET, ASSESSING, CARER_SUPPORTED}
     keep = np.array([0.0 if b in dropped else 1.0 for b in attributes])
     return Layout(attributes, ledger.stock_names(), ledger.counter_names(), supports, keep)
 
@@ -185,10 +191,11 @@ def stock_matrix(layout: Layout) -> sparse.csr_matrix:
     return M.tocsr()
 
 
-def open_levels(layout: Layout, open_services: dict[str, bool]) -> np.ndarray:
-    """The 0/1 'open' stocks (stock x group, flattened): a block contract is paid while open."""
+def open_levels(layout: Layout, contracts: dict[str, bool]) -> np.ndarray:
+    """The 0/1 'open' stocks (stock x group, flattened): a block contract is paid while its service is
+    open and for its double-running months after it closes (``contracts``: service -> contract running)."""
     out = np.zeros((len(layout.stock_names), N_GROUPS))
     for i, name in enumerate(layout.stock_names):
         if name.startswith("open_"):
-            out[i, 0] = 1.0 if open_services.get(name[5:], False) else 0.0
+            out[i, 0] = 1.0 if contracts.get(name[5:], False) else 0.0
     return out.ravel()

@@ -11,8 +11,14 @@ integration error of their own (``docs/twin.md``).
 
 from __future__ import annotations
 
+import hashlib
+import sys
+from pathlib import Path
+
+import numba
 import numpy as np
 from numba import njit
+from numba.core.dispatcher import Dispatcher
 from numba.typed import List
 from scipy.integrate._ivp.rk import RK23, RK45
 
@@ -136,3 +142,51 @@ def integrate_segment(t0: float, t1: float, y0: np.ndarray, ticks: list[float], 
     cuts = np.cumsum([0] + list(sizes)).astype(np.int64)
     return explicit_rk(float(t0), float(t1), np.ascontiguousarray(y0, dtype=np.float64), np.asarray(ticks, dtype=np.float64),
                        typed, cuts, float(rtol), float(atol), float(max_step), *TABLEAUS[method])
+
+
+# ---------------------------------------------------------------------------
+# numba's on-disk cache checks a compiled function against its own source file only. The solver's
+# functions embed the right-hand side (flows.py), and the right-hand side embeds the positions it takes
+# from the declarations (layout, tables, the ledger's counters, the hazards' events): after an edit to
+# any of those, a cached solver would go on integrating the old equations (it did, once, silently).
+# So the cache is kept with a digest of everything compiled code freezes, and dropped when it changes.
+
+
+def _kernel_digest() -> str:
+    from .. import hazards, ledger
+
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in ("flows.py", "solver.py", "layout.py", "tables.py"):
+        h.update((here / name).read_bytes())
+    h.update(repr((ledger.BUILT_IN_COUNTS, ledger.BUILT_IN_FLAG_STOCKS, hazards.EVENT_NAMES[:hazards.N_EVENTS],
+                   numba.__version__)).encode())
+    return h.hexdigest()
+
+
+def _cached_dispatchers() -> list:
+    from . import flows
+
+    return [f for module in (flows, sys.modules[__name__]) for f in vars(module).values()
+            if isinstance(f, Dispatcher) and getattr(f, "_cache", None) is not None and hasattr(f._cache, "flush")]
+
+
+def drop_stale_cache() -> bool:
+    """Empty the compiled kernel's on-disk cache if it was compiled from other sources; True if it was."""
+    compiled = _cached_dispatchers()
+    if not compiled:
+        return False
+    try:
+        stamp = Path(compiled[0]._cache.cache_path) / "twin-kernel.sha256"
+        digest = _kernel_digest()
+        if stamp.exists() and stamp.read_text() == digest:
+            return False
+        for f in compiled:
+            f._cache.flush()
+        stamp.write_text(digest)
+        return True
+    except OSError:      # a read-only cache: numba's own checks are all there is
+        return False
+
+
+drop_stale_cache()

@@ -357,13 +357,23 @@ class Twin:
                 A[:, IN_COMMUNITY, j + stage] += hold / WINDOW_STAGES
 
     def _supports_at_start(self, N: np.ndarray, A: np.ndarray) -> None:
-        """Supports held in the community or a tenancy, spread evenly; budgets, carers, the enablement list."""
+        """Supports held in the community or a tenancy; budgets, carers, the enablement list.
+
+        Peer leaders and graduates are spread evenly. A place support's users are taken from the
+        budget-eligible and the others in the proportion ``census.support_users_budget_eligible_share``
+        (as the model's ``_Picker.mixed``; the others make up any shortfall of the eligible), each group's
+        part spread evenly over its cells: the caseload's eligible share is unchanged, the rest of it is
+        left with fewer eligible."""
         P, lay = self.P, self.layout
         c, sv = P.census, P.services
         pool = np.zeros_like(N)
         pool[IN_COMMUNITY] = N[IN_COMMUNITY]
         pool[IN_ENABLEMENT] = N[IN_ENABLEMENT]
+        eligible = (CELL_GROUP & 2) > 0
         spread = pool / pool.sum() if pool.sum() > 0 else pool
+        pools = {True: pool * eligible, False: pool * ~eligible}
+        left = {e: float(x.sum()) for e, x in pools.items()}      # not yet a place support's user
+        share = c.support_users_budget_eligible_share
         for spec in lay.supports:
             if not self.open[spec.name]:
                 continue        # a service closed at the start has no users
@@ -371,9 +381,16 @@ class Twin:
             if spec.name == "peer_support":
                 A[A_PEER_LEADER] += c.peer_leaders * spread
                 places = sv.peer_support.base_places + sv.peer_support.people_per_leader * c.peer_leaders
-            A[lay.index(flag(spec.holds or ""))] += min(P.get(catalogue.declared(spec.census_path)), places) * spread
+            k = min(P.get(catalogue.declared(spec.census_path)), places)
+            take = {True: min(k * share, left[True])}
+            take[False] = min(k - take[True], left[False])
+            take[True] = min(k - take[False], left[True])
+            held = lay.index(flag(spec.holds or ""))
+            for e, x in pools.items():
+                if take[e] > 0:
+                    A[held] += take[e] * x / x.sum()
+                    left[e] -= take[e]
         A[A_RC_GRADUATE] += c.recovery_college_graduates * spread
-        eligible = (CELL_GROUP & 2) > 0
         has_carer = (CELL_GROUP & 1) > 0
         A[A_BUDGET] += pool * eligible * c.budget_holders_share_of_eligible
         # the first part of the budget draw's range: a personal health budget

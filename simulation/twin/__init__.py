@@ -73,7 +73,7 @@ class Tolerance:
     processes (stays and episodes of weeks), not by accuracy."""
 
 
-TOLERANCE = Tolerance(rtol=1e-5, atol=1e-5)
+TOLERANCE = Tolerance(rtol=1e-6, atol=1e-6)
 """Chosen by a convergence test: tightening rtol tenfold moves no headline paired difference of a
 shipped scenario by 0.5% or more (``tests/test_twin.py``; figures in ``docs/twin.md``)."""
 

@@ -27,7 +27,7 @@ from ..people import (
     AFTER_DISCHARGE, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, EMPLOYED, HAS_CARER, PAID_PEER_WORKER, PEER_LEADER,
     PEER_MEMBER, RAISED_RISK, RC_GRADUATE, SEVERE, TUTOR, WAIT_ENABLEMENT, WAIT_RC, flag,
 )
-from .layout import MODEL_PLACE, N_CELLS, N_TWIN_PLACES, Layout, cell_flags
+from .layout import CELL_STAGE, MODEL_PLACE, N_CELLS, N_TWIN_PLACES, WINDOW_STAGES, Layout, cell_flags
 
 # The events the twin's flows use, as (event id, flags everyone it applies to holds).
 PLACE_EVENTS = ((hz.CRISIS, 0), (hz.STEP_UP, 0), (hz.RECOVER, 0), (hz.DIE_OTHER, 0), (hz.SUICIDE, 0), (hz.MOVE_AWAY, 0),
@@ -163,6 +163,8 @@ def build_tables(rules: HazardRules, layout: Layout, relevance: list[list[int]] 
         relevant_now = sorted({a for a in rel if np.any(mult[e, a] != 1.0)} | {a for (ee, a, _) in held if ee == e})
         n_relevant[e] = len(relevant_now)
         relevant[e, :len(relevant_now)] = relevant_now
+    fixed_window_crises(base[E_CRISIS], mult[E_CRISIS], relevant[E_CRISIS, :n_relevant[E_CRISIS]],
+                        rules.P.crisis.after_discharge_days)
     dynamic = np.array(sorted({e for e in range(n_e) if base_factor[e].any()} | {e for (e, _, _) in held}), dtype=np.int64)
     keys = sorted(held)
     return RateTables(
@@ -171,6 +173,52 @@ def build_tables(rules: HazardRules, layout: Layout, relevance: list[list[int]] 
         np.array([k[2] for k in keys], dtype=np.int64),
         np.array([held[k] for k in keys]).reshape(len(keys), N_TWIN_PLACES, N_CELLS),
     )
+
+
+def window_equivalent_rate(r_window: np.ndarray, r_outside: np.ndarray, days: float, stages: int = WINDOW_STAGES) -> np.ndarray:
+    """The crisis rate in the stages of the twin's window (Erlang, ``stages`` stages, mean ``days``) that gives
+    a person the same crises a day as the model's fixed window, where the rate is ``r_window`` (and
+    ``r_outside`` after it): the renewal cycle crisis care -> window -> (after it) a crisis has the same mean
+    length, p / r_w + (1 - p) / r_b with p = 1 - exp(-r_w T) the chance of a crisis within a fixed window.
+
+    An Erlang-3 window gives more chances to get through it than a fixed one at the same rate
+    (frequent attenders in a severe crisis: 19% against 11%), so with the model's rate a group that
+    cycles through crisis care had about a fifth fewer crises in the twin. The time spent in the window
+    comes out a little shorter for them instead (their suicides in it a little fewer)."""
+    rw, rb = np.broadcast_arrays(np.asarray(r_window, float), np.asarray(r_outside, float))
+    out = rw.copy()
+    ok = (rw > 0) & (rb > 0) & (rw != rb)
+    if not ok.any() or days <= 0:
+        return out
+    w, b = rw[ok], rb[ok]
+    p = -np.expm1(-w * days)
+    target = p / w + (1 - p) / b
+
+    def cycle(r: np.ndarray) -> np.ndarray:
+        q = (stages / (stages + r * days)) ** stages
+        return (1 - q) / r + q / b
+
+    lo, hi = np.log(w) - np.log(1e3), np.log(w) + np.log(1e3)
+    for _ in range(60):         # the mean cycle falls as the rate rises
+        mid = (lo + hi) / 2
+        longer = cycle(np.exp(mid)) > target
+        lo, hi = np.where(longer, mid, lo), np.where(longer, hi, mid)
+    out[ok] = np.exp((lo + hi) / 2)
+    return out
+
+
+def fixed_window_crises(base: np.ndarray, mult: np.ndarray, relevant: np.ndarray, days: float) -> None:
+    """Crisis rates in the window's stages (``base[p, k]`` and multipliers ``mult[a, p, k]`` for the attributes
+    ``relevant``), in place, by :func:`window_equivalent_rate`, each kind of person (needs, sub-group, an
+    attribute held) against its own rate outside the window."""
+    for k in np.flatnonzero(CELL_STAGE > 0):
+        k0 = k - CELL_STAGE[k]
+        rw, rb = base[:, k].copy(), base[:, k0]
+        new = window_equivalent_rate(rw, rb, days)
+        for a in relevant:
+            held = window_equivalent_rate(rw * mult[a, :, k], rb * mult[a, :, k0], days)
+            mult[a, :, k] = np.divide(held, new, out=mult[a, :, k].copy(), where=new > 0)
+        base[:, k] = new
 
 
 def structure_key(values: dict, open_services: dict[str, bool], risk_multiplier: float, layout: Layout) -> str:

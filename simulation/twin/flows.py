@@ -95,11 +95,11 @@ _C = {name: i for i, name in enumerate(BUILT_IN_COUNTS)}
                     "enablement_breakdowns", "recoveries", "relapses", "suicides", "deaths_other", "moved_away",
                     "job_gains", "job_losses", "discharges"))
 (C_BUDGET_APPLICATIONS, C_ASSESS_COUNCIL, C_ASSESS_NHS, C_BUDGETS_GRANTED, C_BUDGET_DROPOUTS, C_CARER_ASSESSMENTS,
- C_ENROLMENTS, C_COMPLETIONS, C_GRAD_PEER, C_GRAD_TUTOR, C_RECRUITED, C_BURNOUTS, C_COHORT_30M) = (
+ C_ENROLMENTS, C_COMPLETIONS, C_GRAD_PEER, C_GRAD_TUTOR, C_RECRUITED, C_BURNOUTS, C_COHORT_30M, C_COLLEGE_JOB_GAINS) = (
     _C[n] for n in ("budget_applications", "budget_assessments_council", "budget_assessments_nhs", "budgets_granted",
                     "budget_dropouts", "carer_assessments", "college_enrolments", "college_completions",
                     "graduate_peer_workers", "graduate_tutors", "leaders_recruited", "leader_burnouts",
-                    "cohort_residential_move_ons_30m"))
+                    "cohort_residential_move_ons_30m", "college_job_gains"))
 
 # Columns of the place-support table (one row per declared place support)
 S_HOLD, S_WAIT, S_JOIN, S_LEAVE, S_GIVE_UP, S_COUNTER, S_PEER = range(7)
@@ -536,6 +536,12 @@ def work(S, dA, cnt):
     dA[A_EMPLOYED] += gain - loss
     count_all(cnt, C_JOB_GAINS, gain)
     count_all(cnt, C_JOB_LOSSES, loss)
+    # of them, Recovery College students and graduates (S11's "returned to work"): each at its own rate,
+    # out of work as often as anyone in their compartment
+    out_of_work = 1.0 - share[A_EMPLOYED]
+    for a in (A_RC_STUDENT, A_RC_GRADUATE):
+        count_all(cnt, C_COLLEGE_JOB_GAINS, attribute_flow(E_JOB_GAIN, A[a] * out_of_work, a, share, b, mult, held, slot_of,
+                                                           relevant, n_relevant))
 
 
 @njit(cache=True)

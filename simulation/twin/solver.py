@@ -168,7 +168,7 @@ def _cached_dispatchers() -> list:
     from . import flows
 
     return [f for module in (flows, sys.modules[__name__]) for f in vars(module).values()
-            if isinstance(f, Dispatcher) and getattr(f, "_cache", None) is not None and hasattr(f._cache, "flush")]
+            if isinstance(f, Dispatcher) and hasattr(getattr(f, "_cache", None), "flush")]
 
 
 def drop_stale_cache() -> bool:

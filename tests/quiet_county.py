@@ -40,7 +40,8 @@ def quiet(baseline: Scenario, values: dict[str, Any] | None = None, name: str = 
         elif spec.unit == "people" and (path.startswith("census.") or path.startswith("population.")):
             v[path] = 0
     v.update({
-        "population.severe_share": 0.0, "population.carer_share": 0.0, "population.budget_eligible_share": 0.0,
+        "population.severe_share": 0.0, "population.severe_share_of_referrals": 0.0,
+        "population.carer_share": 0.0, "population.budget_eligible_share": 0.0,
         "population.employed_share_at_start": 0.0, "population.recovered_employed_share_at_start": 0.0,
         "population.referral_in_crisis_share": 0.0,
         "census.budget_holders_share_of_eligible": 0.0, "census.carers_supported_share": 0.0,

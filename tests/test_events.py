@@ -356,7 +356,7 @@ def test_nobody_without_a_carer_has_a_carers_assessment(baseline):
 
 
 def test_new_referrals_arrive_as_a_poisson_stream_with_the_declared_mix(baseline):
-    s = quiet(baseline, {"population.referrals_per_year": 2000.0, "population.severe_share": 0.25,
+    s = quiet(baseline, {"population.referrals_per_year": 2000.0, "population.severe_share_of_referrals": 0.25,
                          "population.referral_in_crisis_share": 0.5})
     rec = record(s, years=2)
     arrivals = count(rec, "arrivals")

@@ -49,10 +49,15 @@ test: setup browser lint
 
 # Mutation testing of the modules that produce numbers, against the fast behavioural tests
 # (configured under [tool.mutmut] in pyproject.toml; slow: not part of CI).
+# MUTANTS narrows a run to some modules' mutants (mutmut's glob on mutant names), e.g.
+#   make mutate MUTANTS='simulation.costs.* simulation.outcomes.* simulation.hazards.*'
+# CHILDREN is how many mutants run at once.
+MUTANTS  ?=
+CHILDREN ?= 2
 mutate: setup
 	$(BIN)/pip install --quiet --disable-pip-version-check mutmut==3.8.1
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/mutmut run --max-children $(CHILDREN) $(MUTANTS) || true
 	$(BIN)/python benchmarks/mutation_score.py
 
 # Store new regression numbers on purpose, with the reason (kept in the file's history).

@@ -113,3 +113,24 @@ def test_sampling_tables_hold_each_event_at_its_rate_per_day(rules):
     assert by_event[hz.CRISIS] == pytest.approx(crisis / 365.25)
     assert by_event[hz.RECOVER] == pytest.approx(recovery / 365.25)
     assert by_event[hz.DIE_OTHER] == pytest.approx(rules.other_death(COMMUNITY) / 365.25)
+
+
+def job_gain(rules, place, flags):
+    """(rate, dynamic factors) of finding work."""
+    return next((r, f) for e, r, f in rules.events(place, flags, 0) if e == hz.JOB_GAIN)
+
+
+def test_severe_needs_slow_finding_work_in_contact_but_not_once_recovered(rules, baseline):
+    v = baseline.values
+    assert job_gain(rules, COMMUNITY, 0)[0] == pytest.approx(v["employment.job_gain_rate_per_year"])
+    assert job_gain(rules, COMMUNITY, SEVERE)[0] == pytest.approx(
+        v["employment.job_gain_rate_per_year"] * v["employment.severe_job_gain_multiplier"])
+    assert job_gain(rules, RECOVERED, 0)[0] == pytest.approx(v["employment.recovered_job_gain_rate_per_year"])
+    assert job_gain(rules, RECOVERED, SEVERE)[0] == pytest.approx(v["employment.recovered_job_gain_rate_per_year"])
+
+
+def test_the_budget_markets_effect_on_work_is_for_budget_holders_in_contact_only(rules):
+    assert job_gain(rules, COMMUNITY, BUDGET)[1] == (hz.F_MARKET_WORK,)
+    assert job_gain(rules, COMMUNITY, 0)[1] == ()
+    assert job_gain(rules, RECOVERED, BUDGET)[1] == ()
+    assert job_gain(rules, RECOVERED, 0)[1] == ()

@@ -140,3 +140,39 @@ def test_every_metric_has_a_known_unit_and_is_in_the_table():
     assert {m.unit for m in metrics} <= UNITS
     assert set(outcomes.METRICS) == {m.name for m in metrics}
     assert len(metrics) == len(outcomes.METRICS)   # no two metrics share a name
+
+
+PLACES_IN_CONTACT = ("community", "home_treatment", "acute", "out_of_area", "waiting_for_bed", "residential", "enablement")
+BUILT_IN_LEVELS = {
+    "people_in_contact": PLACES_IN_CONTACT, "people_employed": ("employed",), "community": ("community",),
+    "home_treatment": ("home_treatment",), "acute": ("acute",), "out_of_area": ("out_of_area",),
+    "waiting_for_bed": ("waiting_for_bed",), "residential": ("residential",), "enablement": ("enablement",),
+    "recovered": ("recovered",), "waiting_enablement": ("waiting_enablement",),
+}
+
+
+def expected_levels() -> dict[str, tuple[str, ...]]:
+    """Every monthly level series and the stocks it adds up: the built-in places, each series a service
+    declares, and users and waiting list for a place support that declares none."""
+    out = dict(BUILT_IN_LEVELS)
+    for spec in catalogue.REGISTRY.values():
+        out.update({name: (stock,) for name, stock, _ in spec.series})
+    for spec in catalogue.place_supports():
+        if not spec.series:
+            out[f"{spec.name}_users"], out[f"{spec.name}_waiting"] = (spec.holds,), (spec.waits,)
+    return out
+
+
+def test_every_monthly_level_series_adds_up_the_stocks_it_names():
+    got = {s.name: s.stocks for s in outcomes._level_series()}
+    assert got == expected_levels()
+    assert [s.name for s in outcomes._level_series()][:len(BUILT_IN_LEVELS)] == list(BUILT_IN_LEVELS)
+
+
+def test_level_series_count_people_and_are_labelled_in_sentence_case():
+    for s in outcomes._level_series():
+        assert s.unit == "people", s.name
+        assert isinstance(s.label, str) and s.label[0].isupper() and not s.label.isupper() and "XX" not in s.label, s
+    labels = outcomes.series_labels()
+    assert {name: labels[name] for name in BUILT_IN_LEVELS}["people_employed"] == ("People in work", "people")
+    assert set(outcomes.SERIES) <= set(labels) and set(expected_levels()) <= set(labels)

@@ -107,3 +107,47 @@ def test_programme_quantities_are_county_level_volumes_for_the_days_in_the_inter
     assert q["zero_suicide_trainees"] == pytest.approx([10.0 * 365.25 / DAYS_PER_YEAR, 0, 0, 0])
     assert q["carer_trainer_days"] == pytest.approx([30.0, 0, 0, 0])
     assert q["carer_staff_trained"] == pytest.approx([3 * 2 * 10.0, 0, 0, 0])
+
+
+class Levels(dict):
+    """A snapshot's levels: the stocks given, every other stock empty."""
+
+    def __missing__(self, key):
+        return (0, 0, 0, 0)
+
+
+def level_snap(t: float, extra: dict, **levels: tuple) -> Snapshot:
+    return Snapshot(t, 0, Levels(levels), {}, {}, extra)
+
+
+def test_monthly_levels_are_each_month_ends_snapshot_at_full_scale_with_derived_series():
+    from simulation.outcomes import Accounts, monthly_levels
+    snaps = [
+        level_snap(0.0, {}, employed=(9, 9, 9, 9)),                                          # warm-up: never reported
+        level_snap(T0, {}, employed=(1, 1, 1, 1)),
+        level_snap(T0 + M, {"zero_suicide_coverage": 0.25}, employed=(3, 0, 1, 0), recovered_employed=(1, 0, 0, 0),
+                   community=(4, 2, 2, 0), severe_in_community=(1, 1, 0, 0), residential=(0, 0, 0, 2)),
+        level_snap(T0 + 2 * M, {}, employed=(5, 0, 0, 0), community=(0, 0, 0, 0), residential=(1, 0, 0, 0)),
+    ]
+    p = Period(record(snaps))
+    acc = Accounts({}, {}, 0.0, {}, {}, 0.0, {})
+    monthly_levels(p, acc)
+    got = acc.monthly
+    assert got["people_employed"] == [2 * 4, 2 * 5]
+    assert got["residential"] == [2 * 2, 2 * 1]
+    assert got["people_in_contact_employed"] == [2 * 4 - 2 * 1, 2 * 5]
+    assert got["severe_share_community"] == [2 / 8, 0.0]          # nobody in the community: no share, not a division by 0
+    assert got["zero_suicide_coverage"] == [0.25, 0.0]             # coverage in force, 0 where a snapshot records none
+    assert got["carer_training_coverage"] == [0.0, 0.0]
+
+
+def test_the_share_in_work_is_the_average_of_each_months_share_over_months_with_anyone_in_contact():
+    from simulation.outcomes import Accounts, _employment_share
+    acc = Accounts({}, {}, 0.0, {}, {}, 0.0, {"people_in_contact": [10.0, 0.0, 4.0],
+                                                "people_in_contact_employed": [2.0, 0.0, 3.0]})
+    assert _employment_share(Period(record()), acc, ALL) == pytest.approx((0.2 + 0.75) / 2)
+    nobody = Accounts({}, {}, 0.0, {}, {}, 0.0, {"people_in_contact": [0.0], "people_in_contact_employed": [0.0]})
+    assert _employment_share(Period(record()), nobody, ALL) == 0.0
+
+
+ALL = (0, 1, 2, 3)

@@ -8,8 +8,9 @@ from simulation import hazards as hz
 from simulation.hazards import HazardRules
 from simulation.parameters import DAYS_PER_YEAR, Params
 from simulation.people import (
-    AFTER_DISCHARGE, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, DAY_CENTRE, EMPLOYED, HAS_CARER,
-    HOME_TREATMENT, PEER_MEMBER, RAISED_RISK, RC_GRADUATE, RECOVERED, RESIDENTIAL, SEVERE, TUTOR,
+    ACUTE, AFTER_DISCHARGE, BUDGET, BUDGET_ELIGIBLE, CARER_SUPPORTED, COMMUNITY, DAY_CENTRE, EMPLOYED, HAS_CARER,
+    HOME_TREATMENT, OUT_OF_AREA, PAID_PEER_WORKER, PEER_LEADER, PEER_MEMBER, RAISED_RISK, RC_GRADUATE, RECOVERED,
+    RESIDENTIAL, SEVERE, TUTOR,
 )
 
 OPEN = {"day_centre": True, "peer_support": True, "recovery_college": False, "personal_budgets": True,
@@ -134,3 +135,45 @@ def test_the_budget_markets_effect_on_work_is_for_budget_holders_in_contact_only
     assert job_gain(rules, COMMUNITY, 0)[1] == ()
     assert job_gain(rules, RECOVERED, BUDGET)[1] == ()
     assert job_gain(rules, RECOVERED, 0)[1] == ()
+
+
+def test_severe_needs_multiply_suicide_risk_in_contact_and_after_recovery(rules, baseline):
+    v = baseline.values
+    assert rate(rules, COMMUNITY, 0, hz.SUICIDE) == pytest.approx(v["suicide.rate_per_year"])
+    assert rate(rules, COMMUNITY, SEVERE, hz.SUICIDE) == pytest.approx(v["suicide.rate_per_year"] * v["suicide.severe_multiplier"])
+    assert rate(rules, ACUTE, 0, hz.SUICIDE) == pytest.approx(v["suicide.rate_per_year"] * v["suicide.inpatient_multiplier"])
+    assert rate(rules, RECOVERED, SEVERE, hz.SUICIDE) == pytest.approx(
+        v["suicide.rate_per_year"] * v["suicide.severe_multiplier"] * v["suicide.recovered_multiplier"])
+
+
+@pytest.mark.parametrize("place, multiplier", [(COMMUNITY, "mortality.mental_health_multiplier"),
+                                               (ACUTE, "mortality.mental_health_multiplier"),
+                                               (RECOVERED, "mortality.recovered_multiplier")])
+def test_other_deaths_are_the_general_rate_times_the_multiplier_for_people_in_contact_or_recovered(rules, baseline, place, multiplier):
+    v = baseline.values
+    assert rate(rules, place, 0, hz.DIE_OTHER) == pytest.approx(v["mortality.general_rate_per_year"] * v[multiplier])
+
+
+def test_work_is_lost_faster_in_crisis_care(rules, baseline):
+    v = baseline.values
+    assert rate(rules, COMMUNITY, EMPLOYED, hz.JOB_LOSS) == pytest.approx(v["employment.job_loss_rate_per_year"])
+    for place in (HOME_TREATMENT, ACUTE, OUT_OF_AREA):
+        assert rate(rules, place, EMPLOYED, hz.JOB_LOSS) == pytest.approx(
+            v["employment.job_loss_rate_per_year"] * v["employment.in_hospital_job_loss_multiplier"]), place
+
+
+def test_only_leaders_burn_out_and_only_supported_or_paid_leaders_at_the_lower_rate(baseline):
+    v = {**baseline.values, "services.peer_support.leaders_supported": False}
+    unsupported = HazardRules(Params(v), OPEN, [1.0])
+    burnout, lower = v["services.peer_support.leader_burnout_rate_per_year"], v["services.peer_support.supported_burnout_multiplier"]
+    assert rate(unsupported, COMMUNITY, PEER_MEMBER, hz.LEADER_BURNOUT) == 0
+    assert rate(unsupported, COMMUNITY, PEER_LEADER, hz.LEADER_BURNOUT) == pytest.approx(burnout)
+    assert rate(unsupported, COMMUNITY, PEER_LEADER | PAID_PEER_WORKER, hz.LEADER_BURNOUT) == pytest.approx(burnout * lower)
+    supported = HazardRules(Params({**v, "services.peer_support.leaders_supported": True}), OPEN, [1.0])
+    assert rate(supported, COMMUNITY, PEER_LEADER, hz.LEADER_BURNOUT) == pytest.approx(burnout * lower)
+
+
+def test_only_graduates_have_a_course_effect_to_wear_off(rules, baseline):
+    assert rate(rules, COMMUNITY, 0, hz.RC_WANE) == 0
+    assert rate(rules, COMMUNITY, RC_GRADUATE, hz.RC_WANE) == pytest.approx(
+        baseline.values["services.recovery_college.effect_waning_rate_per_year"])

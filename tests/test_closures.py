@@ -167,3 +167,18 @@ def test_a_closure_at_month_zero_means_nobody_ever_held_a_place(baseline, closes
     rec = record(s.with_actions(close("day_centre", closes_at, {})))
     assert level(rec, "day_centre") == 0
     assert count(rec, "support_losses_on_closure") == 30
+
+
+def test_the_people_a_closure_displaced_are_reported_as_a_cohort_at_full_scale(baseline):
+    """At half scale each simulated user stands for two: the cohort has a row per simulated person,
+    and its metrics count people in the county."""
+    from simulation.experiment import cohort_markers, run_replication
+
+    s = quiet(baseline, day_centre_users(40)).with_actions(close("day_centre", 2))
+    res = run_replication(s, 1, 3, 1.0, 0.5, 0.0, cohorts=cohort_markers([s]))
+    assert res.replication == 3
+    assert len(res.cohort) == 20
+    assert {(row[0], row[1], row[3]) for row in res.cohort} == {("day_centre", 2.0, "nothing")}
+    assert res.metrics["cohort.day_centre.people"] == 40
+    assert res.metrics["cohort.day_centre.sent_nothing"] == 40
+    assert res.metrics["cohort.day_centre.in_work_end"] == 40     # everyone was in work, and nothing moves

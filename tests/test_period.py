@@ -148,6 +148,33 @@ def test_the_share_in_work_is_the_average_of_each_months_share_over_months_with_
     assert _employment_share(Period(record()), acc, ALL) == pytest.approx((0.2 + 0.75) / 2)
     nobody = Accounts({}, {}, 0.0, {}, {}, 0.0, {"people_in_contact": [0.0], "people_in_contact_employed": [0.0]})
     assert _employment_share(Period(record()), nobody, ALL) == 0.0
+    one = Accounts({}, {}, 0.0, {}, {}, 0.0, {"people_in_contact": [5.0, 0.0], "people_in_contact_employed": [1.0, 0.0]})
+    assert _employment_share(Period(record()), one, ALL) == pytest.approx(0.2)
 
 
 ALL = (0, 1, 2, 3)
+
+
+def test_bed_occupancy_is_bed_days_used_over_bed_days_open_with_the_beds_in_force_at_the_time():
+    from simulation.outcomes import _bed_occupancy
+    snaps = [Snapshot(0.0, 0, {}, {"acute": (50, 0, 0, 0)}, {}),       # the warm-up's bed-days: not counted
+             Snapshot(T0, 0, {}, {"acute": (60, 0, 0, 0)}, {}),
+             Snapshot(T0 + M, 1, {}, {"acute": (60 + 100, 20, 0, 0)}, {}),
+             Snapshot(T0 + 2 * M, 1, {}, {"acute": (160 + 150, 20, 0, 10)}, {})]
+    rec = record(snaps)
+    rec.versions = [{"services.acute_beds.beds_in_area": 10}, {"services.acute_beds.beds_in_area": 20}]
+    used = 2 * (120 + 160)                                                # half scale: each bed-day stands for two
+    assert _bed_occupancy(Period(rec), None, ALL) == pytest.approx(used / (10 * M + 20 * M))
+    rec.versions = [{"services.acute_beds.beds_in_area": 0}, {"services.acute_beds.beds_in_area": 0}]
+    assert _bed_occupancy(Period(rec), None, ALL) == 0.0                  # no beds: no occupancy, not a division by 0
+
+
+def test_residential_cost_per_person_year_weights_each_intervals_price_by_the_years_lived_in_it():
+    from simulation.outcomes import _residential_cost_per_year
+    snaps = [Snapshot(T0, 0, {}, {"residential": (0, 0, 0, 0)}, {}),
+             Snapshot(T0 + M, 1, {}, {"residential": (30, 0, 0, 0)}, {}),
+             Snapshot(T0 + 2 * M, 1, {}, {"residential": (30, 60, 0, 0)}, {})]
+    rec = record(snaps)
+    rec.versions = [{"services.residential_care.cost_per_year": 40_000.0},
+                    {"services.residential_care.cost_per_year": 70_000.0}]
+    assert _residential_cost_per_year(Period(rec), None, ALL) == pytest.approx((30 * 40_000 + 60 * 70_000) / 90)

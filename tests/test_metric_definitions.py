@@ -30,6 +30,7 @@ def tag(name: str) -> float:
 
 
 def groups(gs: tuple[int, ...]) -> float:
+    assert isinstance(gs, tuple) and all(isinstance(g, int) for g in gs), gs
     return 1.0 if gs == ALL_GROUPS else 1_000_000.0
 
 
@@ -107,20 +108,21 @@ def test_every_place_support_reports_its_users_at_the_end_its_mean_wait_and_its_
     period = Period({spec.name: (12.0, 3), "elsewhere": (100.0, 1)})
     users = metrics[catalogue.users_metric(spec)]
     assert users.compute(period, ACCOUNTS, ALL_GROUPS) == tag("level " + (spec.holds or ""))
-    assert users.unit == "people" and spec.label in users.label
+    assert users.unit == "people" and spec.label in users.label and spec.label.lower() in users.meaning
     wait = metrics[catalogue.wait_metric(spec)]
     assert wait.compute(period, ACCOUNTS, ALL_GROUPS) == 4.0
-    assert wait.unit == "days" and spec.label.lower() in wait.label
+    assert wait.unit == "days" and spec.label.lower() in wait.label and spec.label.lower() in wait.meaning
     joins = metrics[join_counter(spec)]
     assert joins.compute(period, ACCOUNTS, ALL_GROUPS) == tag("total " + join_counter(spec))
-    assert joins.unit == "people" and spec.label.lower() in joins.label
+    assert joins.unit == "people" and spec.label.lower() in joins.label and spec.label.lower() in joins.meaning
 
 
 @pytest.mark.parametrize("target", catalogue.redirect_targets())
 def test_every_redirect_target_reports_the_users_sent_to_it_at_a_closure(target):
     m = service_metrics()[f"redirected_to_{target}"]
     assert m.compute(Period(), ACCOUNTS, ALL_GROUPS) == tag(f"total redirected_{target}")
-    assert m.unit == "people" and catalogue.service_label(target).lower() in m.label
+    label = catalogue.service_label(target).lower()
+    assert m.unit == "people" and label in m.label and label in m.meaning
 
 
 @pytest.mark.parametrize("counter", list(outcomes.ACTIVITY))
@@ -176,3 +178,16 @@ def test_level_series_count_people_and_are_labelled_in_sentence_case():
     labels = outcomes.series_labels()
     assert {name: labels[name] for name in BUILT_IN_LEVELS}["people_employed"] == ("People in work", "people")
     assert set(outcomes.SERIES) <= set(labels) and set(expected_levels()) <= set(labels)
+
+
+def test_every_metric_a_run_reports_is_declared(baseline):
+    """What a run reports (a quiet county with every support open) is what ``declared_names`` promises:
+    every cost line, every metric and each sub-group of those reported by sub-group."""
+    from quiet_county import metrics
+    from simulation.people import SUBGROUPS
+
+    names = outcomes.declared_names(baseline.params)
+    assert len(names) == len(set(names))
+    reported = set(metrics(baseline.with_values({"population.in_contact_at_start": 0}), years=0.25))
+    assert reported == set(names)
+    assert {f"qalys.{key}" for key in SUBGROUPS} <= set(names)

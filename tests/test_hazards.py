@@ -177,3 +177,12 @@ def test_only_graduates_have_a_course_effect_to_wear_off(rules, baseline):
     assert rate(rules, COMMUNITY, 0, hz.RC_WANE) == 0
     assert rate(rules, COMMUNITY, RC_GRADUATE, hz.RC_WANE) == pytest.approx(
         baseline.values["services.recovery_college.effect_waning_rate_per_year"])
+
+
+def test_an_event_a_new_support_brings_gets_the_next_id_once(monkeypatch):
+    monkeypatch.setattr(hz, "EVENT_NAMES", list(hz.EVENT_NAMES))
+    n = hz.n_events()
+    assert hz.event_id("crisis") == hz.CRISIS
+    new = hz.event_id("new_support.join")
+    assert new == n and hz.EVENT_NAMES[new] == "new_support.join" and hz.n_events() == n + 1
+    assert hz.event_id("new_support.join") == new

@@ -193,6 +193,16 @@ def test_recovery_discharges_people_and_ends_their_supports(baseline):
     assert level(rec, "day_centre") == 0 and level(rec, "community") == 0
 
 
+
+def test_peer_leaders_who_recover_keep_leading(baseline):
+    """Recovery ends the supports people receive, not the roles they hold (their lived experience is the point)."""
+    ps = "services.peer_support."
+    s = quiet(baseline, people(services__peer_support__open=True, census__peer_support_members=N,
+                               services__peer_support__base_places=N))
+    rec = record(s.with_actions(*pulse(1, ps + "leader_recruit_rate_per_year"), *pulse(3, "recovery.rate_per_year_moderate")))
+    assert count(rec, "leaders_recruited") == N and count(rec, "recoveries") == N
+    assert level(rec, "recovered") == N and level(rec, "peer_leaders") == N
+
 @pytest.mark.parametrize("in_crisis", [0.0, 1.0])
 def test_a_relapse_brings_people_back_and_may_start_a_crisis(baseline, in_crisis):
     s = quiet(baseline, {"population.recovered_at_start": N, "recovery.relapse_in_crisis_share": in_crisis})

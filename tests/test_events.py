@@ -310,6 +310,16 @@ def test_the_recovery_college_enrols_from_its_list_each_term_and_graduates_compl
     assert level(rec, "recovery_college_graduates") == N
 
 
+
+def test_people_who_give_up_waiting_for_the_college_are_not_enrolled(baseline):
+    rc = "services.recovery_college."
+    s = quiet(baseline, people(services__recovery_college__open=True, services__recovery_college__places_per_term=6,
+                               services__recovery_college__completion_share=1.0))
+    rec = record(s.with_actions(*pulse(0.5, rc + "apply_rate_per_year"), *pulse(1.5, rc + "waiting_give_up_rate_per_year")))
+    assert sum(snapshot_at(rec, month(1)).levels["waiting_recovery_college"]) == N
+    assert level(rec, "waiting_recovery_college") == 0
+    assert count(rec, "college_enrolments") == 0 and level(rec, "recovery_college_students") == 0
+
 @pytest.mark.parametrize("role, share, stock", [
     ("peer_worker", "graduate_peer_worker_share", "paid_peer_workers"),
     ("tutor", "graduate_tutor_share", "tutors_by_experience"),

@@ -174,7 +174,7 @@ def test_the_people_a_closure_displaced_are_reported_as_a_cohort_at_full_scale(b
     and its metrics count people in the county."""
     from simulation.experiment import cohort_markers, run_replication
 
-    s = quiet(baseline, day_centre_users(40)).with_actions(close("day_centre", 2))
+    s = quiet(baseline, day_centre_users(40)).with_actions(close("day_centre", 2), *pulse(4, "crisis.rate_per_year_moderate"))
     res = run_replication(s, 1, 3, 1.0, 0.5, 0.0, cohorts=cohort_markers([s]))
     assert res.replication == 3
     assert len(res.cohort) == 20
@@ -182,3 +182,5 @@ def test_the_people_a_closure_displaced_are_reported_as_a_cohort_at_full_scale(b
     assert res.metrics["cohort.day_centre.people"] == 40
     assert res.metrics["cohort.day_centre.sent_nothing"] == 40
     assert res.metrics["cohort.day_centre.in_work_end"] == 40     # everyone was in work, and nothing moves
+    assert res.metrics["cohort.day_centre.crises"] == 40          # one crisis each, after the closure
+    assert sum(row[4] for row in res.cohort) == 20

@@ -5,6 +5,7 @@ A clock holds the day its event would happen. Rates here are per day."""
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import pytest
@@ -61,3 +62,36 @@ def test_a_stopped_then_restarted_clock_at_the_same_rate_is_unchanged(baseline):
     lives.retime(p, move(stop=[(hz.CRISIS, 0.1)]), NOW)
     lives.retime(p, move(go=[(hz.CRISIS, 0.1)]), NOW + 30.0)    # 30 days idle, then possible again
     assert p.clocks[hz.CRISIS] == pytest.approx(NOW + 30.0 + 7.0)
+
+
+@pytest.mark.parametrize("draw, handled", [(0.29, True), (0.31, False)])
+def test_thinning_accepts_an_event_in_proportion_to_its_dynamic_factors_against_their_maximum(baseline, monkeypatch,
+                                                                                                draw, handled):
+    """A clock runs at a rate bounded by the factors' maxima; when it fires, the event happens only if the
+    acceptance draw is below the factors' values over their maxima (here 0.6 of 1.2 times 0.9 of 1.5: 0.3)."""
+    lives, p = setting(baseline)
+    m = lives.m
+    monkeypatch.setattr(m, "factor_value", [1.0] * hz.N_FACTORS)
+    monkeypatch.setattr(m.rules, "factor_max", [1.0] * hz.N_FACTORS)
+    m.factor_value[hz.F_MARKET_RECOVERY], m.rules.factor_max[hz.F_MARKET_RECOVERY] = 0.6, 1.2
+    m.factor_value[hz.F_MARKET_WORK], m.rules.factor_max[hz.F_MARKET_WORK] = 0.9, 1.5
+    p.tab = SimpleNamespace(factor_of={hz.RECOVER: (hz.F_MARKET_RECOVERY, hz.F_MARKET_WORK)}, rate_of={hz.RECOVER: 0.5})
+    seen = []
+    monkeypatch.setattr(lives, "handlers", {hz.RECOVER: seen.append})
+    monkeypatch.setattr(lives, "acceptance", lambda person, e: draw)
+    lives.fire(p, hz.RECOVER)
+    assert seen == ([p] if handled else [])
+    assert p.clocks[hz.RECOVER] > lives.env._now     # a new clock either way
+
+
+def test_stays_are_lognormal_around_their_median_or_exponential_with_the_same_mean(baseline):
+    lives, _ = setting(baseline)
+    people = [Person(pid, 0, COMMUNITY, 0.0) for pid in range(1, 4001)]
+    median, spread = 20.0, 0.5
+    logn = sorted(lives.duration(q, median, spread, False) for q in people)
+    expo = [lives.duration(q, median, spread, True) for q in people]
+    assert all(d > 0 for d in logn + expo)
+    assert logn[len(logn) // 2] == pytest.approx(median, rel=0.05)
+    mean = median * math.exp(spread ** 2 / 2)          # the lognormal's mean, which the exponential keeps
+    assert sum(expo) / len(expo) == pytest.approx(mean, rel=0.05)
+    assert lives.duration(people[0], median, 0.0, False) == median

@@ -383,3 +383,16 @@ def test_new_referrals_arrive_as_a_poisson_stream_with_the_declared_mix(baseline
     assert abs(arrivals - 4000) < 4 * 4000 ** 0.5
     assert abs(count(rec, "crisis_episodes") - arrivals / 2) < 4 * (arrivals / 4) ** 0.5
     assert abs(level(rec, "severe") - arrivals / 4) < 4 * (arrivals * 0.25 * 0.75) ** 0.5
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+def test_peer_supports_places_are_its_base_places_at_any_scale(baseline, scale):
+    """At half scale the simulated county has half the places (each simulated member stands for two);
+    the capacity reported is the whole county's."""
+    from simulation.model import CountyModel
+
+    s = quiet(baseline, people(services__peer_support__open=True, services__peer_support__base_places=40))
+    m = CountyModel(s, seed=1, replication=0, years=0.25, scale=scale)
+    rec = m.run()
+    assert m.peer.support.service.capacity == 40 * scale
+    assert rec.snapshots[-1].extra["peer_support_capacity"] == 40

@@ -330,3 +330,15 @@ def test_health_and_care_cost_and_net_monetary_benefit(baseline):
     for k, value in ((20_000, "nmb_20k"), (30_000, "nmb_30k")):
         assert m[value] == pytest.approx(k * m["qalys"] - m["cost_health_and_care"], rel=1e-12)
     assert m["person_years_in_work"] == 0.0
+
+
+def test_a_service_reopened_within_its_notice_period_keeps_its_contract_and_a_later_closure_gives_notice_afresh(baseline):
+    """Closed at month 3 and reopened at month 4 (inside the two months' notice), the contract never stops;
+    closed again at month 8, it runs two more months. Each closure's exit costs are paid."""
+    from quiet_county import close, open_
+
+    dc = "services.day_centre."
+    s = quiet(baseline, {dc + "open": True, dc + "double_running_months": 2, dc + "block_council_share": 0.25})
+    s = s.with_actions(close("day_centre", 3), open_("day_centre", 4), close("day_centre", 8))
+    amount = 10 / 12 * price(s, dc + "block_cost_per_year") + 2 * price(s, dc + "closure_one_off_cost")
+    assert_account(run(s).metrics, block_lines(s, "day_centre", amount))

@@ -259,6 +259,37 @@ def next_wave(points: Sequence[Point], n: int, d: int, rng: np.random.Generator,
     return np.clip(parents + rng.normal(0.0, 0.25, size=(n, d)) * spread, 0.0, 1.0)
 
 
+def polish(baseline: Scenario, prs: tuple[Prior, ...], points: Sequence[Point], wave: int, years: float,
+           budget: int) -> list[Point]:
+    """A local search (Nelder-Mead, at most ``budget`` twin runs) from the closest set so far, while no set is
+    plausible: the waves then perturb around a region that fits instead of creeping towards it. Every set it
+    tries is kept as an evaluated point, so the search changes where the next wave looks, never the rule."""
+    from scipy.optimize import minimize
+
+    tried: list[Point] = []
+
+    def objective(u: np.ndarray) -> float:
+        point = evaluate((baseline, prs, tuple(float(x) for x in np.clip(u, 0.0, 1.0)), wave, years))
+        tried.append(point)
+        spread = [d for d in distances(point.measures).values() if math.isfinite(d)] or [1e6]
+        return point.distance + 0.1 * float(np.mean(spread)) if math.isfinite(point.distance) else 1e6
+
+    start = np.array(min(points, key=lambda p: p.distance).u)
+    minimize(objective, start, method="Nelder-Mead",
+             options={"maxfev": budget, "xatol": 1e-3, "fatol": 1e-3, "initial_simplex": _simplex(start)})
+    return tried
+
+
+def _simplex(start: np.ndarray, step: float = 0.05) -> np.ndarray:
+    """Nelder-Mead's first simplex: the start and a step along each axis, inside the unit cube."""
+    rows = [start]
+    for i in range(len(start)):
+        row = start.copy()
+        row[i] = row[i] + step if row[i] + step <= 1.0 else row[i] - step
+        rows.append(row)
+    return np.array(rows)
+
+
 def fit(baseline: Scenario, samples: int, waves: int, size: int, seed: int, workers: int, years: float = 10.0,
         on_wave: Callable[[int, Fit], None] | None = None) -> Fit:
     """Waves of twin runs until ``size`` plausible parameter sets are found (or ``waves`` are run)."""
@@ -274,6 +305,8 @@ def fit(baseline: Scenario, samples: int, waves: int, size: int, seed: int, work
         found: dict[tuple[float, ...], Point] = {}
         run_tasks(evaluate, tasks, workers, lambda p: found.__setitem__(p.u, p))
         result.points.extend(found[t[2]] for t in tasks)      # in task order: the same file for any --workers
+        if not result.plausible() and wave < waves:
+            result.points.extend(polish(baseline, prs, result.points, wave, years, max(2 * len(prs), samples // 3)))
         result.waves = wave
         result.seconds = time.perf_counter() - started
         if on_wave is not None:

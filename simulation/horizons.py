@@ -54,23 +54,29 @@ def _sum(monthly: Monthly, name: str, months: int) -> float:
 
 def horizon_rows(exp: Experiment, baseline: str) -> list[dict]:
     """For every decision, headline metric and horizon the run reaches: baseline mean and paired difference."""
-    months = min(len(next(iter(r.monthly.values()))) for label in exp.labels for r in exp.results[label])
+    base_reps = [r.monthly for r in exp.results[baseline]]
     rows = []
-    base_reps = exp.results[baseline]
     for label in exp.labels:
-        if label == baseline:
-            continue
-        alt_reps = exp.results[label]
-        for metric, at in HORIZON_METRICS.items():
-            for years in HORIZONS_YEARS:
-                k = years * 12
-                if k > months:
-                    continue
-                base = [at(r.monthly, k) for r in base_reps]
-                diff = paired_difference([at(r.monthly, k) for r in alt_reps], base)
-                rows.append({"scenario": label, "metric": metric, "horizon_years": years,
-                             "baseline_mean": sum(base) / len(base), "delta_mean": diff.mean,
-                             "delta_ci_low": diff.low, "delta_ci_high": diff.high, "n": diff.n})
+        if label != baseline:
+            rows += pair_horizon_rows(label, base_reps, [r.monthly for r in exp.results[label]])
+    return rows
+
+
+def pair_horizon_rows(label: str, base: Sequence[Monthly], alt: Sequence[Monthly]) -> list[dict]:
+    """One decision against its baseline: replication ``i`` of ``alt`` paired with replication ``i`` of ``base``
+    (the monthly series of each replication), for every headline metric and horizon both runs reach."""
+    months = min(len(next(iter(m.values()))) for m in [*base, *alt])
+    rows = []
+    for metric, at in HORIZON_METRICS.items():
+        for years in HORIZONS_YEARS:
+            k = years * 12
+            if k > months:
+                continue
+            b = [at(m, k) for m in base]
+            diff = paired_difference([at(m, k) for m in alt], b)
+            rows.append({"scenario": label, "metric": metric, "horizon_years": years,
+                         "baseline_mean": sum(b) / len(b), "delta_mean": diff.mean,
+                         "delta_ci_low": diff.low, "delta_ci_high": diff.high, "n": diff.n})
     return rows
 
 
@@ -92,24 +98,31 @@ def _by_year(monthly: Monthly, names: Sequence[str], years: Sequence[str]) -> di
 
 def budget_impact_rows(exp: Experiment, baseline: str) -> list[dict]:
     """Undiscounted spending by financial year and payer: the baseline's, the decision's and the paired difference."""
+    base_reps = [r.monthly for r in exp.results[baseline]]
     rows = []
-    base_reps = exp.results[baseline]
     for label, scenario in zip(exp.labels, exp.scenarios):
-        if label == baseline:
-            continue
-        alt_reps = exp.results[label]
-        n_months = len(alt_reps[0].monthly["spend_nhs"])
-        years = [financial_year(scenario.settings.start_date, m) for m in range(n_months)]
-        months_in = {fy: years.count(fy) for fy in dict.fromkeys(years)}
-        for payer, names in PAYERS.items():
-            base = [_by_year(r.monthly, names, years) for r in base_reps]
-            alt = [_by_year(r.monthly, names, years) for r in alt_reps]
-            for fy, k in months_in.items():
-                b = [x[fy] for x in base]
-                a = [x[fy] for x in alt]
-                diff = paired_difference(a, b)
-                rows.append({"scenario": label, "payer": payer, "financial_year": fy, "months": k,
-                             "baseline_spend": t_interval(b).mean, "scenario_spend": t_interval(a).mean,
-                             "difference": diff.mean, "difference_ci_low": diff.low, "difference_ci_high": diff.high,
-                             "n": diff.n})
+        if label != baseline:
+            rows += pair_budget_impact_rows(label, scenario.settings.start_date, base_reps,
+                                            [r.monthly for r in exp.results[label]])
+    return rows
+
+
+def pair_budget_impact_rows(label: str, start: dt.date, base: Sequence[Monthly], alt: Sequence[Monthly]) -> list[dict]:
+    """One decision's budget impact against its baseline (replications paired by position), by payer and
+    financial year from ``start``, the first month of the reported period."""
+    n_months = len(alt[0]["spend_nhs"])
+    years = [financial_year(start, m) for m in range(n_months)]
+    months_in = {fy: years.count(fy) for fy in dict.fromkeys(years)}
+    rows = []
+    for payer, names in PAYERS.items():
+        b_years = [_by_year(m, names, years) for m in base]
+        a_years = [_by_year(m, names, years) for m in alt]
+        for fy, k in months_in.items():
+            b = [x[fy] for x in b_years]
+            a = [x[fy] for x in a_years]
+            diff = paired_difference(a, b)
+            rows.append({"scenario": label, "payer": payer, "financial_year": fy, "months": k,
+                         "baseline_spend": t_interval(b).mean, "scenario_spend": t_interval(a).mean,
+                         "difference": diff.mean, "difference_ci_low": diff.low, "difference_ci_high": diff.high,
+                         "n": diff.n})
     return rows

@@ -125,7 +125,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--reps", type=int, default=10)
-    ap.add_argument("--years", type=float, default=10)
+    ap.add_argument("--years", type=float, default=10.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--repeats", type=int, default=3)

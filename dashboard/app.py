@@ -15,31 +15,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
+import dash_ag_grid as dag
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from simulation.catalogue import SERVICES
 from simulation.errors import printable
 from simulation.errors import InputError, Problem
-from simulation.formatting import number
-from simulation.outcomes import METRICS
 from simulation.scenario import shipped_catalogue
 
-from . import figures as F
 from .builder import MAX_UPLOAD_BYTES, PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, levers_to_yaml, read_scenario_text
-from .data import ScenarioResults, comparison_table
-from .report import HEADLINE, comparison_csv, figures_zip, html_brief, in_words
+from .compare import compare_tab, register_compare
+from .data import ScenarioResults
 from .server import allowed_hosts, harden
 from .state import AppState, QueueFull
 from .sweep_view import register_sweep_callbacks, sweep_tab
 
-TIMESERIES_CHOICES = [
-    "crisis_episodes", "acute_admissions", "out_of_area_placements", "people_in_contact", "people_employed",
-    "residential", "enablement", "acute", "out_of_area", "home_treatment", "day_centre_users",
-    "peer_support_members", "budget_holders", "recovery_college_graduates", "waiting_enablement", "suicides",
-    "recoveries", "total_cost", "cost_nhs", "cost_council", "cost_society", "qalys", "zero_suicide_coverage",
-]
-SUBGROUP_CHOICES = ["crisis_episodes", "acute_admissions", "acute_bed_days", "recoveries", "suicides",
-                    "people_employed_end", "qalys", "person_level_cost"]
 def service_order() -> list[str]:
     """Services in the builder, in registry order (live: a declared service joins the page)."""
     return list(SERVICES)
@@ -47,16 +37,6 @@ def service_order() -> list[str]:
 SECTION = {"marginTop": "28px"}
 HELP = {"color": "#444", "fontSize": "15px", "maxWidth": "1000px"}
 BUTTON = {"fontSize": "15px", "padding": "6px 14px", "marginRight": "10px", "cursor": "pointer"}
-
-
-def _verdict_styles(columns: list[str]) -> list[dict]:
-    styles = []
-    for col in columns:
-        styles.append({"if": {"filter_query": f'{{{col}}} contains "better"', "column_id": col},
-                       "backgroundColor": "#d7e9f7", "color": "#003a63"})
-        styles.append({"if": {"filter_query": f'{{{col}}} contains "worse"', "column_id": col},
-                       "backgroundColor": "#fbe3c8", "color": "#6b3300"})
-    return styles
 
 
 def _options(results: list[ScenarioResults]) -> list[dict]:
@@ -108,64 +88,6 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                                                    style={"width": "70px"})])])
         for key, (_, label) in PROGRAMME_LEVERS.items()
     ]
-    compare_tab = html.Div([
-        html.P("Pick a baseline and the decisions to compare with it. Every change is the mean of paired replications "
-               "(the same people and chances in both runs) with its 95% interval. Hover over an outcome to see what it means.",
-               style=HELP),
-        html.Div([
-            html.Div([html.Label("Baseline", htmlFor="baseline", style={"fontWeight": "bold"}),
-                      dcc.Dropdown(id="baseline", clearable=False)], style={"width": "32%", "display": "inline-block", "verticalAlign": "top"}),
-            html.Div([html.Label("Compare with", htmlFor="scenarios", style={"fontWeight": "bold"}),
-                      dcc.Dropdown(id="scenarios", multi=True)], style={"width": "64%", "display": "inline-block", "marginLeft": "2%", "verticalAlign": "top"}),
-        ]),
-        html.Div([
-            dcc.Checklist(id="all-metrics", options=[{"label": " show every outcome and cost line", "value": "all"}], value=[],
-                          style={"display": "inline-block", "marginRight": "24px"}),
-            html.Button("Download table (CSV)", id="dl-csv-btn", style=BUTTON),
-            html.Button("Export brief (HTML)", id="dl-brief-btn", style=BUTTON),
-            html.Button("Export figures (PNG)", id="dl-png-btn", style=BUTTON),
-            dcc.Download(id="dl-csv"), dcc.Download(id="dl-brief"), dcc.Download(id="dl-png"),
-        ], style={"marginTop": "12px"}),
-        html.Div(id="compare-message", style={"marginTop": "10px", "color": "#6b3300", "fontWeight": "bold"}),
-        html.H2("In short", style=SECTION),
-        html.P("Against the baseline; 'no clear change' when the 95% interval includes no change.", style=HELP),
-        html.Div(id="in-words", style={**HELP, "maxWidth": "1250px", "color": "#111"}),
-        html.H2("Key differences", style=SECTION),
-        dash_table.DataTable(  # type: ignore[attr-defined]
-            id="table", page_action="none", sort_action="none",
-            style_table={"overflowX": "auto"},
-            style_cell={"fontFamily": "Arial, sans-serif", "fontSize": "15px", "whiteSpace": "pre-line",
-                        "textAlign": "right", "padding": "6px", "minWidth": "120px", "maxWidth": "260px"},
-            style_cell_conditional=[{"if": {"column_id": "Outcome"}, "textAlign": "left", "minWidth": "230px"}],
-            style_header={"fontWeight": "bold", "whiteSpace": "normal", "backgroundColor": "#eef4fa"},
-            tooltip_delay=200, tooltip_duration=None,
-        ),
-        html.P("Cells say 'better' or 'worse' when the 95% interval of the change excludes zero (also shaded blue or orange), "
-               "'no clear difference' when it includes zero.", style=HELP),
-        html.H2("Over time", style=SECTION),
-        dcc.Dropdown(id="ts-metric", value="crisis_episodes", clearable=False,
-                     options=[{"label": F.SERIES_LABELS.get(m, (m, ""))[0], "value": m} for m in TIMESERIES_CHOICES],
-                     style={"width": "420px"}),
-        dcc.Graph(id="ts-graph", config={"displaylogo": False}),
-        html.H2("Who pays", style=SECTION),
-        dcc.Graph(id="payer-change-graph", config={"displaylogo": False}),
-        dcc.Graph(id="payer-graph", config={"displaylogo": False}),
-        dcc.Graph(id="service-graph", config={"displaylogo": False}),
-        html.H2("Where people went", style=SECTION),
-        dcc.Dropdown(id="sankey-scenario", clearable=False, style={"width": "420px"}),
-        dcc.Graph(id="sankey-graph", config={"displaylogo": False}),
-        html.H2("Value for money", style=SECTION),
-        dcc.RadioItems(id="ce-perspective", value="health_and_care", inline=True,
-                       options=[{"label": " NHS and council costs (NICE reference case)  ", "value": "health_and_care"},
-                                {"label": " all costs, including wider society", "value": "all"}]),
-        dcc.Graph(id="ce-graph", config={"displaylogo": False}),
-        html.P("Points below a line are cost-effective at that threshold: a QALY gained for less than £20,000 or £30,000. "
-               "Points to the right gain quality-adjusted life years; points below zero save money.", style=HELP),
-        html.H2("Who is affected", style=SECTION),
-        dcc.Dropdown(id="sub-metric", value="crisis_episodes", clearable=False, style={"width": "420px"},
-                     options=[{"label": METRICS[m].label, "value": m} for m in SUBGROUP_CHOICES]),
-        dcc.Graph(id="sub-graph", config={"displaylogo": False}),
-    ])
     build_tab = html.Div([
         html.P("Start from any scenario, change what you want to test, and run it. It joins the comparison when it finishes "
                "(only you see it). 'Download YAML' gives a file the command line accepts and that reproduces these numbers.",
@@ -224,27 +146,30 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                 "Costs are in 2024 pounds, discounted at 3.5% a year, and split by who pays."], style=HELP),
         html.Div(id="about-plan", style=HELP),
         html.H3("Every default and where it comes from"),
-        dash_table.DataTable(  # type: ignore[attr-defined]
-            id="assumptions", page_size=40, filter_action="native", sort_action="native",
-            columns=[{"name": c, "id": c} for c in ("Parameter", "Value", "Unit", "Range", "Source or assumption")],
-            data=[{"Parameter": spec.plain_label(), "Value": str(spec.value), "Unit": spec.unit,
-                   "Range": f"{spec.low} to {spec.high}" if spec.low is not None else "",
-                   "Source or assumption": spec.source or f"assumption: {spec.assumption}"} for spec in catalogue.values()],
-            style_cell={"fontFamily": "Arial, sans-serif", "fontSize": "14px", "whiteSpace": "normal", "textAlign": "left", "maxWidth": "520px"},
-            style_header={"fontWeight": "bold", "backgroundColor": "#eef4fa"},
+        dag.AgGrid(
+            id="assumptions", className="ag-theme-alpine", style={"height": "600px", "width": "100%"},
+            columnDefs=[{"headerName": c, "field": c, "filter": True, "sortable": True, "wrapText": True, "autoHeight": True,
+                         "flex": 3 if c == "Source or assumption" else 1, "minWidth": 120}
+                        for c in ("Parameter", "Value", "Unit", "Range", "Source or assumption")],
+            rowData=[{"Parameter": spec.plain_label(), "Value": str(spec.value), "Unit": spec.unit,
+                      "Range": f"{spec.low} to {spec.high}" if spec.low is not None else "",
+                      "Source or assumption": spec.source or f"assumption: {spec.assumption}"} for spec in catalogue.values()],
+            dashGridOptions={"pagination": True, "paginationPageSize": 40},
         ),
     ])
     return html.Div([
         dcc.Location(id="url"),
         dcc.Store(id="session-id", storage_type="session"),
         dcc.Store(id="known-keys"),
+        dcc.Store(id="auto-chosen"),
+        dcc.Store(id="own-yaml", storage_type="local"),   # the scenarios this browser built or uploaded, kept across tabs
         dcc.Store(id="build-yaml"),
         dcc.Interval(id="tick", interval=1000),
         html.H1("What happens if we change the system, and who pays?", style={"fontSize": "28px", "marginBottom": "4px"}),
         html.Div(id="plan-info", style={"color": "#333", "fontSize": "15px"}),
         html.Div(id="startup", style={"marginTop": "8px"}),
         dcc.Tabs(id="tabs", value="compare", children=[
-            dcc.Tab(label="Compare decisions", value="compare", children=compare_tab),
+            dcc.Tab(label="Compare decisions", value="compare", children=compare_tab()),
             dcc.Tab(label="Build a scenario", value="build", children=build_tab),
             dcc.Tab(label="Sweeps", value="sweeps", children=sweep_tab(sweeps_root)),
             dcc.Tab(label="About the model", value="about", children=about_tab),
@@ -260,12 +185,6 @@ def _progress_bar(fraction: float, text: str, element_id: str | None = None) -> 
         html.Div(bar, style={"width": "360px", "height": "14px", "border": "1px solid #0072B2", "display": "inline-block", "verticalAlign": "middle"}),
         html.Span(f"  {text}", style={"fontSize": "15px"}),
     ], **attrs)
-
-
-def _selected(state: AppState, session: str | None, base_key: str | None, keys: list[str] | None):
-    base = state.find(session, base_key)
-    others = [r for k in (keys or []) if k != base_key and (r := state.find(session, k)) is not None]
-    return base, others
 
 
 def _num(value, default=None):
@@ -294,8 +213,7 @@ def register_callbacks(app: Dash, state: AppState) -> None:
     """Every callback of the Compare, Build and Present tabs (the Sweeps tab registers its own)."""
     _register_choices(app, state)
     _register_status(app, state)
-    _register_table(app, state)
-    _register_figures(app, state)
+    register_compare(app, state)
     _register_current_values(app, state)
     _register_builder(app, state)
     _register_jobs(app, state)
@@ -310,35 +228,40 @@ def _register_choices(app: Dash, state: AppState) -> None:
 
     @app.callback(
         Output("known-keys", "data"), Output("baseline", "options"), Output("scenarios", "options"),
-        Output("sankey-scenario", "options"), Output("build-start", "options"),
-        Output("baseline", "value"), Output("scenarios", "value"), Output("sankey-scenario", "value"), Output("build-start", "value"),
+        Output("build-start", "options"), Output("baseline", "value"), Output("scenarios", "value"),
+        Output("build-start", "value"), Output("auto-chosen", "data"),
         Input("tick", "n_intervals"), Input("session-id", "data"),
         State("known-keys", "data"), State("baseline", "value"), State("scenarios", "value"),
-        State("sankey-scenario", "value"), State("build-start", "value"),
+        State("build-start", "value"), State("auto-chosen", "data"),
     )
-    def refresh_choices(_n, session, known, base, chosen, sankey, start):
+    def refresh_choices(_n, session, known, base, chosen, start, auto):
         if not session:
-            return (no_update,) * 9
+            return (no_update,) * 8
         results = state.visible(session)
         keys = [r.key for r in results]
         if known == keys:
-            return (no_update,) * 9
+            return (no_update,) * 8
         known = known or []
         opts = _options(results)
         builder_opts = _options(state.scenarios_for_builder(session))
         if base not in keys:
             base = _default_baseline(results)
-        # Results that arrive join the comparison: the shipped decisions as the first start
-        # finishes each one (the page may have been open all along), and a person's own runs.
-        new = [k for k in keys if k not in known and k != base]
-        had_decisions = any(k in keys and k != base for k in chosen or [])
-        chosen = [k for k in (chosen or []) if k in keys and k != base] + new
-        # where people went under the first decision picked (once there is one), else the baseline
-        if sankey not in keys or (sankey == base and not had_decisions):
-            sankey = next((k for k in chosen if k in keys), base)
+        chosen, auto = _join_new(keys, known, base, chosen, auto)
         if start not in [o["value"] for o in builder_opts]:
             start = base if base in [o["value"] for o in builder_opts] else (builder_opts[0]["value"] if builder_opts else None)
-        return keys, opts, opts, opts, builder_opts, base, chosen, sankey, start
+        return keys, opts, opts, builder_opts, base, chosen, start, auto
+
+
+def _join_new(keys: list[str], known: list[str], base, chosen, auto) -> tuple[list[str], dict]:
+    """Results that arrive join the comparison (the shipped decisions as the first start finishes each one, and a
+    person's own runs), until the person changes the choice themselves: from then on only their own runs join,
+    and nothing they removed is put back."""
+    chosen = list(chosen or [])
+    auto = dict(auto or {"value": None, "touched": False})
+    touched = auto.get("touched") or (auto.get("value") is not None and chosen != auto["value"])
+    new = [k for k in keys if k not in known and k != base and (not touched or k.startswith("own-"))]
+    chosen = [k for k in chosen if k in keys and k != base] + [k for k in new if k not in chosen]
+    return chosen, {"value": chosen, "touched": bool(touched)}
 
 
 def _register_status(app: Dash, state: AppState) -> None:
@@ -357,112 +280,6 @@ def _register_status(app: Dash, state: AppState) -> None:
         else:
             bar = ""
         return info, bar, f"Runs shown: {plan}."
-
-
-def _register_table(app: Dash, state: AppState) -> None:
-    """The comparison table and the decision in words."""
-    @app.callback(Output("table", "data"), Output("table", "columns"), Output("table", "tooltip_data"),
-                  Output("table", "style_data_conditional"), Output("compare-message", "children"), Output("in-words", "children"),
-                  Input("baseline", "value"), Input("scenarios", "value"), Input("all-metrics", "value"),
-                  Input("known-keys", "data"), State("session-id", "data"))
-    def update_table(base_key, keys, all_metrics, _known, session):
-        base, others = _selected(state, session, base_key, keys)
-        if base is None:
-            return [], [], [], [], "Results are still being prepared...", ""
-        metrics = list(HEADLINE)
-        if all_metrics:
-            metrics = [m for m in base.replications.columns if m not in ("replication", "seed")]
-        t = comparison_table(base, others, metrics)
-        rows, tips = [], []
-        columns = [{"name": "Outcome", "id": "Outcome"}, {"name": f"{base.label} (baseline)", "id": "base"}]
-        for i, s in enumerate(others):
-            columns.append({"name": f"Change: {s.label}", "id": f"s{i}"})
-        for metric in metrics:
-            sub = t[t["metric"] == metric]
-            b = sub[sub["scenario"] == base.label].iloc[0]
-            unit = b["unit"]
-            row = {"Outcome": b["label"] + (f" ({unit})" if unit and unit not in ("£",) else ""),
-                   "base": f"{number(b['mean'], unit)}\n({number(b['ci_low'], unit)} to {number(b['ci_high'], unit)})"}
-            tip = {"Outcome": METRICS[metric].meaning if metric in METRICS else metric}
-            for i, s in enumerate(others):
-                r = sub[sub["scenario"] == s.label].iloc[0]
-                if math.isnan(r["delta_mean"]):
-                    row[f"s{i}"] = r["verdict"]
-                else:
-                    row[f"s{i}"] = (f"{number(r['delta_mean'], unit, signed=True)}\n"
-                                    f"({number(r['delta_ci_low'], unit, signed=True)} to {number(r['delta_ci_high'], unit, signed=True)})\n"
-                                    f"{r['verdict']}")
-                tip[f"s{i}"] = (f"{s.label}: {number(r['mean'], unit)} (95% interval {number(r['ci_low'], unit)} to "
-                                f"{number(r['ci_high'], unit)}) against {number(b['mean'], unit)} in the baseline")
-            rows.append(row)
-            tips.append({k: {"value": v, "type": "text"} for k, v in tip.items()})
-        message = "" if others else "Pick one or more scenarios to compare with the baseline."
-        not_comparable = [s.label for s in others if s.plan != base.plan]
-        if not_comparable:
-            message = "Run with different settings, so not compared: " + ", ".join(not_comparable)
-        words = html.Ul([html.Li([html.B(s.label + ": "), in_words(base, s, short=True)], style={"marginBottom": "6px"})
-                         for s in others]) if others else ""
-        return rows, columns, tips, _verdict_styles([f"s{i}" for i in range(len(others))]), message, words
-
-
-def _register_figures(app: Dash, state: AppState) -> None:
-    """The figures and the downloads (CSV, brief, PNG)."""
-    def _figures(base, others, ts_metric, sankey_key, perspective, sub_metric, session):
-        chosen = [base, *others]
-        start = base.scenario.settings.start_date if base.scenario else None
-        sankey = state.find(session, sankey_key) or base
-        return {
-            "over_time": F.timeseries_figure(chosen, ts_metric, start),
-            "who_pays_change": F.cost_change_by_payer_figure(base, others),
-            "costs_by_payer": F.costs_by_payer_figure(chosen),
-            "costs_by_service": F.costs_by_service_figure(chosen),
-            "flows": F.sankey_figure(sankey),
-            "value_for_money": F.ce_plane_figure(base, others, perspective),
-            "who_is_affected": F.subgroup_figure(base, others, sub_metric),
-        }
-
-    @app.callback(Output("ts-graph", "figure"), Output("payer-change-graph", "figure"), Output("payer-graph", "figure"),
-                  Output("service-graph", "figure"), Output("sankey-graph", "figure"), Output("ce-graph", "figure"),
-                  Output("sub-graph", "figure"),
-                  Input("baseline", "value"), Input("scenarios", "value"), Input("ts-metric", "value"),
-                  Input("sankey-scenario", "value"), Input("ce-perspective", "value"), Input("sub-metric", "value"),
-                  Input("known-keys", "data"), State("session-id", "data"))
-    def update_figures(base_key, keys, ts_metric, sankey_key, perspective, sub_metric, _known, session):
-        base, others = _selected(state, session, base_key, keys)
-        if base is None:
-            return (F.waiting_figure(),) * 7
-        f = _figures(base, others, ts_metric, sankey_key, perspective, sub_metric, session)
-        return (f["over_time"], f["who_pays_change"], f["costs_by_payer"], f["costs_by_service"], f["flows"],
-                f["value_for_money"], f["who_is_affected"])
-
-    @app.callback(Output("dl-csv", "data"), Input("dl-csv-btn", "n_clicks"),
-                  State("baseline", "value"), State("scenarios", "value"), State("session-id", "data"), prevent_initial_call=True)
-    def download_csv(_n, base_key, keys, session):
-        base, others = _selected(state, session, base_key, keys)
-        if base is None:
-            return no_update
-        metrics = [m for m in base.replications.columns if m not in ("replication", "seed")]
-        return dict(content=comparison_csv(base, others, metrics), filename="mhsim-comparison.csv", type="text/csv")
-
-    @app.callback(Output("dl-brief", "data"), Input("dl-brief-btn", "n_clicks"),
-                  State("baseline", "value"), State("scenarios", "value"), State("ts-metric", "value"),
-                  State("session-id", "data"), prevent_initial_call=True)
-    def download_brief(_n, base_key, keys, ts_metric, session):
-        base, others = _selected(state, session, base_key, keys)
-        if base is None:
-            return no_update
-        return dict(content=html_brief(base, others, ts_metric), filename="mhsim-brief.html", type="text/html")
-
-    @app.callback(Output("dl-png", "data"), Input("dl-png-btn", "n_clicks"),
-                  State("baseline", "value"), State("scenarios", "value"), State("ts-metric", "value"),
-                  State("sankey-scenario", "value"), State("ce-perspective", "value"), State("sub-metric", "value"),
-                  State("session-id", "data"), prevent_initial_call=True)
-    def download_png(_n, base_key, keys, ts_metric, sankey_key, perspective, sub_metric, session):
-        base, others = _selected(state, session, base_key, keys)
-        if base is None:
-            return no_update
-        data = figures_zip(_figures(base, others, ts_metric, sankey_key, perspective, sub_metric, session))
-        return dcc.send_bytes(data, "mhsim-figures.zip")
 
 
 def _register_current_values(app: Dash, state: AppState) -> None:

@@ -47,6 +47,7 @@ class ServiceLever:
     month: float = 0.0
     capacity: int | None = None
     unit_cost: float | None = None
+    cost_follows: bool = True     # new places on a block contract change its cost in proportion (unless a cost is typed)
 
 
 @dataclass
@@ -61,10 +62,19 @@ class Levers:
     redirect_peer: float = 0.35
     raised_multiplier: float = 1.3
     raised_months: float = 6.0
+    budget_target: str = "personal_budgets"               # or personal_health_budgets (an NHS budget)
+    authoritative: bool = False
+    """True when the page showed the start scenario's open/close/resize actions in the levers: the levers then say
+    everything about those actions (an inherited one is kept as it was only if a lever says the same)."""
+    dropped: tuple[int, ...] = ()                         # inherited actions the person unticked
+    reinvest_from: str | None = None                      # a closing service whose block contract is moved
+    reinvest: tuple[tuple[str, float], ...] = ()          # (target service, share of the freed budget)
+    budget_holders: float | None = None                   # budget holders now (the baseline's run), for budgets
 
 
 def scenario_to_yaml(scenario: Scenario, name: str | None = None, description: str | None = None,
-                     extra_values: dict[str, Any] | None = None, extra_actions: list[Action] | None = None) -> str:
+                     extra_values: dict[str, Any] | None = None, extra_actions: list[Action] | None = None,
+                     inherited: list[Action] | None = None, note: str = "") -> str:
     """A self-contained scenario file: the baseline plus every change, spelled out."""
     base = shipped_catalogue()
     values = {p: scenario.params[p].value for p in scenario.params if p in base and scenario.params[p].value != base[p].value}
@@ -76,11 +86,13 @@ def scenario_to_yaml(scenario: Scenario, name: str | None = None, description: s
     }
     if values:
         doc["parameters"] = {p: (v.isoformat() if isinstance(v, dt.date) else v) for p, v in sorted(values.items())}
-    actions = [a.to_yaml() for a in (*scenario.actions, *(extra_actions or ()))]
+    kept = scenario.actions if inherited is None else inherited
+    actions = [a.to_yaml() for a in (*kept, *(extra_actions or ()))]
     if actions:
         doc["actions"] = actions
     head = ("# Built in the mhsim dashboard. It extends the shipped baseline by its full path;\n"
             "# if you move the project, change 'extends' to the new path of baseline.yaml.\n")
+    head += "".join(f"# {line}\n" for line in note.splitlines())
     return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -88,15 +100,95 @@ def levers_to_yaml(start: Scenario, levers: Levers) -> str:
     """Turn the page's levers into scenario YAML built on ``start``."""
     values: dict[str, Any] = {}
     actions: list[Action] = []
+    package = reinvestment_package(start, levers)
     for lever in levers.services:
-        actions += _service_changes(lever, levers, values)
+        actions += _service_changes(lever, levers, values, start)
     for key, (value, month) in levers.programmes.items():
         if value is not None:
             _change(values, actions, PROGRAMME_LEVERS[key][0], value, month)
     if levers.integrated_budgets in ("on", "off"):
         _change(values, actions, "services.personal_budgets.integrated_assessment", levers.integrated_budgets == "on",
                 levers.integrated_month)
-    return scenario_to_yaml(start, levers.name, levers.description, values, actions)
+    note = ""
+    if package is not None:
+        month = _closing_month(levers, package.closing)
+        for a in package.allocations:
+            for path, value in a.changes:
+                _change(values, actions, path, value, month)
+            if a.capacity_path and a.new_capacity is not None:
+                if month <= 0:
+                    values[a.capacity_path] = int(a.new_capacity)
+                else:
+                    actions.append(at_month(ResizeService, month, service=a.service, capacity=int(a.new_capacity)))
+        note = ("Reinvestment: " + package.closing_label + f" closes at month {month:g} and its budget "
+                f"(£{sum(package.freed.values()):,.0f} a year) moves to "
+                + ", ".join(f"{a.label} ({a.share:.0%}: {a.units:,.0f} {a.unit}s at £{a.unit_cost:,.0f} a year)"
+                            for a in package.allocations)
+                + f".\nBudget neutral for each payer? {'yes' if package.budget_neutral else 'no'}: {package.summary()}.")
+    inherited = _inherited(start, levers, actions)
+    return scenario_to_yaml(start, levers.name, levers.description, values, actions, inherited, note)
+
+
+def reinvestment_package(start: Scenario, levers: Levers):
+    """The reinvestment account of the levers (None without one): simulation.reinvestment does the arithmetic."""
+    from simulation.reinvestment import plan_reinvestment
+
+    if not levers.reinvest_from or not any(share > 0 for _, share in levers.reinvest):
+        return None
+    return plan_reinvestment(start.params, start.values, levers.reinvest_from, list(levers.reinvest), levers.budget_holders)
+
+
+def _closing_month(levers: Levers, service: str) -> float:
+    for lever in levers.services:
+        if lever.service == service:
+            return lever.month
+    return 0.0
+
+
+def _inherited(start: Scenario, levers: Levers, made: list[Action]) -> list[Action]:
+    """The start scenario's actions that stay: all but those unticked and, when the levers showed them, the
+    service actions the levers now say differently (an identical lever action is dropped instead, so the
+    original, with every field it had, is what is written)."""
+    kept = [a for i, a in enumerate(start.actions) if i not in levers.dropped]
+    if not levers.authoritative:
+        return kept
+    out = []
+    for a in kept:
+        if a.verb in ("open", "close", "resize") and a.service in SERVICES:
+            same = next((m for m in made if m == a), None)
+            if same is None:
+                continue  # the levers say otherwise about this service
+            made.remove(same)
+        out.append(a)
+    return out
+
+
+def lever_settings(start: Scenario) -> dict[str, Any]:
+    """What the page's levers show for a start scenario: each service's inherited open, close or resize (status,
+    month, places) and the referrals of its closure, so that nothing a scenario does is hidden or lost."""
+    from simulation.parameters import DAYS_PER_MONTH
+
+    services: dict[str, dict[str, Any]] = {}
+    redirect: dict[str, Any] = {}
+    for a in start.actions:
+        if a.verb not in ("open", "close", "resize") or a.service not in SERVICES:
+            continue
+        month = round(a.day / DAYS_PER_MONTH, 6)
+        entry = services.setdefault(a.service, {"status": "keep", "month": month, "capacity": None})
+        if a.verb in ("open", "close"):
+            entry.update(status=a.verb, month=month)
+        capacity = getattr(a, "capacity", None)
+        if capacity is not None:
+            entry["capacity"] = capacity
+            if a.verb == "resize":
+                entry["month"] = month
+        if a.verb == "close" and (a.redirect or a.raised_risk) and not redirect:
+            shares = dict(a.redirect)
+            target = next((t for t in ("personal_health_budgets", "personal_budgets") if t in shares), "personal_budgets")
+            redirect = {"budgets": shares.get(target, 0.0), "peer": shares.get("peer_support", 0.0), "target": target,
+                        "multiplier": a.raised_risk[0] if a.raised_risk else 1.0,
+                        "months": a.raised_risk[1] if a.raised_risk else 0.0}
+    return {"services": services, "redirect": redirect}
 
 
 def _change(values: dict[str, Any], actions: list[Action], path: str, value: Any, month: float) -> None:
@@ -107,14 +199,28 @@ def _change(values: dict[str, Any], actions: list[Action], path: str, value: Any
         actions.append(at_month(SetParameters, month, values=((path, value),)))
 
 
-def _service_changes(lever: ServiceLever, levers: Levers, values: dict[str, Any]) -> list[Action]:
+def block_funded(service: str) -> bool:
+    """A service paid by a block contract a year for its places (capacity and cost move together)."""
+    path = UNIT_COSTS.get(service, "")
+    return path.endswith(("block_cost_per_year", "budget_per_year")) and SERVICES[service].capacity_path is not None \
+        and service != "personal_budgets"
+
+
+def _service_changes(lever: ServiceLever, levers: Levers, values: dict[str, Any], start: Scenario | None = None) -> list[Action]:
     """The actions (and changed values) of one service's levers."""
     info = SERVICES[lever.service]
     actions: list[Action] = []
-    if lever.unit_cost is not None and lever.service in UNIT_COSTS:
-        # a new price applies from the lever's month, like every other change
-        _change(values, actions, UNIT_COSTS[lever.service], float(lever.unit_cost), lever.month)
     capacity = int(lever.capacity) if lever.capacity is not None and info.capacity_path else None
+    unit_cost = lever.unit_cost
+    if (unit_cost is None and capacity is not None and lever.cost_follows and start is not None
+            and block_funded(lever.service) and lever.status != "close"):
+        now_places = float(start.values[info.capacity_path])  # type: ignore[index]
+        now_cost = float(start.values[UNIT_COSTS[lever.service]])
+        if now_places > 0 and capacity != now_places:
+            unit_cost = float(round(now_cost * capacity / now_places))
+    if unit_cost is not None and lever.service in UNIT_COSTS:
+        # a new price applies from the lever's month, like every other change
+        _change(values, actions, UNIT_COSTS[lever.service], float(unit_cost), lever.month)
     if lever.status == "close" and info.open_path:
         actions.append(at_month(CloseService, lever.month, service=lever.service, **_redirect(lever.service, levers)))
     elif lever.status == "open" and info.open_path:
@@ -131,7 +237,7 @@ def _redirect(service: str, levers: Levers) -> dict[str, Any]:
     """Where users of a closing service are referred, and the raised risk of those left without a place."""
     if not SERVICES[service].redirects_users:
         return {}
-    redirect = [("personal_budgets", levers.redirect_budgets)]
+    redirect = [(levers.budget_target, levers.redirect_budgets)]
     if service != "peer_support":  # nobody is sent to the service that is closing
         redirect.append(("peer_support", levers.redirect_peer))
     return {"redirect": tuple(redirect), "raised_risk": (levers.raised_multiplier, levers.raised_months)}

@@ -64,6 +64,22 @@ class ScenarioResults:
     scenario: Scenario | None = None
     yaml_text: str | None = None
     origin: str = "shipped"     # shipped, results folder, built in the page
+    cohort: pd.DataFrame | None = None         # cohort.parquet's rows for this scenario (the people a closure displaced)
+    horizons: pd.DataFrame | None = None       # horizons.csv's rows for this scenario, against ``versus``
+    budget_impact: pd.DataFrame | None = None  # budget_impact.csv's rows for this scenario, against ``versus``
+    versus: str | None = None                  # content hash of the baseline those files compare with
+    versus_label: str | None = None            # and its name
+    _monthly: list | None = field(default=None, repr=False, compare=False)
+
+    def monthly(self) -> list[dict[str, tuple[float, ...]]]:
+        """Each replication's monthly series (metric -> values by month), in replication order."""
+        if self._monthly is None:
+            ts = self.timeseries.sort_values(["replication", "metric", "month"])
+            out = []
+            for _, rep in ts.groupby("replication", sort=True):
+                out.append({m: tuple(g["value"].astype(float)) for m, g in rep.groupby("metric", sort=False)})
+            self._monthly = out
+        return self._monthly
 
     def values(self, metric: str) -> list[float]:
         if metric not in self.replications.columns:
@@ -73,6 +89,49 @@ class ScenarioResults:
 
     def interval(self, metric: str) -> Interval:
         return t_interval(self.values(metric))
+
+
+def _precomputed(alt: ScenarioResults, base: ScenarioResults, frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A table the run wrote against ``base`` (same baseline content and run settings), or None."""
+    if frame is None or alt.versus is None or alt.versus != base.content_hash or alt.plan != base.plan:
+        return None
+    return frame
+
+
+def horizons(base: ScenarioResults, alt: ScenarioResults) -> pd.DataFrame | None:
+    """Differences at 1, 3, 5 and 10 years (simulation.horizons): the run's own horizons.csv when it was made
+    against this baseline, else paired here from the two runs' monthly series; None if they cannot be paired."""
+    from simulation.horizons import pair_horizon_rows
+
+    done = _precomputed(alt, base, alt.horizons)
+    if done is not None:
+        return done
+    if alt.plan != base.plan or alt.timeseries.empty or base.timeseries.empty:
+        return None
+    return pd.DataFrame(pair_horizon_rows(alt.label, base.monthly(), alt.monthly()))
+
+
+def start_date(s: ScenarioResults):
+    """The first month of the reported period (the scenario's settings, else the shipped baseline's)."""
+    if s.scenario is not None:
+        return s.scenario.settings.start_date
+    from simulation.scenario import BASELINE_FILE, load_scenario
+
+    return load_scenario(BASELINE_FILE).settings.start_date
+
+
+def budget_impact(base: ScenarioResults, alt: ScenarioResults) -> pd.DataFrame | None:
+    """Undiscounted spending by financial year and payer (simulation.horizons), as for :func:`horizons`."""
+    from simulation.horizons import pair_budget_impact_rows
+
+    done = _precomputed(alt, base, alt.budget_impact)
+    if done is not None:
+        return done
+    if alt.plan != base.plan or alt.timeseries.empty or base.timeseries.empty:
+        return None
+    if "spend_nhs" not in set(alt.timeseries["metric"]) or "spend_nhs" not in set(base.timeseries["metric"]):
+        return None
+    return pd.DataFrame(pair_budget_impact_rows(alt.label, start_date(alt), base.monthly(), alt.monthly()))
 
 
 def difference(alt: ScenarioResults, base: ScenarioResults, metric: str) -> Interval | None:
@@ -143,6 +202,33 @@ def monthly_band(s: ScenarioResults, metric: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["month", "mean", "low", "high"])
 
 
+def monthly_difference(alt: ScenarioResults, base: ScenarioResults, metric: str) -> pd.DataFrame:
+    """The paired difference alt - base of a monthly metric, month by month, with its 95% interval
+    (replication r of one against replication r of the other); empty if the two cannot be paired."""
+    cols = ["month", "mean", "low", "high"]
+    if alt.plan != base.plan:
+        return pd.DataFrame(columns=cols)
+    a = alt.timeseries[alt.timeseries["metric"] == metric].pivot_table(index="month", columns="replication", values="value")
+    b = base.timeseries[base.timeseries["metric"] == metric].pivot_table(index="month", columns="replication", values="value")
+    if a.empty or b.empty or list(a.columns) != list(b.columns):
+        return pd.DataFrame(columns=cols)
+    months = a.index.intersection(b.index)
+    rows = []
+    for month in months:
+        d = paired_difference(a.loc[month].tolist(), b.loc[month].tolist())
+        rows.append({"month": int(month), "mean": d.mean, "low": d.low, "high": d.high})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def action_months(s: ScenarioResults) -> list[tuple[float, str]]:
+    """(month, what) of each timed action of a scenario (none known for a results folder without its file)."""
+    from simulation.parameters import DAYS_PER_MONTH
+
+    if s.scenario is None:
+        return []
+    return [(a.day / DAYS_PER_MONTH, a.describe()) for a in s.scenario.actions]
+
+
 def mean_flows(s: ScenarioResults) -> pd.DataFrame:
     """Average number of moves between places per run."""
     if s.flows.empty:
@@ -197,6 +283,7 @@ def load_results_dir(path: Path, origin: str = "results folder") -> list[Scenari
         except Exception as exc:  # pyarrow reports damage in many ways
             raise bad(name, f"cannot be read: it is damaged ({exc.__class__.__name__})") from None
     reps, ts, flows = tables["replications.parquet"], tables["timeseries.parquet"], tables["flows.parquet"]
+    optional = _optional_tables(path, bad)
     for name, frame, need in (("replications.parquet", reps, ("scenario", "replication")),
                               ("timeseries.parquet", ts, ("scenario", "replication", "month", "metric", "value")),
                               ("flows.parquet", flows, ("scenario", "replication", "source", "target", "count"))):
@@ -204,6 +291,9 @@ def load_results_dir(path: Path, origin: str = "results folder") -> list[Scenari
         if missing:
             raise bad(name, f"lacks the column(s) {', '.join(missing)}")
     out = []
+    base_label = manifest.get("baseline")
+    versus = next((e for e in manifest["scenarios"] if isinstance(e, dict) and base_label is not None
+                   and e.get("label", e.get("name")) == base_label), None)
     for i, entry in enumerate(manifest["scenarios"]):
         if not isinstance(entry, dict) or not isinstance(entry.get("content_hash"), str) or not isinstance(entry.get("name"), str):
             raise bad("manifest.json", "a scenario entry lacks its name or content_hash", f"scenarios[{i}]")
@@ -232,8 +322,45 @@ def load_results_dir(path: Path, origin: str = "results folder") -> list[Scenari
             manifest=manifest,
             actions=tuple(str(a) for a in entry.get("actions", ()) or ()),
             origin=origin,
+            cohort=_rows_of(optional.get("cohort.parquet"), label),
+            horizons=_rows_of(optional.get("horizons.csv"), label),
+            budget_impact=_rows_of(optional.get("budget_impact.csv"), label),
+            versus=versus.get("content_hash") if versus else None,
+            versus_label=str(versus.get("label", versus.get("name"))) if versus else None,
         ))
     return out
+
+
+OPTIONAL_FILES = {
+    "cohort.parquet": ("scenario", "replication", "service", "pid", "sent_to"),
+    "horizons.csv": ("scenario", "metric", "horizon_years", "baseline_mean", "delta_mean", "delta_ci_low", "delta_ci_high"),
+    "budget_impact.csv": ("scenario", "payer", "financial_year", "months", "baseline_spend", "scenario_spend", "difference",
+                          "difference_ci_low", "difference_ci_high"),
+}
+"""Files a newer run writes beside the required ones (older folders lack them and still load)."""
+
+
+def _optional_tables(path: Path, bad) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name, need in OPTIONAL_FILES.items():
+        if not (path / name).exists():
+            continue
+        try:
+            frame = pd.read_parquet(path / name) if name.endswith(".parquet") else pd.read_csv(path / name)
+        except Exception as exc:  # pyarrow and the CSV reader report damage in many ways
+            raise bad(name, f"cannot be read: it is damaged ({exc.__class__.__name__})") from None
+        missing = [c for c in need if c not in frame.columns]
+        if missing:
+            raise bad(name, f"lacks the column(s) {', '.join(missing)}")
+        out[name] = frame
+    return out
+
+
+def _rows_of(frame: pd.DataFrame | None, label: str) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    mine = frame[frame["scenario"] == label].drop(columns=["scenario"]).reset_index(drop=True)
+    return mine if not mine.empty else None
 
 
 def _plan_key(plan: Plan) -> str:
@@ -272,12 +399,16 @@ def cache_problem() -> str | None:
     return None
 
 
+CACHE_LAYOUT = 2
+"""What a cache entry holds: 2 since closures keep their cohort (followed in the baseline too), horizons and budget impact."""
+
+
 def cache_key(scenario: Scenario, plan: Plan) -> str:
     """Results depend on the scenario's content, the run plan and the model's code."""
     from simulation import MODEL_VERSION, model_fingerprint
 
-    text = json.dumps([scenario.content_hash, plan.seed, plan.replications, plan.years, plan.scale,
-                       plan.warmup_years, MODEL_VERSION, model_fingerprint()])
+    text = json.dumps([scenario.content_hash, int(plan.seed), int(plan.replications), float(plan.years), float(plan.scale),
+                       float(plan.warmup_years), MODEL_VERSION, model_fingerprint(), CACHE_LAYOUT])
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -330,9 +461,10 @@ def entry_problem(path: Path, scenario: Scenario, plan: Plan) -> str | None:
     try:
         manifest = json.loads((path / "manifest.json").read_text())
         files = manifest["files"]
-        (entry,) = manifest["scenarios"]
-        if entry["content_hash"] != scenario.content_hash:
+        entries = [e for e in manifest["scenarios"] if e["content_hash"] == scenario.content_hash]
+        if len(entries) != 1 or len(manifest["scenarios"]) > 2:
             return "it holds another scenario"
+        entry = entries[0]
         if manifest["model_source_hash"] != model_fingerprint():
             return "it was made by another version of the model"
         if _plan_from_manifest(manifest, entry) != plan:

@@ -16,10 +16,10 @@ from simulation.costs import service_label
 from simulation.outcomes import METRICS, series_labels
 from simulation.people import PLACE_LABELS, PLACE_NAMES
 
-from .data import SUBGROUP_LABELS, ScenarioResults, difference, mean_flows, monthly_band
+from .data import SUBGROUP_LABELS, ScenarioResults, action_months, difference, mean_flows, monthly_band, monthly_difference
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-PAYER_COLOURS = {"nhs": "#0072B2", "council": "#E69F00", "society": "#CC79A7"}
+PAYER_COLOURS = {"nhs": "#0072B2", "council": "#E69F00", "society": "#CC79A7", "health_and_care": "#009E73"}
 PAYER_LABELS = {"nhs": "NHS", "council": "Council", "society": "Wider society"}
 SERVICE_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#882255", "#AA4499")
 """Paul Tol's 'muted' scheme (colour-blind safe) for services, so no service wears a payer's colour."""
@@ -104,6 +104,141 @@ def timeseries_figure(results: list[ScenarioResults], metric: str, start: dt.dat
     fig.update_yaxes(title=y_title, tickprefix="£" if unit == "£" else "", tickformat=".0%" if unit == "share" else ",")
     fig.update_xaxes(title="Month" if not start else "")
     return layout(fig, f"{label}: mean and 95% interval")
+
+
+def difference_timeseries_figure(base: ScenarioResults, others: list[ScenarioResults], metric: str,
+                                 start: dt.date | None = None) -> go.Figure:
+    """Each decision's difference from the baseline month by month (paired), with its 95% band and a dotted
+    marker at each of its timed actions."""
+    label, unit = SERIES_LABELS.get(metric, (metric.replace("_", " "), ""))
+    fig = go.Figure()
+    marked: set[tuple[float, str]] = set()
+    for i, s in enumerate(others):
+        band = monthly_difference(s, base, metric)
+        if band.empty:
+            continue
+        x = _months_to_dates(band["month"], start) if start else band["month"]
+        c = colour(i + 1)
+        fig.add_trace(go.Scatter(x=list(x) + list(x)[::-1], y=list(band["high"]) + list(band["low"])[::-1],
+                                 fill="toself", fillcolor=rgba(c, 0.15), line=dict(width=0), hoverinfo="skip",
+                                 showlegend=False, name=f"{s.label} 95% interval"))
+        fig.add_trace(go.Scatter(x=x, y=band["mean"], mode="lines", line=dict(color=c, width=3), name=s.label,
+                                 hovertemplate=f"%{{x}}<br>{s.label}: %{{y:+,.1f}}<extra></extra>"))
+        for month, what in action_months(s):
+            key = (round(month, 2), s.label)
+            if key in marked:
+                continue
+            marked.add(key)
+            at = _months_to_dates([int(round(month))], start)[0] if start else month
+            fig.add_shape(type="line", x0=at, x1=at, y0=0, y1=1, yref="paper", line=dict(color=c, dash="dot", width=2))
+            fig.add_annotation(x=at, y=1, yref="paper", text=wrap(what, 28), showarrow=False, xanchor="left", yanchor="top",
+                               font=dict(size=12, color=c), bgcolor="rgba(255,255,255,0.8)")
+    fig.add_hline(y=0, line_color="#333", line_width=1)
+    y_title = f"Change in {label.lower()}" + (f" ({unit})" if unit and unit not in ("£", "share") else "")
+    fig.update_yaxes(title=y_title, tickprefix="£" if unit == "£" else "", tickformat=".1%" if unit == "share" else ",")
+    fig.update_xaxes(title="Month" if not start else "")
+    return layout(fig, f"{label}: change against {base.label}, month by month (95% interval; dotted lines: each action)")
+
+
+def ranking_figure(base: ScenarioResults, others: list[ScenarioResults]) -> go.Figure:
+    """Which is best value: each decision's net monetary benefit against the baseline at £20,000 per QALY (bars,
+    95% intervals), best at the top, and at £30,000 (diamonds)."""
+    rows = []
+    for s in others:
+        d20, d30 = difference(s, base, "nmb_20k"), difference(s, base, "nmb_30k")
+        if d20 is not None:
+            rows.append((s.label, d20, d30))
+    rows.sort(key=lambda r: r[1].mean)
+    fig = go.Figure()
+    y = [wrap(r[0], 34) for r in rows]
+    fig.add_trace(go.Bar(x=[r[1].mean / 1e6 for r in rows], y=y, orientation="h", name="at £20,000 per QALY",
+                         marker_color=["#0072B2" if r[1].mean >= 0 else "#D55E00" for r in rows],
+                         error_x=dict(type="data", symmetric=False, array=[(r[1].high - r[1].mean) / 1e6 for r in rows],
+                                      arrayminus=[(r[1].mean - r[1].low) / 1e6 for r in rows], color="#333"),
+                         hovertemplate="%{y}<br>£%{x:+,.1f}m at £20,000 per QALY<extra></extra>"))
+    fig.add_trace(go.Scatter(x=[r[2].mean / 1e6 if r[2] else None for r in rows], y=y, mode="markers", name="at £30,000 per QALY",
+                             marker=dict(symbol="diamond", size=12, color="#000"),
+                             hovertemplate="%{y}<br>£%{x:+,.1f}m at £30,000 per QALY<extra></extra>"))
+    fig.add_vline(x=0, line_color="#333", line_width=1)
+    fig.update_xaxes(title="Net monetary benefit against the baseline (£ million; right of zero is worth it)",
+                     tickprefix="£", ticksuffix="m")
+    fig = layout(fig, f"Which is best value: net monetary benefit against {base.label} (health and care costs, 95% intervals)",
+                 height=max(320, 120 + 64 * len(rows)))
+    fig.update_layout(margin=dict(l=260, r=30, t=110, b=70))
+    return fig
+
+
+def cost_change_by_service_figure(base: ScenarioResults, others: list[ScenarioResults], top: int = 8) -> go.Figure:
+    """Where the money moves: each decision's paired change in cost by service (all payers), the largest changes."""
+    from simulation.experiment import paired_difference
+
+    changes: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for s in others:
+        if s.plan != base.plan:
+            continue
+        services = sorted({c.split(".")[1] for c in _cost_columns(s) + _cost_columns(base)})
+        for service in services:
+            cols = [c for c in set(_cost_columns(s)) | set(_cost_columns(base)) if c.split(".")[1] == service]
+            a = [sum(v) for v in zip(*[s.values(c) for c in cols])]
+            b = [sum(v) for v in zip(*[base.values(c) for c in cols])]
+            if not a or len(a) != len(b):
+                continue
+            d = paired_difference(a, b)
+            changes.setdefault(service, {})[s.label] = (d.mean, d.low, d.high)
+    order = sorted(changes, key=lambda k: -max(abs(v[0]) for v in changes[k].values()))[:top]
+    fig = go.Figure()
+    for i, s in enumerate(others):
+        xs = [wrap(service_label(k), 22) for k in order if s.label in changes[k]]
+        vals = [changes[k][s.label] for k in order if s.label in changes[k]]
+        fig.add_trace(go.Bar(x=xs, y=[v[0] / 1e6 for v in vals], name=s.label, marker_color=colour(i + 1),
+                             error_y=dict(type="data", symmetric=False, array=[(v[2] - v[0]) / 1e6 for v in vals],
+                                          arrayminus=[(v[0] - v[1]) / 1e6 for v in vals], color="#333"),
+                             hovertemplate="%{x}<br>" + s.label + ": %{y:+,.2f} £m<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.add_hline(y=0, line_color="#333", line_width=1)
+    fig.update_yaxes(title="Change in £ million (discounted)", tickprefix="£", ticksuffix="m")
+    return layout(fig, f"Where the money moves: change in cost by service against {base.label} (95% intervals)", height=540)
+
+
+def cohort_figure(s: ScenarioResults, fact: dict) -> go.Figure:
+    """Where the people a closure displaced were sent (full-county numbers, 95% intervals)."""
+    from simulation.costs import service_label as label_of
+
+    from .views import got_nothing, sent_label
+
+    sent = list(reversed(fact["sent"]))
+    fig = go.Figure(go.Bar(
+        x=[iv.mean for _, iv in sent], y=[wrap(sent_label(w), 40) for w, _ in sent], orientation="h",
+        marker_color=["#D55E00" if got_nothing(w) else "#0072B2" for w, _ in sent],
+        error_x=dict(type="data", symmetric=False, array=[iv.high - iv.mean for _, iv in sent],
+                     arrayminus=[iv.mean - iv.low for _, iv in sent], color="#333"),
+        hovertemplate="%{y}: %{x:,.0f} people<extra></extra>", name="people"))
+    fig.update_xaxes(title="People (whole county; orange: got nothing)", rangemode="tozero")
+    fig = layout(fig, f"{s.label}: where the {fact['people'].mean:,.0f} people holding a place in "
+                      f"{label_of(fact['service']).lower()} went (95% intervals)", height=max(300, 130 + 48 * len(sent)))
+    fig.update_layout(margin=dict(l=330, r=30, t=90, b=60), showlegend=False)
+    return fig
+
+
+def budget_figure(t, label: str, years: int = 5) -> go.Figure:
+    """One decision's budget impact by financial year and payer (undiscounted; 95% intervals)."""
+    from .views import BUDGET_PAYERS, PAYER_NAMES, first_years
+
+    mine = t[t["scenario"] == label]
+    fys = first_years(mine, years)
+    fig = go.Figure()
+    for payer in BUDGET_PAYERS:
+        r = mine[mine["payer"] == payer].set_index("financial_year").reindex(fys)
+        colour_ = PAYER_COLOURS.get(payer, "#009E73")
+        fig.add_trace(go.Bar(x=fys, y=r["difference"] / 1e6, name=PAYER_NAMES[payer], marker_color=colour_,
+                             error_y=dict(type="data", symmetric=False, array=(r["difference_ci_high"] - r["difference"]) / 1e6,
+                                          arrayminus=(r["difference"] - r["difference_ci_low"]) / 1e6, color="#333"),
+                             hovertemplate="%{x}<br>" + PAYER_NAMES[payer] + ": %{y:+,.2f} £m<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.add_hline(y=0, line_color="#333", line_width=1)
+    fig.update_yaxes(title="Change in spending (£ million, undiscounted)", tickprefix="£", ticksuffix="m")
+    fig.update_xaxes(title="Financial year (April to March)")
+    return layout(fig, f"Budget impact of {label}, year by year (cash, 95% intervals)", height=480)
 
 
 def _cost_columns(s: ScenarioResults) -> list[str]:

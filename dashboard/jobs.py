@@ -80,6 +80,7 @@ class Job:
     pending: list[int] = field(default_factory=list)
     results: dict[int, Any] = field(default_factory=dict)
     want_preview: Any = None     # the baseline scenario to preview against, if a preview is wanted
+    cohort_baseline: Any = None  # the baseline that follows a closure's displaced people with it (closures only)
     leader: str | None = None    # an identical run this one waits for
     on_finish: Callable[["Job"], None] | None = None
     capped: bool = True          # counts against the limits (the shipped scenarios do not)
@@ -108,10 +109,18 @@ def preview_numbers(baseline: Any, scenario: Any, years: float) -> dict[str, flo
     return {m: alt[m] - base[m] for m in ("total_cost", "cost_nhs", "cost_council", "crisis_episodes", "qalys")}
 
 
-def replication(scenario: Any, seed: int, rep: int, years: float, scale: float, warmup: float) -> Any:
-    from simulation.experiment import run_replication
+def replication(scenario: Any, seed: int, rep: int, years: float, scale: float, warmup: float,
+                cohort_baseline: Any = None) -> Any:
+    """One replication, following the people any closure of the scenario displaces (as ``mhsim run`` does).
+    With ``cohort_baseline``, the same replication of the baseline follows the same people too, so the page can
+    say what the closure did to them: then (scenario's result, baseline's result) is returned."""
+    from simulation.experiment import cohort_markers, run_replication
 
-    return run_replication(scenario, seed, rep, years, scale, warmup)
+    markers = cohort_markers([scenario])
+    result = run_replication(scenario, seed, rep, years, scale, warmup, cohorts=markers)
+    if cohort_baseline is None or not markers:
+        return result
+    return result, run_replication(cohort_baseline, seed, rep, years, scale, warmup, cohorts=markers)
 
 
 class JobQueue:
@@ -231,7 +240,8 @@ class JobQueue:
                                                    timeout=max(1.0, job.deadline - now))
                         else:
                             seed, _, years, scale, warmup = job.run
-                            future = pool.schedule(replication, args=(job.scenario, seed, rep, years, scale, warmup),
+                            future = pool.schedule(replication, args=(job.scenario, seed, rep, years, scale, warmup,
+                                                                      job.cohort_baseline),
                                                    timeout=max(1.0, job.deadline - now))
                     except Exception as exc:  # the pool cannot take work: fail the job, keep the dispatcher
                         self._end(job, "failed", f"the run could not start: {type(exc).__name__}")

@@ -148,7 +148,8 @@ def _assumption_rows(scenarios: list[ScenarioResults]) -> list[tuple[str, str, s
     return rows
 
 
-def html_brief(base: ScenarioResults, others: list[ScenarioResults], timeseries_metric: str = "crisis_episodes") -> str:
+def html_brief(base: ScenarioResults, others: list[ScenarioResults], timeseries_metric: str = "crisis_episodes",
+               focus: ScenarioResults | None = None) -> str:
     """A self-contained HTML brief (plotly.js embedded once; opens offline)."""
     figures: list[tuple[str, go.Figure]] = [
         ("Who pays for the change", cost_change_by_payer_figure(base, others)),

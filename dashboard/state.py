@@ -51,15 +51,30 @@ def _write_job(job: Job) -> Path:
     """A finished job's results, written into the cache (or a private folder if the cache cannot be trusted)."""
     seed, reps, years, scale, warmup = job.run
     plan = RunPlan(seed=seed, replications=reps, years=years, scale=scale, warmup_years=warmup)
-    (label,) = scenario_labels([job.scenario])
-    results = tuple(job.results[r] for r in range(reps))
-    exp = Experiment((job.scenario,), (label,), plan, {label: results}, time.time() - job.started, 1)
+    results = [job.results[r] for r in range(reps)]
     trusted = cache_problem() is None
     target = cache_root() / job.key if trusted else _private_dir() / job.key
-    write_outputs(exp, target, "dashboard")
+    if results and isinstance(results[0], tuple):  # a closure, with the baseline following the same people
+        base_label, label = scenario_labels([job.cohort_baseline, job.scenario])
+        exp = Experiment((job.cohort_baseline, job.scenario), (base_label, label), plan,
+                         {base_label: tuple(r[1] for r in results), label: tuple(r[0] for r in results)},
+                         time.time() - job.started, 1)
+        write_outputs(exp, target, "dashboard", baseline=base_label)
+    else:
+        (label,) = scenario_labels([job.scenario])
+        exp = Experiment((job.scenario,), (label,), plan, {label: tuple(results)}, time.time() - job.started, 1)
+        write_outputs(exp, target, "dashboard")
     if trusted:
         prune_cache()
     return target
+
+
+def own_bundle(bundles: list[ScenarioResults], scenario: Scenario) -> ScenarioResults:
+    """The bundle of ``scenario`` in a folder (a closure's folder holds the baseline that followed its cohort too)."""
+    for b in bundles:
+        if b.content_hash == scenario.content_hash:
+            return b
+    return bundles[-1]
 
 
 def size_to_precision(plan: Plan, scenarios: list[Scenario], targets: list, max_reps: int, workers: int = 1,
@@ -177,7 +192,7 @@ class AppState:
             thread.join()
 
     def _add_shared(self, folder: Path, scenario: Scenario) -> None:
-        (bundle,) = load_results_dir(folder, origin="shipped")
+        bundle = own_bundle(load_results_dir(folder, origin="shipped"), scenario)
         bundle.scenario = scenario
         with self.lock:
             self.shared[bundle.key] = bundle
@@ -256,10 +271,14 @@ class AppState:
             raise InputError(problems)
 
     def _job(self, session_id: str, scenario: Scenario, capped: bool = True) -> Job:
+        from simulation.experiment import cohort_markers
+
         plan = self.plan
         job = Job(new_job_id(), session_id, scenario.name, total=plan.replications, scenario=scenario,
                   run=(plan.seed, plan.replications, plan.years, plan.scale, plan.warmup_years),
                   key=cache_key(scenario, plan), pending=list(range(plan.replications)), capped=capped)
+        if cohort_markers([scenario]):
+            job.cohort_baseline = self._baseline_scenario()
         return job
 
     def submit(self, token: object, scenario: Scenario, yaml_text: str, origin: str = "built in the page") -> Job:
@@ -304,7 +323,7 @@ class AppState:
     def _deliver(self, job: Job, scenario: Scenario, yaml_text: str, origin: str) -> None:
         """A finished run's results join its session (a copy under the person's own name)."""
         assert job.result_folder is not None, "a finished run has written its results folder"
-        (bundle,) = load_results_dir(job.result_folder, origin=origin)
+        bundle = own_bundle(load_results_dir(job.result_folder, origin=origin), scenario)
         bundle.key = f"own-{job.id}"
         bundle.name = scenario.name
         bundle.description = scenario.description

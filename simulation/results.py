@@ -30,7 +30,7 @@ import sys
 import threading
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -208,6 +208,44 @@ def cohort_table(exp: Experiment, baseline: str | None) -> pd.DataFrame | None:
         base = base.rename(columns={c: f"baseline_{c}" for c in COHORT_OUTCOMES})
         table = table[table["scenario"] != baseline].merge(base, on=["replication", "service", "pid"], how="left")
     return table.reset_index(drop=True)
+
+
+def cohort_summary(table: pd.DataFrame, scale: float, replications: Sequence[int]) -> list[dict[str, Any]]:
+    """What happened to each closure's displaced people, at full scale, from one scenario's ``cohort.parquet``
+    rows: how many there were, where they were sent, and each outcome under the closure and (where the rows carry
+    ``baseline_*`` columns) for the same people without it, with the paired difference. Every figure is the mean
+    over ``replications`` (a replication with nobody sent somewhere counts as zero there) with its 95% interval.
+
+    Returns one dict per closure: ``service``, ``month``, ``people``, ``sent`` ([(where, Interval)], largest
+    first) and ``outcomes`` ([(outcome, closure Interval, baseline Interval or None, difference Interval or None)])."""
+    from .experiment import paired_difference, t_interval
+    from .outcomes import COHORT_OUTCOMES
+
+    w = 1.0 / scale
+    reps = list(replications)
+    out = []
+    for service, rows in table.groupby("service", sort=True):
+        by_rep = {r: g for r, g in rows.groupby("replication")}
+        empty = rows.iloc[0:0]
+
+        def per_rep(fn) -> list[float]:
+            return [float(fn(by_rep.get(r, empty))) * w for r in reps]
+
+        sent = [(where, t_interval(per_rep(lambda g, where=where: (g["sent_to"] == where).sum())))
+                for where in rows["sent_to"].unique()]
+        sent.sort(key=lambda x: -x[1].mean)
+        outcomes = []
+        for outcome in COHORT_OUTCOMES:
+            alt = per_rep(lambda g, c=outcome: g[c].astype(float).sum())
+            bcol = f"baseline_{outcome}"
+            if bcol in rows.columns and not rows[bcol].isna().all():
+                base = per_rep(lambda g, c=bcol: g[c].astype(float).sum())
+                outcomes.append((outcome, t_interval(alt), t_interval(base), paired_difference(alt, base)))
+            else:
+                outcomes.append((outcome, t_interval(alt), None, None))
+        out.append({"service": str(service), "month": float(rows["month"].min()),
+                    "people": t_interval(per_rep(len)), "sent": sent, "outcomes": outcomes})
+    return out
 
 
 def check_finite(exp: Experiment) -> None:

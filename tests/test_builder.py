@@ -11,7 +11,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from dashboard.builder import PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, levers_to_yaml, read_scenario_text
+from dashboard.builder import (
+    PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, block_funded, lever_settings, levers_to_yaml, read_scenario_text,
+)
 from simulation.catalogue import SERVICES
 from simulation.parameters import DAYS_PER_MONTH
 
@@ -50,7 +52,7 @@ def test_closing_peer_support_sends_nobody_to_peer_support(baseline):
 
 
 def test_opening_a_service_with_places_opens_it_with_that_capacity(baseline):
-    _, s = build(baseline, ServiceLever("recovery_college", "open", month=4, capacity=90))
+    _, s = build(baseline, ServiceLever("recovery_college", "open", month=4, capacity=90, cost_follows=False))
     a = only_action(s)
     assert (a.verb, a.service, a.day) == ("open", "recovery_college", pytest.approx(4 * DAYS_PER_MONTH))
     assert dict(a.values) == {SERVICES["recovery_college"].capacity_path: 90}
@@ -59,9 +61,9 @@ def test_opening_a_service_with_places_opens_it_with_that_capacity(baseline):
 @pytest.mark.parametrize("service", [s for s, info in SERVICES.items() if info.capacity_path])
 def test_new_capacity_from_month_zero_is_a_parameter_and_later_a_resize_at_that_month(baseline, service):
     path = SERVICES[service].capacity_path
-    _, now = build(baseline, ServiceLever(service, "keep", month=0, capacity=77))
+    _, now = build(baseline, ServiceLever(service, "keep", month=0, capacity=77, cost_follows=False))
     assert now.values[path] == 77 and not now.actions
-    _, later = build(baseline, ServiceLever(service, "keep", month=2, capacity=77))
+    _, later = build(baseline, ServiceLever(service, "keep", month=2, capacity=77, cost_follows=False))
     a = only_action(later)
     assert (a.verb, a.service, a.day) == ("resize", service, pytest.approx(2 * DAYS_PER_MONTH))
     assert dict(a.values) == {path: 77}
@@ -111,3 +113,54 @@ def test_starting_from_a_scenario_keeps_its_actions_and_changes(close_day_centre
 def test_keeping_everything_builds_the_baseline_itself(baseline):
     _, s = build(baseline, *(ServiceLever(name) for name in SERVICES))
     assert s.values == baseline.values and not s.actions
+
+
+@pytest.mark.parametrize("service", [s for s in SERVICES if block_funded(s)])
+def test_new_places_on_a_block_contract_change_its_cost_in_proportion_from_the_same_month(baseline, service):
+    places, cost = SERVICES[service].capacity_path, UNIT_COSTS[service]
+    now_places, now_cost = baseline.values[places], baseline.values[cost]
+    _, s = build(baseline, ServiceLever(service, "keep", month=6, capacity=int(now_places) * 2 + 1))
+    by_verb = {a.verb: a for a in s.actions}
+    assert by_verb["resize"].day == by_verb["set"].day == pytest.approx(6 * DAYS_PER_MONTH)
+    assert dict(by_verb["set"].values)[cost] == pytest.approx(now_cost * (int(now_places) * 2 + 1) / now_places, abs=1)
+    # a typed cost wins
+    _, typed = build(baseline, ServiceLever(service, "keep", month=6, capacity=int(now_places) * 2 + 1, unit_cost=5.0))
+    assert dict(next(a for a in typed.actions if a.verb == "set").values)[cost] == 5.0
+
+
+def test_starting_from_a_scenario_the_levers_show_its_actions_and_an_edit_replaces_the_inherited_one(close_day_centre):
+    shown = lever_settings(close_day_centre)
+    assert shown["services"]["day_centre"]["status"] == "close" and shown["services"]["peer_support"]["status"] == "open"
+    assert shown["redirect"]["target"] == "personal_health_budgets" and shown["redirect"]["peer"] == 0.35
+    month = shown["services"]["day_centre"]["month"]
+    levers = dict(budget_target=shown["redirect"]["target"], redirect_budgets=shown["redirect"]["budgets"],
+                  raised_multiplier=shown["redirect"]["multiplier"], raised_months=shown["redirect"]["months"],
+                  authoritative=True)
+    same = [ServiceLever("day_centre", "close", month), ServiceLever("peer_support", "open", shown["services"]["peer_support"]["month"])]
+    _, kept = build(close_day_centre, *same, redirect_peer=0.35, **levers)
+    assert kept.actions == close_day_centre.actions
+    _, edited = build(close_day_centre, *same, redirect_peer=0.55, **levers)
+    closure = next(a for a in edited.actions if a.verb == "close")
+    assert dict(closure.redirect) == {"personal_health_budgets": 0.45, "peer_support": 0.55}
+    assert sum(a.verb == "close" for a in edited.actions) == 1
+    # set back to 'no change', the closure goes
+    _, undone = build(close_day_centre, ServiceLever("day_centre", "keep", month), same[1], redirect_peer=0.35, **levers)
+    assert [a.verb for a in undone.actions] == ["open"]
+
+
+def test_reinvestment_moves_the_freed_budget_from_the_closing_month_and_says_if_it_is_neutral(baseline):
+    from simulation.reinvestment import plan_reinvestment
+
+    doc_text = levers_to_yaml(baseline, Levers("Reinvest", "", [ServiceLever("day_centre", "close", 6),
+                                                                ServiceLever("peer_support", "open", 6)], {},
+                                               reinvest_from="day_centre", reinvest=(("peer_support", 0.6), ("personal_budgets", 0.4)),
+                                               budget_holders=2000.0))
+    s = read_scenario_text(doc_text, "reinvest.yaml")
+    pkg = plan_reinvestment(baseline.params, baseline.values, "day_centre", [("peer_support", 0.6), ("personal_budgets", 0.4)], 2000.0)
+    sets = {p: (a.day, v) for a in s.actions if a.verb == "set" for p, v in a.values}
+    for alloc in pkg.allocations:
+        for path, value in alloc.changes:
+            assert sets[path] == (pytest.approx(6 * DAYS_PER_MONTH), pytest.approx(value))
+    resize = [a for a in s.actions if a.verb == "resize"]
+    assert dict(resize[0].values) == {"services.peer_support.base_places": int(pkg.allocations[0].new_capacity)}
+    assert "Budget neutral for each payer? no" in doc_text and "council: pays" in doc_text

@@ -1,0 +1,231 @@
+"""The answer first: a card for each decision, and the ranking by net monetary benefit.
+
+Every number here is one the model reports (``cost_health_and_care``, ``qalys``,
+``nmb_20k``, ``nmb_30k`` as paired differences; the probabilities from the PSA
+that ``make psa-shipped`` precomputes for each shipped decision into
+``scenarios/psa/<decision file>/``). This module only reads and words them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from dash import html
+
+from simulation.experiment import Interval
+from simulation.formatting import number
+from simulation.scenario import SHIPPED_SCENARIOS
+
+from .data import ScenarioResults, difference
+
+PSA_ROOT = SHIPPED_SCENARIOS / "psa"
+"""Where ``make psa-shipped`` writes each shipped decision's PSA (a folder per decision file)."""
+
+PSA_MISSING = "not computed yet: run make psa-shipped"
+
+WTP = (20_000, 30_000)
+
+
+@dataclass
+class PsaFacts:
+    """What the precomputed PSA says about one decision against the reference (the baseline)."""
+
+    folder: Path
+    saves_nhs: float | None = None
+    saves_council: float | None = None
+    saves_health_and_care: float | None = None
+    cost_effective: dict[int, float | None] = field(default_factory=dict)
+    thresholds: list[dict] = field(default_factory=list)   # rows with a switch value, at the lower threshold first
+
+
+def decision_file(s: ScenarioResults) -> str | None:
+    """The stem of the file a decision was read from (its PSA folder's name), or None for one built in the page."""
+    if s.origin not in ("shipped", "results folder"):
+        return None
+    file = s.scenario.file if s.scenario is not None else None
+    if not file:
+        for entry in s.manifest.get("scenarios", []):
+            if isinstance(entry, dict) and entry.get("content_hash") == s.content_hash:
+                file = entry.get("file")
+    return Path(str(file)).stem if file else None
+
+
+def _float(value) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def read_psa(s: ScenarioResults, root: Path | None = None) -> PsaFacts | None:
+    """The decision's precomputed PSA (``psa-best.csv``, ``psa-thresholds.csv``), or None if there is none."""
+    stem = decision_file(s)
+    if stem is None:
+        return None
+    folder = (root or PSA_ROOT) / stem
+    best_file = folder / "psa-best.csv"
+    if not best_file.is_file():
+        return None
+    try:
+        best = pd.read_csv(best_file)
+    except Exception:  # a damaged file is shown as missing, never as numbers
+        return None
+    if len(best) < 2:
+        return None
+    names = best["scenario"].astype(str).tolist() if "scenario" in best.columns else []
+    row = best.iloc[names.index(s.name)] if s.name in names[1:] else best.iloc[1]
+    facts = PsaFacts(folder, _float(row.get("probability_saves_nhs")), _float(row.get("probability_saves_council")),
+                     _float(row.get("probability_saves_health_and_care")),
+                     {w: _float(row.get(f"probability_cost_effective_{w}")) for w in WTP})
+    thresholds_file = folder / "psa-thresholds.csv"
+    if thresholds_file.is_file():
+        try:
+            t = pd.read_csv(thresholds_file)
+        except Exception:
+            t = pd.DataFrame()
+        if "switch_value" in t.columns:
+            t = t[pd.to_numeric(t["switch_value"], errors="coerce").notna()]
+            t = t.sort_values("threshold_wtp", kind="stable") if "threshold_wtp" in t.columns else t
+            facts.thresholds = t.to_dict("records")
+    return facts
+
+
+def _pct(p: float | None) -> str:
+    return "-" if p is None else f"{p:.0%}"
+
+
+def _interval_text(d: Interval | None, unit: str) -> str:
+    if d is None:
+        return "not comparable"
+    if d.n < 2:
+        return number(d.mean, unit, signed=True)
+    return (f"{number(d.mean, unit, signed=True)}\u00a0({number(d.low, unit, signed=True)}\u00a0to\u00a0"
+            f"{number(d.high, unit, signed=True)})")
+
+
+def _cost_words(d: Interval | None) -> str:
+    if d is None:
+        return "not comparable"
+    if d.n >= 2 and d.low <= 0 <= d.high:
+        return f"no clear change ({_interval_text(d, '£')})"
+    verb = "saves" if d.mean < 0 else "costs"
+    more = "" if d.mean < 0 else " more"
+    return f"{verb} {number(abs(d.mean), '£')}{more} ({number(d.low, '£', signed=True)}\u00a0to\u00a0{number(d.high, '£', signed=True)})"
+
+
+def _value_label(value) -> str:
+    v = _float(value)
+    if v is None:
+        return str(value)
+    return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def flips_if(facts: PsaFacts | None, s: ScenarioResults) -> str | None:
+    """'the answer flips if <input> is above <value>' from the PSA's thresholds (the lower threshold first)."""
+    if facts is None or not facts.thresholds:
+        return None
+    t = facts.thresholds[0]
+    label = str(t.get("label") or t.get("parameter"))
+    below, above = str(t.get("preferred_below", "")), str(t.get("preferred_above", ""))
+    wtp = _float(t.get("threshold_wtp"))
+    at = f" at £{wtp:,.0f} per QALY" if wtp else ""
+    switch = _value_label(t.get("switch_value"))
+    base = _value_label(t.get("base"))
+    if below == s.name or below == s.label:
+        return f"it stays the better choice{at} only while {label} is below {switch} (the model uses {base})"
+    if above == s.name or above == s.label:
+        return f"it becomes the better choice{at} only if {label} is above {switch} (the model uses {base})"
+    return f"the better choice{at} flips when {label} passes {switch} ({below} below, {above} above; the model uses {base})"
+
+
+def robust_sentence(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | None) -> str:
+    """One plain sentence: what is robust and what depends on an assumption."""
+    cost = difference(s, base, "cost_health_and_care")
+    nmb = difference(s, base, "nmb_20k")
+    parts = []
+    if cost is not None and cost.n >= 2 and not cost.low <= 0 <= cost.high:
+        parts.append(f"that it {'saves' if cost.mean < 0 else 'costs'} health and care money is robust to the model's chance")
+    elif cost is not None:
+        parts.append("whether it saves health and care money is not clear from the runs")
+    if nmb is not None and nmb.n >= 2 and not nmb.low <= 0 <= nmb.high:
+        parts.append(f"it is {'good' if nmb.mean > 0 else 'poor'} value at £20,000 per QALY in every plausible run of chance")
+    flip = flips_if(facts, s)
+    if flip:
+        parts.append(f"but {flip}")
+    elif facts is None:
+        parts.append("how it depends on uncertain inputs is not computed yet")
+    else:
+        parts.append("no single uncertain input changes the answer within its plausible range")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
+
+
+def _card_row(label: str, value: str, cls: str) -> html.Tr:
+    return html.Tr([html.Th(label, style={"textAlign": "left", "fontWeight": "normal", "color": "#333", "paddingRight": "10px"}),
+                    html.Td(value, className=cls, style={"fontWeight": "bold", "whiteSpace": "nowrap"})])
+
+
+def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | None) -> html.Div:
+    """One decision's answer: the money, the QALYs, the net benefit, how sure, and what would change it."""
+    cost = difference(s, base, "cost_health_and_care")
+    qalys = difference(s, base, "qalys")
+    rows = [
+        _card_row("Health and care cost (NHS and council)", _cost_words(cost), "card-cost"),
+        _card_row("Quality-adjusted life years", _interval_text(qalys, "QALYs"), "card-qalys"),
+        _card_row("Net monetary benefit at £20,000 / QALY", _interval_text(difference(s, base, "nmb_20k"), "£"), "card-nmb20"),
+        _card_row("Net monetary benefit at £30,000 / QALY", _interval_text(difference(s, base, "nmb_30k"), "£"), "card-nmb30"),
+    ]
+    if facts is None:
+        why = "built in the page: run mhsim psa on its YAML" if decision_file(s) is None else PSA_MISSING
+        rows.append(_card_row("Probability it saves money", why, "card-psa-missing"))
+        rows.append(_card_row("Probability it is cost-effective", why, "card-psa-missing"))
+    else:
+        rows.append(_card_row("Probability it saves money",
+                              f"health and care {_pct(facts.saves_health_and_care)} (NHS {_pct(facts.saves_nhs)}, "
+                              f"council {_pct(facts.saves_council)})", "card-psa-saves"))
+        rows.append(_card_row("Probability it is cost-effective",
+                              f"{_pct(facts.cost_effective.get(20_000))} at £20,000; {_pct(facts.cost_effective.get(30_000))} "
+                              "at £30,000 per QALY", "card-psa-ce"))
+    return html.Div([
+        html.H3(s.label, style={"margin": "0 0 6px 0", "fontSize": "18px"}),
+        html.Table(html.Tbody(rows), style={"fontSize": "14px", "borderSpacing": "0 2px"}),
+        html.P(robust_sentence(base, s, facts), className="card-sentence", style={"margin": "8px 0 0 0", "fontSize": "14px"}),
+    ], className="answer-card", style={"border": "1px solid #b8cfe3", "borderRadius": "6px", "padding": "10px 14px",
+                                        "background": "#f7fbff", "width": "430px", "verticalAlign": "top"})
+
+
+def answer_cards(base: ScenarioResults, others: list[ScenarioResults], root: Path | None = None) -> html.Div:
+    ranked = rank(base, others)
+    return html.Div([answer_card(base, s, read_psa(s, root)) for s, _ in ranked],
+                    id="answer-cards", style={"display": "flex", "flexWrap": "wrap", "gap": "12px"})
+
+
+def rank(base: ScenarioResults, others: list[ScenarioResults], metric: str = "nmb_20k") -> list[tuple[ScenarioResults, Interval | None]]:
+    """Decisions by their net monetary benefit against the baseline, best first (those not comparable last)."""
+    pairs = [(s, difference(s, base, metric)) for s in others]
+    return sorted(pairs, key=lambda p: -(p[1].mean if p[1] is not None and not math.isnan(p[1].mean) else -math.inf))
+
+
+def ranking_sentence(base: ScenarioResults, others: list[ScenarioResults]) -> str:
+    """Which is best value, and whether it is clearly better than the next (paired: the runs share their chance)."""
+    ranked = [(s, d) for s, d in rank(base, others) if d is not None]
+    if not ranked:
+        return ""
+    best, d = ranked[0]
+    text = (f"Best value at £20,000 per QALY: {best.label}, net monetary benefit {_interval_text(d, '£')} against "
+            f"{base.label}.")
+    if len(ranked) > 1:
+        second = ranked[1][0]
+        gap = difference(best, second, "nmb_20k")
+        if gap is not None and gap.n >= 2 and gap.low > 0:
+            text += f" It is clearly better than the next, {second.label} (by {_interval_text(gap, '£')})."
+        elif gap is not None:
+            text += (f" It cannot be told apart from the next, {second.label} (difference {_interval_text(gap, '£')}): "
+                     "choose between them on other grounds.")
+    if d.n >= 2 and d.high < 0:
+        text += " No decision here is good value against the baseline."
+    return text

@@ -21,9 +21,13 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from simulation.catalogue import SERVICES
 from simulation.errors import printable
 from simulation.errors import InputError, Problem
+from simulation.reinvestment import closable_with_budget, plan_reinvestment, reinvestment_targets
 from simulation.scenario import shipped_catalogue
 
-from .builder import MAX_UPLOAD_BYTES, PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, levers_to_yaml, read_scenario_text
+from .builder import (
+    MAX_UPLOAD_BYTES, PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, block_funded, lever_settings, levers_to_yaml,
+    read_scenario_text,
+)
 from .compare import compare_tab, register_compare
 from .data import ScenarioResults
 from .server import allowed_hosts, harden
@@ -103,17 +107,41 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
         ], style={"marginTop": "10px"}),
         html.Div([html.Label("What decision does it test?", style={"fontWeight": "bold"}),
                   dcc.Textarea(id="build-description", value="", style={"width": "800px", "height": "50px"})], style={"marginTop": "10px"}),
+        html.Div(id="inherited-box", style={"marginTop": "12px"}),
         html.H3("Services", style=SECTION),
+        html.P("'Places now' is the service's own capacity (peer support also grows by its peer leaders' groups). New places on "
+               "a block contract change the contract's cost in proportion from the same month, unless you type a new cost.",
+               style=HELP),
         html.Table([html.Thead(html.Tr([html.Th("Service"), html.Th("Open or close"), html.Th("From month"),
                                         html.Th("Places now"), html.Th("New places"), html.Th("Cost now"), html.Th("New cost (£)"), html.Th("")]))]
                    + [html.Tbody(lever_rows)], style={"borderSpacing": "8px 4px", "textAlign": "left"}),
         html.H3("When a service with users closes, they are referred", style=SECTION),
         html.Div([
-            "for a personal budget (share of users) ", dcc.Input(id="redirect-budgets", type="number", min=0, max=1, step=0.05, value=0.45, style={"width": "80px"}),
+            "for ", dcc.Dropdown(id="redirect-target", value="personal_budgets", clearable=False,
+                                 options=[{"label": "a personal budget (council)", "value": "personal_budgets"},
+                                          {"label": "a personal health budget (NHS)", "value": "personal_health_budgets"}],
+                                 style={"width": "290px", "display": "inline-block", "verticalAlign": "middle"}),
+            " (share of users) ", dcc.Input(id="redirect-budgets", type="number", min=0, max=1, step=0.05, value=0.45, style={"width": "80px"}),
             "   to peer support ", dcc.Input(id="redirect-peer", type="number", min=0, max=1, step=0.05, value=0.35, style={"width": "80px"}),
             "   and those left without a place have crisis risk x ", dcc.Input(id="raised-mult", type="number", min=0, step=0.1, value=1.3, style={"width": "70px"}),
             " for ", dcc.Input(id="raised-months", type="number", min=0, step=1, value=6, style={"width": "60px"}), " months",
         ]),
+        html.H3("Move a closing service's budget", style=SECTION),
+        html.P("Close a service and move its block contract to other services: the money buys places at each service's "
+               "price per place (its block contract over its places) or personal budgets at the budget a year, from the "
+               "month the service closes. Each payer's account shows whether the package is budget-neutral for it.", style=HELP),
+        html.Div([
+            "Close ", dcc.Dropdown(id="reinvest-from", value=None, placeholder="no reinvestment",
+                                   options=[{"label": SERVICES[n].label, "value": n} for n in closable_with_budget()],
+                                   style={"width": "300px", "display": "inline-block", "verticalAlign": "middle"}),
+            " (at the month set for it above) and move its budget to:",
+        ]),
+        html.Table([html.Tr([html.Td(SERVICES[n].label, style={"fontWeight": "bold"}),
+                             html.Td(dcc.Input(id={"type": "reinvest-share", "service": n}, type="number", min=0, max=100, step=5,
+                                               placeholder="0", style={"width": "90px"})),
+                             html.Td("% of the freed budget")]) for n in reinvestment_targets()],
+                   style={"borderSpacing": "8px 4px"}),
+        html.Div(id="reinvest-account", style={"marginTop": "8px"}),
         html.H3("Programmes and budgets", style=SECTION),
         html.Table(programme_rows + [html.Tr([
             html.Td("One integrated budget assessment", style={"fontWeight": "bold"}),
@@ -134,6 +162,9 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                    style={"width": "600px", "height": "60px", "lineHeight": "60px", "borderWidth": "2px", "borderStyle": "dashed",
                           "borderRadius": "6px", "textAlign": "center"}),
         html.Div(id="build-messages", style={"marginTop": "14px"}),
+        html.Div([html.Span(id="restore-message", style={"color": "#555", "marginRight": "12px"}),
+                  html.Button("Forget the scenarios kept in this browser", id="forget-own",
+                              style={**BUTTON, "fontSize": "13px", "padding": "2px 10px"})], style={"marginTop": "10px"}),
         html.H3("Your runs", style=SECTION),
         html.Div(id="jobs"),
         html.Div(id="cancel-message", style={"color": "#555"}),
@@ -282,8 +313,22 @@ def _register_status(app: Dash, state: AppState) -> None:
         return info, bar, f"Runs shown: {plan}."
 
 
+def _now_cost(values: dict, service: str) -> str:
+    """The cost lever's current value in words: a block contract a year (and per place), or a unit price."""
+    if service not in UNIT_COSTS:
+        return ""
+    path = UNIT_COSTS[service]
+    value = float(values[path])
+    if block_funded(service):
+        places = float(values[SERVICES[service].capacity_path])  # type: ignore[index]
+        per = f"; £{value / places:,.0f} a place" if places > 0 else ""
+        return f"£{value:,.0f} a year (block contract{per})"
+    unit = shipped_catalogue()[path].unit.replace("£ ", "").replace("£", "").strip()
+    return f"£{value:,.0f} {unit}".strip()
+
+
 def _register_current_values(app: Dash, state: AppState) -> None:
-    """The builder's 'now' column: the values of the scenario it starts from."""
+    """The builder's 'now' column, and the levers set to what the start scenario does."""
     @app.callback(Output({"type": "now-capacity", "service": ALL}, "children"),
                   Output({"type": "now-cost", "service": ALL}, "children"),
                   Output({"type": "now-prog", "lever": ALL}, "children"),
@@ -299,36 +344,160 @@ def _register_current_values(app: Dash, state: AppState) -> None:
             if info.open_path and not opened[s]:
                 text += " (closed)"
             caps.append(text)
-        costs = [f"£{values[UNIT_COSTS[s]]:,.0f}" if s in UNIT_COSTS else "" for s in service_order()]
+        costs = [_now_cost(values, s) for s in service_order()]
         progs = [f"now {values[path]:,g}" for path, _ in PROGRAMME_LEVERS.values()]
         return caps, costs, progs
 
-def _register_builder(app: Dash, state: AppState) -> None:
-    """The scenario builder: checking, running and downloading a built scenario, and uploads."""
-    def _compose(start_key, session, name, description, statuses, months, caps, costs, prog_values, prog_months,
-                 integrated, integrated_month, r_budgets, r_peer, r_mult, r_months):
+    @app.callback(Output({"type": "lever-status", "service": ALL}, "value"),
+                  Output({"type": "lever-month", "service": ALL}, "value"),
+                  Output({"type": "lever-capacity", "service": ALL}, "value"),
+                  Output("redirect-target", "value"), Output("redirect-budgets", "value"), Output("redirect-peer", "value"),
+                  Output("raised-mult", "value"), Output("raised-months", "value"), Output("inherited-box", "children"),
+                  Input("build-start", "value"), State("session-id", "data"))
+    def show_start(start_key, session):
         start = state.find(session, start_key)
         if start is None or start.scenario is None:
-            raise InputError([])
-        problems = _lever_problems(
-            [(f"{svc}: from month", m) for svc, m in zip(service_order(), months)]
-            + [(f"{svc}: new places", c) for svc, c in zip(service_order(), caps)]
-            + [(f"{svc}: new cost", c) for svc, c in zip(service_order(), costs)]
-            + [(f"{key}: value", v) for key, v in zip(PROGRAMME_LEVERS, prog_values)]
-            + [(f"{key}: from month", m) for key, m in zip(PROGRAMME_LEVERS, prog_months)]
-            + [("budget assessment: from month", integrated_month), ("redirect to personal budgets", r_budgets),
-               ("redirect to peer support", r_peer), ("crisis risk multiplier", r_mult), ("crisis risk months", r_months)])
-        if problems:
-            raise InputError(problems)
-        services = []
-        for svc, status, month, cap, cost in zip(service_order(), statuses, months, caps, costs):
-            services.append(ServiceLever(svc, status or "keep", _num(month, 0.0), None if _num(cap) is None else int(_num(cap)), _num(cost)))
-        programmes = {key: (_num(v), _num(m, 0.0)) for key, v, m in zip(PROGRAMME_LEVERS, prog_values, prog_months)}
-        levers = Levers(name or "My scenario", description or "", services, programmes, integrated or "keep",
-                        _num(integrated_month, 0.0), _num(r_budgets, 0.45), _num(r_peer, 0.35), _num(r_mult, 1.3), _num(r_months, 6.0))
-        text = levers_to_yaml(start.scenario, levers)
-        return text, _read(state, text, f"{_file_name(levers.name)}")
+            return (no_update,) * 9
+        shown = lever_settings(start.scenario)
+        svc = shown["services"]
+        red = shown["redirect"] or {"target": "personal_budgets", "budgets": 0.45, "peer": 0.35, "multiplier": 1.3, "months": 6}
+        statuses = [svc.get(n, {}).get("status", "keep") for n in service_order()]
+        months = [svc.get(n, {}).get("month", 0) for n in service_order()]
+        capacities = [svc.get(n, {}).get("capacity") for n in service_order()]
+        actions = start.scenario.actions
+        box: Any = ""
+        if actions:
+            box = html.Div([
+                html.B(f"What '{start.label}' does (kept unless you untick it; its service actions are shown in the levers "
+                       "below, and changing a lever changes the action):"),
+                dcc.Checklist(id="inherited-actions", value=list(range(len(actions))),
+                              options=[{"label": " " + a.describe(), "value": i} for i, a in enumerate(actions)],
+                              labelStyle={"display": "block"}),
+            ], id="inherited-view", style={**HELP, "border": "1px solid #ccd", "padding": "8px", "borderRadius": "4px"})
+        else:
+            box = dcc.Checklist(id="inherited-actions", value=[], options=[], style={"display": "none"})
+        return (statuses, months, capacities, red["target"], red["budgets"], red["peer"], red["multiplier"], red["months"], box)
 
+    @app.callback(Output("reinvest-account", "children"),
+                  Input("reinvest-from", "value"), Input({"type": "reinvest-share", "service": ALL}, "value"),
+                  Input("build-start", "value"), State("session-id", "data"))
+    def show_reinvestment(source, shares, start_key, session):
+        start = state.find(session, start_key)
+        if not source or start is None or start.scenario is None:
+            return ""
+        targets = [(n, (_num(v, 0.0) or 0.0) / 100) for n, v in zip(reinvestment_targets(), shares)]
+        try:
+            pkg = plan_reinvestment(start.scenario.params, start.scenario.values, source,
+                                    [(n, sh) for n, sh in targets if sh > 0], _budget_holders(state, session))
+        except ValueError as exc:
+            return html.Div(str(exc), className="problem", style={"color": "#a33b00"})
+        return reinvestment_view(pkg)
+
+
+def _budget_holders(state: AppState, session) -> float | None:
+    """Personal budget holders now: the baseline run's mean at the end (the scale budgets are bought against)."""
+    for r in state.visible(session):
+        if r.name.lower().startswith("baseline") and "budget_holders_end" in r.replications.columns:
+            return r.interval("budget_holders_end").mean
+    return None
+
+
+def reinvestment_view(pkg) -> html.Div:
+    """The package's account: what each target buys, and each payer's money in and out."""
+    rows = [html.Tr([html.Td(a.label), html.Td(f"{a.share:.0%}"), html.Td(f"£{a.amount:,.0f}"),
+                     html.Td(f"{a.units:,.0f} {a.unit}s at £{a.unit_cost:,.0f} a year"),
+                     html.Td("-" if a.new_capacity is None else f"{a.new_capacity:,.0f} places")]) for a in pkg.allocations]
+    payers = [html.Tr([html.Td("NHS" if p == "nhs" else "Council"), html.Td(f"£{pkg.freed.get(p, 0):,.0f}"),
+                       html.Td(f"£{pkg.spent[p]:,.0f}"), html.Td(f"{pkg.net[p]:+,.0f}"),
+                       html.Td("yes" if pkg.neutral(p) else "no", className=f"neutral-{p}",
+                               style={"fontWeight": "bold", "color": "#005a2b" if pkg.neutral(p) else "#a33b00"})])
+              for p in ("nhs", "council")]
+    return html.Div([
+        html.Div(f"{pkg.closing_label} frees £{sum(pkg.freed.values()):,.0f} a year (2024 prices); "
+                 f"£{pkg.unallocated:,.0f} a year is not moved."),
+        html.Table([html.Thead(html.Tr([html.Th(c) for c in ("Moved to", "Share", "£ a year", "Buys", "New capacity")])),
+                    html.Tbody(rows)], className="plain"),
+        html.Table([html.Thead(html.Tr([html.Th(c) for c in ("Payer", "Stops paying (£ a year)", "Pays for the new units",
+                                                             "Net change (£ a year)", "Budget-neutral?")])),
+                    html.Tbody(payers)], className="plain", id="neutrality-table", style={"marginTop": "6px"}),
+        html.Div("Budget-neutral for every payer." if pkg.budget_neutral else
+                 "Not budget-neutral: " + pkg.summary() + ".", id="neutrality-words", style={"fontWeight": "bold"}),
+    ], id="reinvest-view", style=HELP)
+
+
+def _range_problems(named, low: float, high: float | None, allowed: str) -> list[Problem]:
+    """Values given that are numbers but outside what the field allows (each reported, never clipped)."""
+    out = []
+    for name, value in named:
+        v = _num(value)
+        if v is None or isinstance(value, bool):
+            continue
+        if v < low or (high is not None and v > high):
+            out.append(Problem("the page", "out of range", field=name, value=value, allowed=allowed))
+    return out
+
+
+def builder_problems(horizon_months: float, statuses, months, caps, costs, prog_values, prog_months, integrated_month,
+                     r_budgets, r_peer, r_mult, r_months, shares) -> list[Problem]:
+    """Every invalid field of the builder at once: not a number, negative, a month past the run, shares over 1."""
+    svc = service_order()
+    named_months = ([(f"{SERVICES[n].label}: from month", m) for n, m in zip(svc, months)]
+                    + [(f"{PROGRAMME_LEVERS[k][1]}: from month", m) for k, m in zip(PROGRAMME_LEVERS, prog_months)]
+                    + [("budget assessment: from month", integrated_month)])
+    named_counts = ([(f"{SERVICES[n].label}: new places", c) for n, c in zip(svc, caps)]
+                    + [(f"{SERVICES[n].label}: new cost", c) for n, c in zip(svc, costs)]
+                    + [(f"{PROGRAMME_LEVERS[k][1]}: value", v) for k, v in zip(PROGRAMME_LEVERS, prog_values)]
+                    + [("crisis risk multiplier", r_mult), ("crisis risk months", r_months)])
+    named_shares = [("redirect to budgets", r_budgets), ("redirect to peer support", r_peer)]
+    named_pct = [(f"{SERVICES[n].label}: % of the freed budget", v) for n, v in zip(reinvestment_targets(), shares)]
+    problems = _lever_problems(named_months + named_counts + named_shares + named_pct)
+    problems += _range_problems(named_months, 0, horizon_months, f"0 to {horizon_months:g} (the months the run covers)")
+    problems += _range_problems(named_counts, 0, None, "0 or more")
+    problems += _range_problems(named_shares, 0, 1, "a share from 0 to 1")
+    problems += _range_problems(named_pct, 0, 100, "0 to 100%")
+    if (_num(r_budgets, 0) or 0) + (_num(r_peer, 0) or 0) > 1 + 1e-9:
+        problems.append(Problem("the page", "the referral shares add up to more than everyone", field="redirect",
+                                value=f"{r_budgets} + {r_peer}", allowed="at most 1 together"))
+    if sum(_num(v, 0) or 0 for v in shares) > 100 + 1e-9:
+        problems.append(Problem("the page", "more than all of the freed budget is moved", field="reinvestment",
+                                value=f"{sum(_num(v, 0) or 0 for v in shares):g}%", allowed="at most 100% together"))
+    return problems
+
+
+def _compose(state: AppState, start_key, session, name, description, statuses, months, caps, costs, prog_values, prog_months,
+             integrated, integrated_month, r_budgets, r_peer, r_mult, r_months, r_target, kept, source, shares):
+    start = state.find(session, start_key)
+    if start is None or start.scenario is None:
+        raise InputError([])
+    problems = builder_problems(state.plan.years * 12, statuses, months, caps, costs, prog_values, prog_months,
+                                integrated_month, r_budgets, r_peer, r_mult, r_months, shares)
+    statuses = list(statuses)
+    if source and source in service_order():
+        i = service_order().index(source)
+        if statuses[i] != "close":
+            statuses[i] = "close"  # moving a service's budget closes it
+    if problems:
+        raise InputError(problems)
+    services = []
+    for svc, status, month, cap, cost in zip(service_order(), statuses, months, caps, costs):
+        services.append(ServiceLever(svc, status or "keep", _num(month, 0.0), None if _num(cap) is None else int(_num(cap)), _num(cost)))
+    programmes = {key: (_num(v), _num(m, 0.0)) for key, v, m in zip(PROGRAMME_LEVERS, prog_values, prog_months)}
+    n_start = len(start.scenario.actions)
+    dropped = tuple(i for i in range(n_start) if kept is not None and i not in kept)
+    reinvest = tuple((n, (_num(v, 0.0) or 0.0) / 100) for n, v in zip(reinvestment_targets(), shares) if (_num(v, 0.0) or 0) > 0)
+    levers = Levers(name or "My scenario", description or "", services, programmes, integrated or "keep",
+                    _num(integrated_month, 0.0), _num(r_budgets, 0.45), _num(r_peer, 0.35), _num(r_mult, 1.3), _num(r_months, 6.0),
+                    budget_target=r_target or "personal_budgets", authoritative=True, dropped=dropped,
+                    reinvest_from=source or None, reinvest=reinvest, budget_holders=_budget_holders(state, session))
+    try:
+        text = levers_to_yaml(start.scenario, levers)
+    except ValueError as exc:
+        raise InputError([Problem("the page", str(exc), field="reinvestment")]) from None
+    return text, _read(state, text, f"{_file_name(levers.name)}")
+
+
+def _register_builder(app: Dash, state: AppState) -> None:
+    """The scenario builder: checking, running and downloading a built scenario, and uploads."""
     BUILD_STATES = [
         State("build-start", "value"), State("session-id", "data"), State("build-name", "value"), State("build-description", "value"),
         State({"type": "lever-status", "service": ALL}, "value"), State({"type": "lever-month", "service": ALL}, "value"),
@@ -336,34 +505,84 @@ def _register_builder(app: Dash, state: AppState) -> None:
         State({"type": "prog-value", "lever": ALL}, "value"), State({"type": "prog-month", "lever": ALL}, "value"),
         State("budget-integrated", "value"), State("budget-month", "value"), State("redirect-budgets", "value"),
         State("redirect-peer", "value"), State("raised-mult", "value"), State("raised-months", "value"),
+        State("redirect-target", "value"), State("inherited-actions", "value"), State("reinvest-from", "value"),
+        State({"type": "reinvest-share", "service": ALL}, "value"),
     ]
 
     @app.callback(Output("build-messages", "children"), Output("build-yaml", "data"), Output("dl-yaml", "data"),
+                  Output("own-yaml", "data"),
                   Input("build-check", "n_clicks"), Input("build-run", "n_clicks"), Input("build-download", "n_clicks"),
-                  Input("upload", "contents"), State("upload", "filename"), *BUILD_STATES, prevent_initial_call=True)
-    def build(_check, _run, _download, upload_contents, upload_name, start_key, session, *lever_values):
+                  Input("upload", "contents"), State("upload", "filename"), State("own-yaml", "data"), *BUILD_STATES,
+                  prevent_initial_call=True)
+    def build(_check, _run, _download, upload_contents, upload_name, own, start_key, session, *lever_values):
         trigger = ctx.triggered_id
         if trigger == "upload":
-            return handle_upload(state, upload_contents, upload_name, session)
+            message, text, download = handle_upload(state, upload_contents, upload_name, session)
+            return message, text, download, _remember(own, text) if isinstance(text, str) and _ran(message) else no_update
         try:
-            text, scenario = _compose(start_key, session, *lever_values)
+            text, scenario = _compose(state, start_key, session, *lever_values)
         except InputError as exc:
             if not exc.problems:
-                return html.Div("Pick a scenario to start from."), no_update, no_update
-            return _problems_view(f"{len(exc.problems)} problem(s) with these changes:", exc.problems), no_update, no_update
+                return html.Div("Pick a scenario to start from."), no_update, no_update, no_update
+            return (_problems_view(f"{len(exc.problems)} problem(s) with these changes:", exc.problems), no_update, no_update,
+                    no_update)
         if trigger == "build-download":
             return (html.Div(f"Downloaded '{scenario.name}'.", id="build-ok"), text,
-                    dict(content=text, filename=_file_name(scenario.name), type="text/yaml"))
+                    dict(content=text, filename=_file_name(scenario.name), type="text/yaml"), no_update)
         if trigger == "build-run":
             try:
                 job = state.submit(session, scenario, text)
             except QueueFull as exc:
-                return _problems_view("Not run:", [str(exc)]), text, no_update
+                return _problems_view("Not run:", [str(exc)]), text, no_update, no_update
             except InputError as exc:
-                return _problems_view("Not run:", exc.problems), text, no_update
-            return html.Div(f"Submitted '{scenario.name}' ({job.total} replications): see its progress under 'Your runs'.", id="build-ok"), text, no_update
+                return _problems_view("Not run:", exc.problems), text, no_update, no_update
+            return (html.Div(f"Submitted '{scenario.name}' ({job.total} replications): see its progress under 'Your runs'. "
+                             "It is kept in this browser, so it comes back in a new tab.", id="build-ok"),
+                    text, no_update, _remember(own, text))
         return html.Div(f"'{scenario.name}' is a valid scenario: {len(scenario.actions)} action(s), "
-                        f"{len(scenario.overrides)} changed parameter(s).", id="build-ok"), text, no_update
+                        f"{len(scenario.overrides)} changed parameter(s).", id="build-ok"), text, no_update, no_update
+
+    _register_kept(app, state)
+
+
+def _register_kept(app: Dash, state: AppState) -> None:
+    """Scenarios kept in the browser (local storage): back in every new tab, until the person forgets them."""
+    @app.callback(Output("restore-message", "children"), Input("session-id", "data"), State("own-yaml", "data"))
+    def restore(session, own):
+        """Scenarios this browser built or uploaded come back in a new tab (their results are reused from the cache)."""
+        if not session or not own:
+            return ""
+        have = {r.yaml_text for r in state.visible(session) if r.yaml_text} | {
+            j.scenario_text for j in state.session_jobs(session) if getattr(j, "scenario_text", None)}
+        back = 0
+        for text in own:
+            if not isinstance(text, str) or text in have:
+                continue
+            try:
+                scenario = _read(state, text, "kept.yaml")
+                state.submit(session, scenario, text)
+                back += 1
+            except (InputError, QueueFull):
+                continue
+        return f"{back} of your scenarios kept in this browser came back." if back else ""
+
+    @app.callback(Output("own-yaml", "data", allow_duplicate=True), Output("restore-message", "children", allow_duplicate=True),
+                  Input("forget-own", "n_clicks"), prevent_initial_call=True)
+    def forget(_n):
+        return [], "This browser no longer keeps your scenarios (those in this tab stay until it closes)."
+
+
+MAX_KEPT = 30
+"""Scenarios a browser keeps (the oldest go first)."""
+
+
+def _remember(own, text: str) -> list[str]:
+    kept = [t for t in (own or []) if isinstance(t, str) and t != text]
+    return (kept + [text])[-MAX_KEPT:]
+
+
+def _ran(message) -> bool:
+    return getattr(message, "id", None) == "build-ok"
 
 
 def _register_jobs(app: Dash, state: AppState) -> None:

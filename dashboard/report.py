@@ -1,15 +1,11 @@
 """What a strategy lead takes into a board meeting: a CSV, a brief, figures.
 
-The HTML brief is one self-contained file: plotly.js is embedded once, so it
-opens offline on a board member's laptop; it states the decision in words,
-the key differences with their intervals, the assumptions behind them with
-their sources, and the manifest of the run.
+The HTML brief (dashboard.brief) is one self-contained file with static
+figures, so it opens offline on a board member's laptop and prints on A4.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import html
 import io
 import threading
 import warnings
@@ -18,14 +14,9 @@ import zipfile
 import pandas as pd
 import plotly.graph_objects as go
 
-from simulation import MODEL_VERSION, model_fingerprint
-from simulation.formatting import number, parameter_value
-from simulation.scenario import shipped_catalogue
+from simulation.formatting import number
 
 from .data import ScenarioResults, comparison_table
-from .figures import (
-    ce_plane_figure, cost_change_by_payer_figure, costs_by_payer_figure, subgroup_figure, timeseries_figure,
-)
 
 from simulation.outcomes import HEADLINE  # noqa: E402  (one list for the command line, the page and the brief)
 
@@ -125,88 +116,12 @@ def spreadsheet_safe(value):
     return value
 
 
-def _assumption_rows(scenarios: list[ScenarioResults]) -> list[tuple[str, str, str, str]]:
-    """Changed parameters first, then every baseline assumption: (parameter, value, unit, source or assumption)."""
-    catalogue = shipped_catalogue()
-    rows = []
-    seen = set()
-    for s in scenarios:
-        if s.scenario is None:
-            continue
-        for path in s.scenario.overrides:
-            spec = s.scenario.params[path]
-            rows.append((f"{path} (changed in {s.label})", parameter_value(spec.value),
-                         spec.unit, spec.source or f"assumption: {spec.assumption}"))
-            seen.add(path)
-    for path, spec in catalogue.items():
-        if path in seen:
-            continue
-        where = f"source: {spec.source}" if spec.source else f"assumption: {spec.assumption}"
-        rng = f" (range {parameter_value(spec.low)} to {parameter_value(spec.high)})" if spec.low is not None and spec.high is not None else ""
-        value = parameter_value(spec.value)
-        rows.append((path, value + rng, spec.unit, where))
-    return rows
-
-
 def html_brief(base: ScenarioResults, others: list[ScenarioResults], timeseries_metric: str = "crisis_episodes",
                focus: ScenarioResults | None = None) -> str:
-    """A self-contained HTML brief (plotly.js embedded once; opens offline)."""
-    figures: list[tuple[str, go.Figure]] = [
-        ("Who pays for the change", cost_change_by_payer_figure(base, others)),
-        ("Costs by who pays", costs_by_payer_figure([base, *others])),
-        ("Over time", timeseries_figure([base, *others], timeseries_metric)),
-        ("Value for money", ce_plane_figure(base, others)),
-        ("Who is affected", subgroup_figure(base, others, "crisis_episodes")),
-    ]
-    parts = []
-    for i, (title, fig) in enumerate(figures):
-        parts.append(f"<h3>{html.escape(title)}</h3>")
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False}))
-    table = table_for_people(base, others).drop(columns=["metric"])
-    decisions = []
-    for s in others:
-        actions = "".join(f"<li>{html.escape(a)}</li>" for a in s.actions) or "<li>No timed actions.</li>"
-        decisions.append(f"<h3>{html.escape(s.label)}</h3><p>{html.escape(s.description or '')}</p><ul>{actions}</ul>"
-                         f"<p><b>In short:</b> {html.escape(in_words(base, s))}</p>")
-    assumptions = "".join(
-        f"<tr><td>{html.escape(p)}</td><td>{html.escape(v)}</td><td>{html.escape(u)}</td><td>{html.escape(w)}</td></tr>"
-        for p, v, u, w in _assumption_rows([base, *others])
-    )
-    manifest_rows = "".join(
-        f"<tr><td>{html.escape(s.label)}</td><td>{html.escape(s.content_hash)}</td><td>{html.escape(s.plan.describe())}</td></tr>"
-        for s in [base, *others]
-    )
-    created = dt.datetime.now().strftime("%d %B %Y, %H:%M")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>mhsim brief: {html.escape(', '.join(s.label for s in others))} against {html.escape(base.label)}</title>
-<style>
-body {{ font-family: Arial, Helvetica, sans-serif; font-size: 16px; max-width: 1100px; margin: 2em auto; color: #111; }}
-h1 {{ font-size: 1.7em; }} h2 {{ margin-top: 1.6em; border-bottom: 2px solid #0072B2; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 0.92em; }}
-th, td {{ border: 1px solid #ccc; padding: 4px 6px; text-align: left; vertical-align: top; }}
-th {{ background: #eef4fa; }}
-.small {{ color: #555; font-size: 0.85em; }}
-</style></head><body>
-<h1>What changes, and who pays: {html.escape(', '.join(s.label for s in others))}</h1>
-<p class="small">Compared with <b>{html.escape(base.label)}</b>. {html.escape(base.plan.describe())}. Costs in 2024 pounds,
-discounted at 3.5% a year. Every change is the mean of paired replications (common random numbers) with its 95% interval.
-Produced by mhsim {html.escape(MODEL_VERSION)} (model source {model_fingerprint()}) on {created}.</p>
-<h2>The decision</h2>
-{''.join(decisions)}
-<h2>Key differences</h2>
-{table.to_html(index=False, border=0, escape=True)}
-<p class="small">"better"/"worse": the 95% interval of the change excludes zero; "no clear difference": it includes zero.</p>
-<h2>Figures</h2>
-{''.join(parts)}
-<h2>Assumptions and their sources</h2>
-<p class="small">Changed parameters first, then every default of the baseline. Sources are ids from the parameter
-sourcebook (S: the Essex report; C: unit costs; R: rates; E: Essex) or an assumption with its reasoning.</p>
-<table><tr><th>Parameter</th><th>Value</th><th>Unit</th><th>Source or assumption</th></tr>{assumptions}</table>
-<h2>Manifest</h2>
-<table><tr><th>Scenario</th><th>Content hash</th><th>Run</th></tr>{manifest_rows}</table>
-</body></html>
-"""
+    """The self-contained brief (see dashboard.brief): two pages for a board, then figures and the appendix."""
+    from .brief import board_brief
+
+    return board_brief(base, others, focus, timeseries_metric)
 
 
 _KALEIDO_LOCK = threading.Lock()

@@ -14,7 +14,7 @@ OUT     ?= results
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: setup browser dashboard compare lint test benchmark mutate planted-bugs regression-update clean
+.PHONY: setup browser dashboard compare psa-shipped lint test benchmark mutate planted-bugs regression-update clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,20 @@ dashboard: setup
 compare: setup
 	$(BIN)/mhsim compare scenarios/baseline.yaml $(filter-out scenarios/baseline.yaml,$(wildcard scenarios/*.yaml)) \
 		--reps $(REPS) --scale $(SCALE) --out $(OUT)
+
+# The probabilistic sensitivity analysis of each shipped decision against the baseline, on the
+# mean-field twin (a few minutes on 2 cores), into scenarios/psa/<decision file>/: the page's and the
+# brief's answer cards read psa-best.csv and psa-thresholds.csv from there. Only the small CSVs are kept.
+PSA_SAMPLES ?= 40
+PSA_WORKERS ?= 2
+psa-shipped: setup
+	@for f in $(filter-out scenarios/baseline.yaml,$(wildcard scenarios/*.yaml)); do \
+		stem=$$(basename $$f .yaml); out=scenarios/psa/$$stem; \
+		echo "PSA: $$stem"; \
+		$(BIN)/mhsim psa scenarios/baseline.yaml $$f --engine twin --samples $(PSA_SAMPLES) \
+			--workers $(PSA_WORKERS) --no-png --out $$out.tmp > /dev/null || exit 1; \
+		rm -rf $$out; mkdir -p $$out; cp $$out.tmp/psa-*.csv $$out/; rm -rf $$out.tmp; \
+	done
 
 # The gates: lint (pyflakes, line length 120, complexity at most 15) and types, over the package code.
 lint: setup

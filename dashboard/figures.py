@@ -215,7 +215,7 @@ def cohort_figure(s: ScenarioResults, fact: dict) -> go.Figure:
         hovertemplate="%{y}: %{x:,.0f} people<extra></extra>", name="people"))
     fig.update_xaxes(title="People (whole county; orange: got nothing)", rangemode="tozero")
     fig = layout(fig, f"{s.label}: where the {fact['people'].mean:,.0f} people holding a place in "
-                      f"{label_of(fact['service']).lower()} went (95% intervals)", height=max(300, 130 + 48 * len(sent)))
+                      f"{label_of(fact['service'])} went (95% intervals)", height=max(300, 130 + 48 * len(sent)))
     fig.update_layout(margin=dict(l=330, r=30, t=90, b=60), showlegend=False)
     return fig
 

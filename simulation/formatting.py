@@ -41,15 +41,33 @@ def money(value: float, signed: bool = False) -> str:
     return _signed(text, value, signed)
 
 
+def money_m(value: float, signed: bool = False) -> str:
+    """Outcome money in one format, millions (or billions) always, so a column never mixes +£49,835 with -£8.4m:
+    £8.87bn, £9.4m, £0.31m, £0.05m; what rounds to under £0.01m prints as £0m."""
+    if _missing(value):
+        return "-"
+    v = abs(float(value))
+    if round(v / 1e6, 1) >= 1000:
+        text = f"£{v / 1e9:,.2f}bn"
+    elif v >= 1e6:
+        text = f"£{v / 1e6:,.1f}m"
+    elif round(v / 1e6, 2) > 0:
+        text = f"£{v / 1e6:.2f}m"
+    else:
+        return "£0m"
+    return _signed(text, value, signed)
+
+
 def number(value: float, unit: str = "", signed: bool = False) -> str:
     """An outcome for people to read: pounds, percentages or counts, without false precision.
 
-    Values under 0.001 print as 0: outcomes that small are rounding noise, not findings.
+    Values under 0.001 print as 0: outcomes that small are rounding noise, not findings. Money is always
+    in millions or billions (:func:`money_m`); prices and unit costs use :func:`money`.
     """
     if _missing(value):
         return "-"
     if unit == "£":
-        return money(value, signed)
+        return money_m(value, signed)
     v = abs(float(value))
     if unit == "share":
         text = f"{v * 100:.1f}%"

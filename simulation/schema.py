@@ -396,7 +396,20 @@ class SetParameters(_NoRedirect, Action):
         return None
 
     def describe(self) -> str:
-        what = ", ".join(f"{p} = {v}" for p, v in self.values)
+        """In words, with each parameter's label rather than its name (the page, the brief and the manifest show it)."""
+        from .formatting import parameter_value
+        from .scenario import shipped_catalogue
+
+        catalogue = shipped_catalogue()
+
+        def label(path: str) -> str:
+            spec = catalogue.get(path)
+            return spec.plain_label() if spec is not None else path
+
+        def value(v: Any) -> str:
+            return ("on" if v else "off") if isinstance(v, bool) else parameter_value(v)
+
+        what = ", ".join(f"{label(p)} to {value(v)}" for p, v in self.values)
         return f"{self.when}: set {what}"
 
     def body(self) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.formatting import money, number
+from simulation.formatting import money, money_m, number
 
 
 @pytest.mark.parametrize("value, text", [
@@ -12,6 +12,15 @@ from simulation.formatting import money, number
 ])
 def test_money_reads_at_a_glance(value, text):
     assert money(value) == text
+
+
+@pytest.mark.parametrize("value, text", [
+    (8_873_100_000, "+£8.87bn"), (9_400_000, "+£9.4m"), (310_521, "+£0.31m"), (49_835, "+£0.05m"), (-64_868, "-£0.06m"),
+    (960_000, "+£0.96m"), (999_000, "+£1.00m"), (4_000, "£0m"), (-4_000, "£0m"), (float("nan"), "-"),
+])
+def test_outcome_money_is_always_in_millions_so_a_column_never_mixes_formats(value, text):
+    assert money_m(value, signed=True) == text
+    assert number(value, "£", signed=True) == text
 
 
 @pytest.mark.parametrize("value, unit, text", [

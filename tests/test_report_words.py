@@ -79,7 +79,10 @@ def test_one_replication_says_there_is_no_interval():
 
 
 def test_the_brief_shows_parameters_to_their_declared_precision():
-    from dashboard.report import _assumption_rows
+    from dashboard.brief import _assumptions
+    from simulation.scenario import shipped_catalogue
 
-    rows = {path: value for path, value, _unit, _where in _assumption_rows([])}
-    assert rows["population.budget_eligible_share"].startswith("0.425")
+    table, _sources = _assumptions([])
+    label = shipped_catalogue()["census.support_users_budget_eligible_share"].plain_label()
+    row = table.split(f"<td>{label}</td>", 1)[1].split("</tr>", 1)[0]
+    assert "<td>0.425" in row and "census.support_users_budget_eligible_share" not in table

@@ -113,7 +113,8 @@ def compare_tab() -> html.Div:
                          options=[{"label": F.SERIES_LABELS.get(m, (m, ""))[0], "value": m} for m in TIMESERIES_CHOICES],
                          style={"width": "420px"}),
             dcc.RadioItems(id="ts-mode", value="difference", inline=True,
-                           options=[{"label": " change against the baseline  ", "value": "difference"},
+                           options=[{"label": " change against the baseline (the decision in detail)  ", "value": "difference"},
+                                    {"label": " change: every decision  ", "value": "every"},
                                     {"label": " levels", "value": "levels"}]),
         ], style={"display": "flex", "gap": "24px", "alignItems": "center"}),
         dcc.Graph(id="ts-graph", config=GRAPH),
@@ -261,8 +262,10 @@ def _figures(state, base, others, ts_metric, ts_mode, focus_key, perspective, su
     start = base.scenario.settings.start_date if base.scenario else None
     focus = state.find(session, focus_key)
     focus = focus if _among(focus, others) else (others[0] if others else base)
-    over_time = (F.timeseries_figure([base, *others], ts_metric, start) if ts_mode == "levels" or not others
-                 else F.difference_timeseries_figure(base, others, ts_metric, start))
+    if ts_mode == "levels" or not others:
+        over_time = F.timeseries_figure([base, *others], ts_metric, start)
+    else:  # the decision in detail alone: one line, its band and its actions, not eight overlapping bands
+        over_time = F.difference_timeseries_figure(base, others if ts_mode == "every" else [focus], ts_metric, start)
     return {
         "over_time": over_time,
         "who_pays_change": F.cost_change_by_payer_figure(base, others),
@@ -304,7 +307,7 @@ def _register_downloads(app: Dash, state) -> None:
         base, others = _selected(state, session, base_key, keys)
         if base is None or not others:
             return no_update
-        return dict(content=budget_csv(budget_rows(base, others)), filename="mhsim-budget-impact.csv", type="text/csv")
+        return dict(content=budget_csv(budget_rows(base, others)), filename="budget_impact.csv", type="text/csv")
 
     @app.callback(Output("dl-budget-xlsx", "data"), Input("dl-budget-xlsx-btn", "n_clicks"),
                   State("baseline", "value"), State("scenarios", "value"), State("session-id", "data"), prevent_initial_call=True)

@@ -24,7 +24,7 @@ from .data import ScenarioResults, difference
 PSA_ROOT = SHIPPED_SCENARIOS / "psa"
 """Where ``make psa-shipped`` writes each shipped decision's PSA (a folder per decision file)."""
 
-PSA_MISSING = "not computed yet: run make psa-shipped"
+PSA_MISSING = "PSA not yet run (make psa-shipped)"
 
 WTP = (20_000, 30_000)
 
@@ -89,7 +89,8 @@ def read_psa(s: ScenarioResults, root: Path | None = None) -> PsaFacts | None:
             t = pd.DataFrame()
         if "switch_value" in t.columns:
             t = t[pd.to_numeric(t["switch_value"], errors="coerce").notna()]
-            t = t.sort_values("threshold_wtp", kind="stable") if "threshold_wtp" in t.columns else t
+            keys = [c for c in ("threshold_wtp", "evppi") if c in t.columns]   # the lower threshold, the input worth most to know
+            t = t.sort_values(keys, ascending=[True, False][:len(keys)], kind="stable") if keys else t
             facts.thresholds = t.to_dict("records")
     return facts
 
@@ -153,11 +154,17 @@ def robust_sentence(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts |
         parts.append("whether it saves health and care money is not clear from the runs")
     if nmb is not None and nmb.n >= 2 and not nmb.low <= 0 <= nmb.high:
         parts.append(f"it is {'good' if nmb.mean > 0 else 'poor'} value at £20,000 per QALY in every plausible run of chance")
+    ce = facts.cost_effective.get(20_000) if facts is not None else None
+    if ce is not None and (ce >= 0.9 or ce <= 0.1):
+        parts.append(f"across the plausible inputs it is {'cost-effective' if ce >= 0.9 else 'not cost-effective'} at "
+                     f"£20,000 per QALY ({ce:.0%} of the PSA's samples)")
+    elif ce is not None:
+        parts.append(f"whether it is cost-effective depends on the inputs (cost-effective in {ce:.0%} of the PSA's samples)")
     flip = flips_if(facts, s)
     if flip:
         parts.append(f"but {flip}")
     elif facts is None:
-        parts.append("how it depends on uncertain inputs is not computed yet")
+        parts.append("the PSA is not yet run, so how it depends on uncertain inputs is not known")
     else:
         parts.append("no single uncertain input changes the answer within its plausible range")
     text = "; ".join(parts)

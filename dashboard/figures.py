@@ -124,20 +124,24 @@ def difference_timeseries_figure(base: ScenarioResults, others: list[ScenarioRes
                                  showlegend=False, name=f"{s.label} 95% interval"))
         fig.add_trace(go.Scatter(x=x, y=band["mean"], mode="lines", line=dict(color=c, width=3), name=s.label,
                                  hovertemplate=f"%{{x}}<br>{s.label}: %{{y:+,.1f}}<extra></extra>"))
-        for month, what in action_months(s):
-            key = (round(month, 2), s.label)
-            if key in marked:
+        at_month: dict[float, list[str]] = {}
+        for month, what in action_months(s):   # actions on the same month share one marker
+            at_month.setdefault(round(month, 2), []).append(what.split(": ", 1)[-1])
+        for month, whats in at_month.items():
+            if (month, s.label) in marked:
                 continue
-            marked.add(key)
+            marked.add((month, s.label))
             at = _months_to_dates([int(round(month))], start)[0] if start else month
             fig.add_shape(type="line", x0=at, x1=at, y0=0, y1=1, yref="paper", line=dict(color=c, dash="dot", width=2))
-            fig.add_annotation(x=at, y=1, yref="paper", text=wrap(what, 28), showarrow=False, xanchor="left", yanchor="top",
-                               font=dict(size=12, color=c), bgcolor="rgba(255,255,255,0.8)")
+            fig.add_annotation(x=at, y=1, yref="paper", text=wrap(f"month {month:g}: " + "; ".join(whats), 34),
+                               showarrow=False, xanchor="left", yanchor="top", font=dict(size=12, color=c),
+                               bgcolor="rgba(255,255,255,0.8)", name="action-marker")
     fig.add_hline(y=0, line_color="#333", line_width=1)
     y_title = f"Change in {label.lower()}" + (f" ({unit})" if unit and unit not in ("£", "share") else "")
     fig.update_yaxes(title=y_title, tickprefix="£" if unit == "£" else "", tickformat=".1%" if unit == "share" else ",")
     fig.update_xaxes(title="Month" if not start else "")
-    return layout(fig, f"{label}: change against {base.label}, month by month (95% interval; dotted lines: each action)")
+    who = f"{others[0].label} against {base.label}" if len(others) == 1 else f"change against {base.label}"
+    return layout(fig, f"{label}: {who}, month by month (95% interval; dotted line: each action)")
 
 
 def ranking_figure(base: ScenarioResults, others: list[ScenarioResults]) -> go.Figure:

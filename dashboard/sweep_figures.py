@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from simulation.experiment import t_interval
 from simulation.formatting import number, range_end
 from simulation.outcomes import METRICS
+from simulation.sensitivity import index_warnings
 
 from .figures import PALETTE, colour, layout, rgba, wrap
 
@@ -79,7 +80,15 @@ def sobol_figure(table: pd.DataFrame, metric: str, top: int = 15) -> go.Figure:
     lo = max(-0.5, min(0.0, float(t["S1_low"].min()) if len(t) else 0.0)) - 0.02
     hi = min(1.5, max(1.0, float(t["ST_high"].max()) if len(t) else 1.0)) + 0.02
     fig.update_xaxes(title="Share of the variance explained (Sobol index)", range=[lo, hi])
-    return layout(fig, f"Which assumptions drive the {label[0].lower() + label[1:]}? Sobol indices (95% intervals)", height=max(420, 70 + 52 * len(t)))
+    warnings = index_warnings(table[table["metric"] == metric])
+    height = max(420, 70 + 52 * len(t)) + 22 * sum(1 + len(w) // 150 for w in warnings)
+    fig = layout(fig, f"Which assumptions drive the {label[0].lower() + label[1:]}? Sobol indices (95% intervals)", height=height)
+    if warnings:  # the warning travels with the figure: the page, the HTML and the PNG all carry it
+        fig.add_annotation(text="<br>".join(wrap(w, 150) for w in warnings), showarrow=False,
+                           x=0, y=-0.12, xref="paper", yref="paper", xanchor="left", yanchor="top", align="left",
+                           font=dict(size=12, color="#a33b00"))
+        fig.update_layout(margin=dict(b=90 + 22 * len(warnings)))
+    return fig
 
 
 def morris_figure(table: pd.DataFrame, metric: str) -> go.Figure:

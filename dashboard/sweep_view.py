@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from simulation.errors import display_path
-from simulation.sensitivity import SweepData, default_metrics, load_sweep, sobol_indices, tornado
+from simulation.sensitivity import SweepData, default_metrics, index_warnings, load_sweep, sobol_indices, tornado
 from simulation.sweep import MANIFEST, SweepStore
 
 from . import sweep_figures as SF
@@ -120,6 +120,7 @@ def sweep_tab(root: Path | None = None, default: str = "") -> html.Div:
         html.H2("One at a time (tornado)", style=SECTION),
         dcc.Graph(id="sweep-tornado", config={"displaylogo": False}),
         html.H2("What drives the outcome (Sobol indices)", style=SECTION),
+        html.Div(id="sweep-index-warnings", style={**HELP, "color": "#a33b00", "fontWeight": "bold"}),
         dcc.Graph(id="sweep-sobol", config={"displaylogo": False}),
     ])
 
@@ -177,12 +178,12 @@ def _register_sweep_open(app: Dash, root: Path) -> None:
 def _register_sweep_figures(app: Dash, root: Path) -> None:
     """The open sweep's figures: against one or two parameters, the tornado and the Sobol bars."""
     @app.callback(Output("sweep-line", "figure"), Output("sweep-heatmap", "figure"), Output("sweep-tornado", "figure"),
-                  Output("sweep-sobol", "figure"),
+                  Output("sweep-sobol", "figure"), Output("sweep-index-warnings", "children"),
                   Input("sweep-path", "data"), Input("sweep-metric", "value"), Input("sweep-x", "value"), Input("sweep-y", "value"))
     def figures(path, metric, px, py):
         if not path or not metric:
             blank = _empty("Open a sweep folder to see its figures.")
-            return blank, blank, blank, blank
+            return blank, blank, blank, blank, ""
         folder = confine(root, path)  # the page's store is checked again: it is the page's to change
         try:
             if folder is None or not (folder / MANIFEST).is_file():
@@ -190,9 +191,9 @@ def _register_sweep_figures(app: Dash, root: Path) -> None:
             data = open_sweep(str(folder))
         except Exception:
             blank = _empty("Cannot read this sweep: open a sweep folder again.")
-            return blank, blank, blank, blank
+            return blank, blank, blank, blank, ""
         if metric not in data.rows.columns:
-            return (no_update,) * 4
+            return (no_update,) * 5
         factors = {f.path: f for f in data.spec.factors}
         labels = {p: (f.label or p) for p, f in factors.items()}
         main = data.rows[data.rows["point"].isin(data.design.loc[data.design["block"] != "oneway", "point"])]
@@ -206,13 +207,19 @@ def _register_sweep_figures(app: Dash, root: Path) -> None:
             heat = SF.heatmap_figure(main, metric, px, py, labels)
         else:
             heat = _empty("Pick a second parameter for the heatmap.")
-        if not data.complete:
-            tor = sob = _empty("The tornado and Sobol indices appear when the sweep is complete.")
-        else:
-            t = tornado(data, metric)
-            tor = SF.tornado_figure(t, metric) if not t.empty else _empty("This sweep has no one-way points (it was run with --no-oneway).")
-            if data.block("sobol").empty:
-                sob = _empty(f"A {data.spec.design} sweep has no Sobol indices: run one with --design sobol.")
-            else:
-                sob = SF.sobol_figure(sobol_indices(data, metric), metric)
-        return line, heat, tor, sob
+        tor, sob, warnings = _indices(data, metric)
+        return line, heat, tor, sob, warnings
+
+
+def _indices(data: SweepData, metric: str) -> tuple[go.Figure, go.Figure, list]:
+    """The tornado, the Sobol bars and the warnings that go wherever the indices appear."""
+    if not data.complete:
+        blank = _empty("The tornado and Sobol indices appear when the sweep is complete.")
+        return blank, blank, []
+    t = tornado(data, metric)
+    tor = SF.tornado_figure(t, metric) if not t.empty else _empty("This sweep has no one-way points (it was run with --no-oneway).")
+    if data.block("sobol").empty:
+        return tor, _empty(f"A {data.spec.design} sweep has no Sobol indices: run one with --design sobol."), []
+    table = sobol_indices(data, metric)
+    words = index_warnings(table)
+    return tor, SF.sobol_figure(table, metric), [html.Div(w, className="index-warning") for w in words]

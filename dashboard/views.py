@@ -146,11 +146,17 @@ def budget_export_frame(t: pd.DataFrame) -> pd.DataFrame:
                                "difference_ci_high": "difference 95% high (£)", "n": "replications"})
 
 
+BUDGET_COLUMNS = ["scenario", "payer", "financial_year", "months", "baseline_spend", "scenario_spend", "difference",
+                  "difference_ci_low", "difference_ci_high", "n"]
+"""budget_impact.csv's columns (what 'mhsim compare' writes): the page's CSV is the same file for the decisions shown."""
+
+
 def budget_csv(t: pd.DataFrame) -> str:
+    """The budget impact as budget_impact.csv (same columns as the command line's); the XLSX has plain labels."""
     from .report import spreadsheet_safe
 
-    out = budget_export_frame(t)
-    out["decision"] = [spreadsheet_safe(v) for v in out["decision"]]
+    out = t[BUDGET_COLUMNS].copy()
+    out["scenario"] = [spreadsheet_safe(v) for v in out["scenario"]]
     return out.to_csv(index=False)
 
 

@@ -166,9 +166,7 @@ def sobol_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd.
     for i, f in enumerate(data.spec.factors):
         s1, s1c, st, stc = (float(result[key][i]) for key in ("S1", "S1_conf", "ST", "ST_conf"))
         st_half = float(halfway["ST"][i]) if halfway is not None else float("nan")
-        flags = []
-        if not withheld and not 0.0 <= st <= 1.0:
-            flags.append(f"total index {st:.2f} is outside [0, 1]: estimator error, more samples needed")
+        flags = [] if withheld else impossible_index_flags(s1, s1 - s1c, s1 + s1c, st, st - stc, st + stc)
         if noise != noise:
             flags.append("replication noise not measured (one replication per point): these indices may measure chance")
         flag = "; ".join(flags)
@@ -180,6 +178,43 @@ def sobol_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd.
                      "output_variance": float(np.var(y)), "noise_ratio": noise, "engine": data.spec.engine,
                      "withheld": withheld, "flag": flag})
     return pd.DataFrame(rows).sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def impossible_index_flags(s1: float, s1_low: float, s1_high: float, st: float, st_low: float, st_high: float) -> list[str]:
+    """Indices no model can have, beyond their own noise: a total index above 1 or below 0, or a first-order index
+    above the total, with the 95% interval excluding the possible values (estimator error: more base samples needed)."""
+    flags = []
+    if st_low > 1.0 or st_high < 0.0:
+        flags.append(f"impossible: total index {st:.2f} (95% interval {st_low:.2f} to {st_high:.2f}) is outside 0 to 1 "
+                     "beyond its noise; more base samples are needed")
+    elif not 0.0 <= st <= 1.0:
+        flags.append(f"total index {st:.2f} is outside 0 to 1, within its noise: read it as {min(max(st, 0.0), 1.0):.0f}")
+    if s1_low > st_high:
+        flags.append(f"impossible: first-order index {s1:.2f} is above the total {st:.2f} beyond their noise; "
+                     "more base samples are needed")
+    return flags
+
+
+def index_warnings(table: pd.DataFrame) -> list[str]:
+    """What a reader must know wherever a sweep's indices appear: why they are withheld (noise), how noisy
+    they are, and each impossible index, in words."""
+    if table is None or table.empty:
+        return []
+    out: list[str] = []
+    withheld = {str(w) for w in table.get("withheld", pd.Series(dtype=str)).fillna("") if str(w)}
+    out += [f"Indices withheld: {w}." for w in sorted(withheld)]
+    noise = pd.to_numeric(table.get("noise_ratio", pd.Series(dtype=float)), errors="coerce").dropna()
+    if not withheld and len(noise) and float(noise.max()) > 0:
+        out.append(f"Replication noise is {float(noise.max()):.2f} of the spread between points: indices below about that "
+                   "size cannot be told from chance.")
+    n = pd.to_numeric(table.get("N", pd.Series(dtype=float)), errors="coerce").dropna()
+    if len(n) and int(n.max()) < 64:
+        out.append(f"Only {int(n.max())} base samples: Sobol indices need hundreds to settle; read them as a rough ranking.")
+    for r in table.itertuples():
+        flag = str(getattr(r, "flag", "") or "")
+        if flag and flag != "nan":
+            out.append(f"{getattr(r, 'label', '')}: {flag}.")
+    return out
 
 
 def _sobol(data: SweepData, y: np.ndarray, num_resamples: int) -> dict:

@@ -222,7 +222,28 @@ def test_a_total_index_outside_zero_to_one_is_flagged(tmp_path, monkeypatch):
 
     monkeypatch.setattr(S, "_sobol", impossible)
     table = S.sobol_indices(data, "y").set_index("parameter")
-    assert "outside [0, 1]" in table.loc["x1", "flag"] and "outside" not in table.loc["x2", "flag"]
+    assert "outside 0 to 1" in table.loc["x1", "flag"] and "outside" not in table.loc["x2", "flag"]
+
+
+def test_impossible_indices_beyond_their_noise_are_flagged_and_the_warning_goes_with_the_figure():
+    from dashboard.sweep_figures import sobol_figure
+    from simulation.sensitivity import impossible_index_flags, index_warnings
+
+    assert impossible_index_flags(0.2, 0.1, 0.3, 1.3, 1.1, 1.5)[0].startswith("impossible: total index 1.30")
+    assert impossible_index_flags(0.2, 0.1, 0.3, -0.3, -0.5, -0.1)[0].startswith("impossible: total index -0.30")
+    assert "within its noise" in impossible_index_flags(0.2, 0.1, 0.3, 1.05, 0.9, 1.2)[0]
+    assert "first-order index 1.55 is above the total 0.87" in impossible_index_flags(1.55, 1.2, 1.9, 0.87, 0.7, 1.0)[0]
+    assert impossible_index_flags(0.3, 0.2, 0.4, 0.5, 0.4, 0.6) == []
+    row = {"metric": "crisis_episodes", "parameter": "a", "label": "Crises a year", "S1": 1.55, "S1_low": 1.2, "S1_high": 1.9,
+           "ST": 0.87, "ST_low": 0.7, "ST_high": 1.0, "N": 8, "noise_ratio": 0.3, "withheld": "",
+           "flag": "; ".join(impossible_index_flags(1.55, 1.2, 1.9, 0.87, 0.7, 1.0))}
+    table = pd.DataFrame([row])
+    words = index_warnings(table)
+    assert any("noise is 0.30" in w for w in words) and any("Only 8 base samples" in w for w in words)
+    assert any(w.startswith("Crises a year: impossible") for w in words)
+    fig = sobol_figure(table, "crisis_episodes")
+    text = " ".join(a.text for a in fig.layout.annotations)
+    assert "impossible" in text and "Only 8 base samples" in text
 
 
 def test_sobol_convergence_is_reported_by_halving_the_base_samples(tmp_path):

@@ -47,7 +47,7 @@ PSA_WORKERS ?= 2
 psa-shipped: setup
 	@for f in $(filter-out scenarios/baseline.yaml,$(wildcard scenarios/*.yaml)); do \
 		stem=$$(basename $$f .yaml); out=scenarios/psa/$$stem; \
-		echo "PSA: $$stem"; \
+		echo "PSA: $$stem"; rm -rf $$out.tmp; \
 		$(BIN)/mhsim psa scenarios/baseline.yaml $$f --engine twin --samples $(PSA_SAMPLES) \
 			--workers $(PSA_WORKERS) --no-png --out $$out.tmp > /dev/null || exit 1; \
 		rm -rf $$out; mkdir -p $$out; cp $$out.tmp/psa-*.csv $$out/; rm -rf $$out.tmp; \

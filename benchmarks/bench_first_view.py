@@ -42,12 +42,12 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-bac
 
 READY = """() => {
   if (document.querySelector('[data-dash-is-loading="true"]')) return false;
-  const text = document.body.innerText;
+  const text = document.body.textContent;
   if (text.includes('Results appear here') || text.includes('Results are still being prepared')) return false;
   const table = document.querySelector('#table');
   if (!table) return false;
   const names = %s;
-  const head = table.innerText;
+  const head = table.textContent;   // ag-grid's cells have no innerText in chromium
   if (!names.every(n => head.includes(n))) return false;
   return document.querySelectorAll('.js-plotly-plot .main-svg').length >= 5;
 }"""

@@ -320,7 +320,7 @@ def _now_cost(values: dict, service: str) -> str:
     path = UNIT_COSTS[service]
     value = float(values[path])
     if block_funded(service):
-        places = float(values[SERVICES[service].capacity_path])  # type: ignore[index]
+        places = float(values[SERVICES[service].capacity_path])
         per = f"; £{value / places:,.0f} a place" if places > 0 else ""
         return f"£{value:,.0f} a year (block contract{per})"
     unit = shipped_catalogue()[path].unit.replace("£ ", "").replace("£", "").strip()
@@ -724,6 +724,10 @@ def serve(results: Path | None = None, host: str = "127.0.0.1", port: int = 8050
             state.start_shipped()
         password = password_from_env()
         app = create_app(state, sweeps_root, allowed_hosts(host, allow_hosts or []), password)
+        if state.startup.status == "done":   # cached results: make the first view before answering
+            from .compare import warm_first_view
+
+            warm_first_view(state)
         warning = exposure_warning(host, password)
         if warning:
             print(warning, file=sys.stderr, flush=True)

@@ -8,6 +8,9 @@ Layout and callbacks of the tab; the numbers come from :mod:`dashboard.data`
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
+from typing import Any, Callable
 
 import dash_ag_grid as dag
 from dash import Dash, Input, Output, State, dcc, html, no_update
@@ -35,12 +38,32 @@ SUBGROUP_CHOICES = ["crisis_episodes", "acute_admissions", "acute_bed_days", "re
 SECTION = {"marginTop": "28px"}
 HELP = {"color": "#444", "fontSize": "15px", "maxWidth": "1000px"}
 BUTTON = {"fontSize": "15px", "padding": "6px 14px", "marginRight": "10px", "cursor": "pointer"}
-GRAPH = {"displaylogo": False}
+GRAPH: Any = {"displaylogo": False}
 
 VERDICT_RULES = {
     "verdict-better": {"function": "params.value && params.value.indexOf('better') >= 0"},
     "verdict-worse": {"function": "params.value && params.value.indexOf('worse') >= 0"},
 }
+
+
+_MEMO: OrderedDict[tuple, Any] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+MEMO_SIZE = 64
+
+
+def memo(key: tuple, make: Callable[[], Any]) -> Any:
+    """What the tab shows for a selection, made once: results never change under their key (a content hash and a
+    run plan), so every session asking for the same view gets it at once (the first view is warmed at start)."""
+    with _MEMO_LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+    value = make()
+    with _MEMO_LOCK:
+        _MEMO[key] = value
+        while len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return value
 
 
 def table_metrics(base: ScenarioResults, every: bool) -> list[str]:
@@ -80,11 +103,13 @@ def compare_tab() -> html.Div:
         html.H2("Key differences", style=SECTION),
         dag.AgGrid(
             id="table", rowData=[], columnDefs=[],
+            # three lines a cell (value, interval, verdict) at a fixed height: measuring every cell (autoHeight) made the
+            # first view seconds slower
             defaultColDef={"resizable": True, "sortable": False, "wrapHeaderText": True, "autoHeaderHeight": True,
                            "cellStyle": {"whiteSpace": "pre", "lineHeight": "1.35", "textAlign": "right"},
-                           "autoHeight": True, "minWidth": 190, "flex": 1, "cellClassRules": VERDICT_RULES,
+                           "minWidth": 190, "flex": 1, "cellClassRules": VERDICT_RULES,
                            "tooltipField": "tip"},
-            dashGridOptions={"suppressRowVirtualisation": True, "suppressColumnVirtualisation": True,
+            dashGridOptions={"rowHeight": 70, "suppressRowVirtualisation": True, "suppressColumnVirtualisation": True,
                              "tooltipShowDelay": 300, "tooltipInteraction": False, "enableCellTextSelection": True,
                              "ensureDomOrder": True, "suppressMovableColumns": True},
             style={"height": "72vh", "width": "100%"}, className="ag-theme-alpine",
@@ -146,11 +171,12 @@ def _cell(mean, low, high, unit, signed, verdict=None) -> str:
     return text + (f"\n{verdict}" if verdict else "")
 
 
-def grid(base: ScenarioResults, others: list[ScenarioResults], metrics: list[str]) -> tuple[list[dict], list[dict]]:
+def grid(base: ScenarioResults, others: list[ScenarioResults], metrics: list[str]) -> tuple[list[dict], list[dict[str, Any]]]:
     """The comparison as ag-grid rows and columns: a cell per outcome and decision, three lines that never wrap."""
     t = comparison_table(base, others, metrics)
-    columns = [{"headerName": "Outcome", "field": "Outcome", "pinned": "left", "minWidth": 260, "flex": 0, "width": 280,
-                "cellStyle": {"whiteSpace": "normal", "textAlign": "left", "fontWeight": "bold"}, "tooltipField": "tip"},
+    columns: list[dict[str, Any]] = [{"headerName": "Outcome", "field": "Outcome", "pinned": "left", "minWidth": 260, "flex": 0, "width": 280,
+                "cellStyle": {"whiteSpace": "normal", "textAlign": "left", "fontWeight": "bold", "lineHeight": "1.3"},
+                "tooltipField": "tip"},
                {"headerName": f"{base.label} (baseline)", "field": "base", "tooltipField": "tip"}]
     for i, s in enumerate(others):
         columns.append({"headerName": f"Change: {s.label}", "field": f"s{i}", "tooltipField": f"tip{i}"})
@@ -232,17 +258,8 @@ def register_compare(app: Dash, state) -> None:
         base, others = _selected(state, session, base_key, keys)
         if base is None:
             return [], [], "Results are still being prepared...", "", "", "", F.waiting_figure()
-        rows, columns = grid(base, others, table_metrics(base, bool(all_metrics)))
-        message = "" if others else "Pick one or more scenarios to compare with the baseline."
-        not_comparable = [s.label for s in others if s.plan != base.plan]
-        if not_comparable:
-            message = "Run with different settings, so not compared: " + ", ".join(not_comparable)
-        words = html.Ul([html.Li([html.B(s.label + ": "), in_words(base, s, short=True)], style={"marginBottom": "6px"})
-                         for s in others]) if others else ""
-        if not others:
-            return rows, columns, message, words, "", "", F.waiting_figure("Pick the decisions to compare.")
-        return (rows, columns, message, words, answer_cards(base, others), ranking_sentence(base, others),
-                F.ranking_figure(base, others))
+        return memo(("table", base.key, tuple(s.key for s in others), bool(all_metrics)),
+                    lambda: table_view(base, others, bool(all_metrics)))
 
     @app.callback(Output("cohort-box", "children"), Output("budget-box", "children"),
                   Input("baseline", "value"), Input("focus", "value"), Input("known-keys", "data"), State("session-id", "data"))
@@ -251,45 +268,109 @@ def register_compare(app: Dash, state) -> None:
         s = state.find(session, focus_key)
         if s is not None and base is not None and s.key == base.key:
             s = None
-        return cohort_box(base, s), budget_box(base, s)
+        if base is None or s is None:
+            return cohort_box(base, s), budget_box(base, s)
+        return memo(("focus", base.key, s.key), lambda: (cohort_box(base, s), budget_box(base, s)))
 
     _register_figures(app, state)
     _register_downloads(app, state)
 
 
+def table_view(base: ScenarioResults, others: list[ScenarioResults], every: bool) -> tuple:
+    """The table, its messages, the words, the answer cards and the ranking for one selection."""
+    rows, columns = grid(base, others, table_metrics(base, every))
+    message = "" if others else "Pick one or more scenarios to compare with the baseline."
+    not_comparable = [s.label for s in others if s.plan != base.plan]
+    if not_comparable:
+        message = "Run with different settings, so not compared: " + ", ".join(not_comparable)
+    words = html.Ul([html.Li([html.B(s.label + ": "), in_words(base, s, short=True)], style={"marginBottom": "6px"})
+                     for s in others]) if others else ""
+    if not others:
+        return rows, columns, message, words, "", "", F.waiting_figure("Pick the decisions to compare.")
+    return (rows, columns, message, words, answer_cards(base, others), ranking_sentence(base, others),
+            F.ranking_figure(base, others))
+
+
 def _figures(state, base, others, ts_metric, ts_mode, focus_key, perspective, sub_metric, session):
     """Every chart of the tab (the page and the PNG export draw the same)."""
-    start = base.scenario.settings.start_date if base.scenario else None
     focus = state.find(session, focus_key)
     focus = focus if _among(focus, others) else (others[0] if others else base)
-    if ts_mode == "levels" or not others:
-        over_time = F.timeseries_figure([base, *others], ts_metric, start)
-    else:  # the decision in detail alone: one line, its band and its actions, not eight overlapping bands
-        over_time = F.difference_timeseries_figure(base, others if ts_mode == "every" else [focus], ts_metric, start)
-    return {
-        "over_time": over_time,
+    return {**focus_figures(base, others, focus, ts_metric, ts_mode), **selection_figures(base, others, perspective, sub_metric),
+            "best_value": memo(("ranking-figure", base.key, tuple(s.key for s in others)), lambda: F.ranking_figure(base, others))}
+
+
+def focus_figures(base: ScenarioResults, others: list[ScenarioResults], focus: ScenarioResults, ts_metric: str,
+                  ts_mode: str) -> dict:
+    """The charts that follow the decision in detail: over time and where people went."""
+    def make() -> dict:
+        start = base.scenario.settings.start_date if base.scenario else None
+        if ts_mode == "levels" or not others:
+            over_time = F.timeseries_figure([base, *others], ts_metric, start)
+        else:  # the decision in detail alone: one line, its band and its actions, not eight overlapping bands
+            over_time = F.difference_timeseries_figure(base, others if ts_mode == "every" else [focus], ts_metric, start)
+        return {"over_time": over_time, "flows": F.sankey_figure(focus)}
+
+    keys = tuple(s.key for s in others) if ts_mode in ("levels", "every") else ()
+    return memo(("focus-figures", base.key, keys, focus.key, ts_metric, ts_mode, bool(others)), make)
+
+
+def selection_figures(base: ScenarioResults, others: list[ScenarioResults], perspective: str, sub_metric: str) -> dict:
+    """The charts of every decision chosen: who pays, where the money moves, value for money, who is affected."""
+    return memo(("selection-figures", base.key, tuple(s.key for s in others), perspective, sub_metric), lambda: {
         "who_pays_change": F.cost_change_by_payer_figure(base, others),
         "cost_change_by_service": F.cost_change_by_service_figure(base, others),
-        "flows": F.sankey_figure(focus),
         "value_for_money": F.ce_plane_figure(base, others, perspective),
         "who_is_affected": F.subgroup_figure(base, others, sub_metric),
-        "best_value": F.ranking_figure(base, others),
-    }
+    })
 
 
 def _register_figures(app: Dash, state) -> None:
-    @app.callback(Output("ts-graph", "figure"), Output("payer-change-graph", "figure"), Output("service-graph", "figure"),
-                  Output("sankey-graph", "figure"), Output("ce-graph", "figure"), Output("sub-graph", "figure"),
-                  Input("baseline", "value"), Input("scenarios", "value"), Input("ts-metric", "value"), Input("ts-mode", "value"),
-                  Input("focus", "value"), Input("ce-perspective", "value"), Input("sub-metric", "value"),
-                  Input("known-keys", "data"), State("session-id", "data"))
-    def update_figures(base_key, keys, ts_metric, ts_mode, focus_key, perspective, sub_metric, _known, session):
+    @app.callback(Output("payer-change-graph", "figure"), Output("service-graph", "figure"), Output("ce-graph", "figure"),
+                  Output("sub-graph", "figure"),
+                  Input("baseline", "value"), Input("scenarios", "value"), Input("ce-perspective", "value"),
+                  Input("sub-metric", "value"), Input("known-keys", "data"), State("session-id", "data"))
+    def update_selection_figures(base_key, keys, perspective, sub_metric, _known, session):
         base, others = _selected(state, session, base_key, keys)
         if base is None:
-            return (F.waiting_figure(),) * 6
-        f = _figures(state, base, others, ts_metric, ts_mode, focus_key, perspective, sub_metric, session)
-        return (f["over_time"], f["who_pays_change"], f["cost_change_by_service"], f["flows"], f["value_for_money"],
-                f["who_is_affected"])
+            return (F.waiting_figure(),) * 4
+        f = selection_figures(base, others, perspective, sub_metric)
+        return f["who_pays_change"], f["cost_change_by_service"], f["value_for_money"], f["who_is_affected"]
+
+    @app.callback(Output("ts-graph", "figure"), Output("sankey-graph", "figure"),
+                  Input("baseline", "value"), Input("scenarios", "value"), Input("ts-metric", "value"), Input("ts-mode", "value"),
+                  Input("focus", "value"), Input("known-keys", "data"), State("session-id", "data"))
+    def update_focus_figures(base_key, keys, ts_metric, ts_mode, focus_key, _known, session):
+        base, others = _selected(state, session, base_key, keys)
+        if base is None:
+            return F.waiting_figure(), F.waiting_figure()
+        focus = state.find(session, focus_key)
+        focus = focus if _among(focus, others) else (others[0] if others else base)
+        f = focus_figures(base, others, focus, ts_metric, ts_mode)
+        return f["over_time"], f["flows"]
+
+
+def warm_first_view(state) -> float:
+    """Make the first view once before the server answers (the default baseline, every shipped decision, the first
+    in detail, the default charts), so the first person's page only has to draw it. Returns the seconds it took."""
+    import time
+
+    from .app import _default_baseline
+
+    started = time.perf_counter()
+    results = list(state.shared.values())
+    base_key = _default_baseline(results)
+    base = next((r for r in results if r.key == base_key), None)
+    others = [r for r in results if r is not base]
+    if base is None:
+        return 0.0
+    table_view_key = ("table", base.key, tuple(s.key for s in others), False)
+    memo(table_view_key, lambda: table_view(base, others, False))
+    if others:
+        focus_figures(base, others, others[0], "crisis_episodes", "difference")
+        memo(("focus", base.key, others[0].key), lambda: (cohort_box(base, others[0]), budget_box(base, others[0])))
+    selection_figures(base, others, "health_and_care", "crisis_episodes")
+    return time.perf_counter() - started
+
 
 def _register_downloads(app: Dash, state) -> None:
     @app.callback(Output("dl-csv", "data"), Input("dl-csv-btn", "n_clicks"),

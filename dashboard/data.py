@@ -70,6 +70,7 @@ class ScenarioResults:
     versus: str | None = None                  # content hash of the baseline those files compare with
     versus_label: str | None = None            # and its name
     _monthly: list | None = field(default=None, repr=False, compare=False)
+    _values: dict = field(default_factory=dict, repr=False, compare=False)   # metric -> values in replication order
 
     def monthly(self) -> list[dict[str, tuple[float, ...]]]:
         """Each replication's monthly series (metric -> values by month), in replication order."""
@@ -85,7 +86,9 @@ class ScenarioResults:
         if metric not in self.replications.columns:
             # a cost line only another scenario has (it moved a cost to another payer) is £0 here
             return [0.0] * len(self.replications) if metric.startswith("cost.") else []
-        return self.replications.sort_values("replication")[metric].astype(float).tolist()
+        if metric not in self._values:   # results never change once made: sort once per metric
+            self._values[metric] = self.replications.sort_values("replication")[metric].astype(float).tolist()
+        return list(self._values[metric])
 
     def interval(self, metric: str) -> Interval:
         return t_interval(self.values(metric))

@@ -136,6 +136,11 @@ def flips_if(facts: PsaFacts | None, s: ScenarioResults) -> str | None:
     at = f" at £{wtp:,.0f} per QALY" if wtp else ""
     switch = _value_label(t.get("switch_value"))
     base = _value_label(t.get("base"))
+    values = [_value_label(v) for v in str(t.get("switch_values") or "").split(";") if v.strip()]
+    if below == above and len(values) >= 2:   # the answer switches and switches back inside the range
+        mine = below in (s.name, s.label)
+        return (f"it {'stops being' if mine else 'becomes'} the better choice{at} when {label} is between {values[0]} and "
+                f"{values[-1]} (the model uses {base})")
     if below == s.name or below == s.label:
         return f"it stays the better choice{at} only while {label} is below {switch} (the model uses {base})"
     if above == s.name or above == s.label:

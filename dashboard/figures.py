@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from simulation.costs import service_label
 from simulation.outcomes import METRICS, series_labels
@@ -40,10 +41,13 @@ def rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+pio.templates.default = "plotly_white"   # every figure starts from it (setting it per figure copies the template each time)
+
+
 def layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
     fig.update_layout(
         title=dict(text=title, x=0.01, xanchor="left", y=0.97, yref="container", yanchor="top"),
-        font=FONT, height=height, template="plotly_white",
+        font=FONT, height=height,
         margin=dict(l=80, r=30, t=120, b=70),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=14)),
         separators=".,",
@@ -57,7 +61,7 @@ def waiting_figure(message: str = "Results appear here when the first run finish
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=17, color="#444"))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(font=FONT, height=220, template="plotly_white", margin=dict(l=20, r=20, t=20, b=20))
+    fig.update_layout(font=FONT, height=220, margin=dict(l=20, r=20, t=20, b=20))
     return fig
 
 

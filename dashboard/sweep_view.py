@@ -88,6 +88,9 @@ def _empty(message: str) -> go.Figure:
     return layout(fig, "", height=260)
 
 
+OPEN_FIRST = _empty("Open a sweep folder to see its figures.")
+
+
 def sweep_tab(root: Path | None = None, default: str = "") -> html.Div:
     root = root or Path.cwd() / "results"
     choices = [shown(root, Path(c)) for c in find_sweeps(root)]
@@ -114,14 +117,14 @@ def sweep_tab(root: Path | None = None, default: str = "") -> html.Div:
                       dcc.Dropdown(id="sweep-y")], style={"width": "32%", "display": "inline-block", "marginLeft": "2%", "verticalAlign": "top"}),
         ], style={"marginTop": "14px"}),
         html.H2("Against one parameter", style=SECTION),
-        dcc.Graph(id="sweep-line", config={"displaylogo": False}),
+        dcc.Graph(id="sweep-line", config={"displaylogo": False}, figure=OPEN_FIRST),
         html.H2("Against two parameters", style=SECTION),
-        dcc.Graph(id="sweep-heatmap", config={"displaylogo": False}),
+        dcc.Graph(id="sweep-heatmap", config={"displaylogo": False}, figure=OPEN_FIRST),
         html.H2("One at a time (tornado)", style=SECTION),
-        dcc.Graph(id="sweep-tornado", config={"displaylogo": False}),
+        dcc.Graph(id="sweep-tornado", config={"displaylogo": False}, figure=OPEN_FIRST),
         html.H2("What drives the outcome (Sobol indices)", style=SECTION),
         html.Div(id="sweep-index-warnings", style={**HELP, "color": "#a33b00", "fontWeight": "bold"}),
-        dcc.Graph(id="sweep-sobol", config={"displaylogo": False}),
+        dcc.Graph(id="sweep-sobol", config={"displaylogo": False}, figure=OPEN_FIRST),
     ])
 
 
@@ -179,7 +182,8 @@ def _register_sweep_figures(app: Dash, root: Path) -> None:
     """The open sweep's figures: against one or two parameters, the tornado and the Sobol bars."""
     @app.callback(Output("sweep-line", "figure"), Output("sweep-heatmap", "figure"), Output("sweep-tornado", "figure"),
                   Output("sweep-sobol", "figure"), Output("sweep-index-warnings", "children"),
-                  Input("sweep-path", "data"), Input("sweep-metric", "value"), Input("sweep-x", "value"), Input("sweep-y", "value"))
+                  Input("sweep-path", "data"), Input("sweep-metric", "value"), Input("sweep-x", "value"), Input("sweep-y", "value"),
+                  prevent_initial_call=True)   # the layout shows 'open a sweep folder' already: nothing to draw at load
     def figures(path, metric, px, py):
         if not path or not metric:
             blank = _empty("Open a sweep folder to see its figures.")

@@ -86,10 +86,11 @@ def cohort_outcomes_frame(s: ScenarioResults, fact: dict) -> pd.DataFrame:
 
 
 def html_table(frame: pd.DataFrame, table_id: str | None = None, cls: str = "plain") -> html.Table:
-    attrs = {"id": table_id} if table_id else {}
-    return html.Table([html.Thead(html.Tr([html.Th(c) for c in frame.columns])),
-                       html.Tbody([html.Tr([html.Td(str(v)) for v in row]) for row in frame.itertuples(index=False)])],
-                      className=cls, **attrs)
+    children = [html.Thead(html.Tr([html.Th(c) for c in frame.columns])),
+                html.Tbody([html.Tr([html.Td(str(v)) for v in row]) for row in frame.itertuples(index=False)])]
+    if table_id:
+        return html.Table(children, className=cls, id=table_id)
+    return html.Table(children, className=cls)
 
 
 # ---------------------------------------------------------------------------

@@ -218,7 +218,7 @@ def cohort_summary(table: pd.DataFrame, scale: float, replications: Sequence[int
 
     Returns one dict per closure: ``service``, ``month``, ``people``, ``sent`` ([(where, Interval)], largest
     first) and ``outcomes`` ([(outcome, closure Interval, baseline Interval or None, difference Interval or None)])."""
-    from .experiment import paired_difference, t_interval
+    from .experiment import Interval, paired_difference, t_interval
     from .outcomes import COHORT_OUTCOMES
 
     w = 1.0 / scale
@@ -234,7 +234,7 @@ def cohort_summary(table: pd.DataFrame, scale: float, replications: Sequence[int
         sent = [(where, t_interval(per_rep(lambda g, where=where: (g["sent_to"] == where).sum())))
                 for where in rows["sent_to"].unique()]
         sent.sort(key=lambda x: -x[1].mean)
-        outcomes = []
+        outcomes: list[tuple[str, Interval, Interval | None, Interval | None]] = []
         for outcome in COHORT_OUTCOMES:
             alt = per_rep(lambda g, c=outcome: g[c].astype(float).sum())
             bcol = f"baseline_{outcome}"

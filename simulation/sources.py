@@ -74,7 +74,7 @@ def explain(source: str) -> list[tuple[str, str]]:
     """(id, what it is) for every id a 'source:' text cites, in order (ids not in the sourcebook are left out)."""
     import re
 
-    seen = []
+    seen: list[tuple[str, str]] = []
     for sid in re.findall(r"\b([SCRED]\d+[a-z]?)\b", source or ""):
         if sid in SOURCES and sid not in [s for s, _ in seen]:
             seen.append((sid, SOURCES[sid]))

@@ -50,7 +50,7 @@ psa-shipped: setup
 		echo "PSA: $$stem"; rm -rf $$out.tmp; \
 		$(BIN)/mhsim psa scenarios/baseline.yaml $$f --engine twin --samples $(PSA_SAMPLES) \
 			--workers $(PSA_WORKERS) --no-png --out $$out.tmp > /dev/null || exit 1; \
-		rm -rf $$out; mkdir -p $$out; cp $$out.tmp/psa-*.csv $$out/; rm -rf $$out.tmp; \
+		rm -rf $$out; mkdir -p $$out; for t in best thresholds ceac noise; do cp $$out.tmp/psa-$$t.csv $$out/; done; rm -rf $$out.tmp; \
 	done
 
 # The gates: lint (pyflakes, line length 120, complexity at most 15) and types, over the package code.

@@ -20,7 +20,7 @@ from simulation.outcomes import METRICS
 
 from . import figures as F
 from .data import ScenarioResults, comparison_table
-from .decision import answer_cards, ranking_sentence
+from .decision import answer_cards, psa_stamp, ranking_sentence
 from .report import HEADLINE, comparison_csv, figures_zip, html_brief, in_words
 from .views import (
     budget_csv, budget_rows, budget_table_frame, budget_xlsx, cohort_facts, cohort_outcomes_frame, cohort_sentence, html_table,
@@ -258,7 +258,7 @@ def register_compare(app: Dash, state) -> None:
         base, others = _selected(state, session, base_key, keys)
         if base is None:
             return [], [], "Results are still being prepared...", "", "", "", F.waiting_figure()
-        return memo(("table", base.key, tuple(s.key for s in others), bool(all_metrics)),
+        return memo(("table", base.key, tuple(s.key for s in others), bool(all_metrics), psa_stamp()),
                     lambda: table_view(base, others, bool(all_metrics)))
 
     @app.callback(Output("cohort-box", "children"), Output("budget-box", "children"),
@@ -363,7 +363,7 @@ def warm_first_view(state) -> float:
     others = [r for r in results if r is not base]
     if base is None:
         return 0.0
-    table_view_key = ("table", base.key, tuple(s.key for s in others), False)
+    table_view_key = ("table", base.key, tuple(s.key for s in others), False, psa_stamp())
     memo(table_view_key, lambda: table_view(base, others, False))
     if others:
         focus_figures(base, others, others[0], "crisis_episodes", "difference")

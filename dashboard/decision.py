@@ -41,6 +41,15 @@ class PsaFacts:
     thresholds: list[dict] = field(default_factory=list)   # rows with a switch value, at the lower threshold first
 
 
+def psa_stamp(root: Path | None = None) -> tuple:
+    """When each precomputed PSA was last written: a view made from them is remade when one changes."""
+    folder = root or PSA_ROOT
+    try:
+        return tuple(sorted((p.parent.name, p.stat().st_mtime_ns) for p in folder.glob("*/psa-*.csv")))
+    except OSError:
+        return ()
+
+
 def decision_file(s: ScenarioResults) -> str | None:
     """The stem of the file a decision was read from (its PSA folder's name), or None for one built in the page."""
     if s.origin not in ("shipped", "results folder"):

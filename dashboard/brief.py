@@ -69,15 +69,17 @@ def recommendation(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | 
     if nmb is None or cost is None:
         return f"{s.label} was run with different settings from {base.label}: the numbers cannot support a recommendation."
     sure = "" if facts is None or facts.cost_effective.get(20_000) is None else \
-        f" The probabilistic analysis finds it cost-effective at £20,000 per QALY in {facts.cost_effective[20_000]:.0%} of plausible worlds."
+        (f" The probabilistic sensitivity analysis (every uncertain input drawn from its plausible range, on the model's "
+         f"mean-field twin over the whole county) finds it cost-effective at £20,000 per QALY in "
+         f"{facts.cost_effective[20_000]:.0%} of its samples.")
     if nmb.n >= 2 and nmb.low > 0:
-        head = (f"The numbers support {s.label.lower()}: at £20,000 per QALY it is worth "
-                f"{number(nmb.mean, '£')} more than {base.label.lower()} to health and care ({_iv(nmb, '£')}).")
+        head = (f"The numbers support '{s.label}': at £20,000 per QALY it is worth "
+                f"{number(nmb.mean, '£')} more than '{base.label}' to health and care ({_iv(nmb, '£')}).")
     elif nmb.n >= 2 and nmb.high < 0:
-        head = (f"The numbers do not support {s.label.lower()} on value for money: at £20,000 per QALY it is worth "
-                f"{number(abs(nmb.mean), '£')} less than {base.label.lower()} ({_iv(nmb, '£')}).")
+        head = (f"The numbers do not support '{s.label}' on value for money: at £20,000 per QALY it is worth "
+                f"{number(abs(nmb.mean), '£')} less than '{base.label}' ({_iv(nmb, '£')}).")
     else:
-        head = (f"The numbers do not settle it: the net benefit of {s.label.lower()} at £20,000 per QALY could be either side "
+        head = (f"The numbers do not settle it: the net benefit of '{s.label}' at £20,000 per QALY could be either side "
                 f"of zero ({_iv(nmb, '£')}); decide on what it does to people and who pays.")
     return head + sure
 

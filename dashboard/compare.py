@@ -95,7 +95,9 @@ def compare_tab() -> html.Div:
         html.H2("The answer", style=SECTION),
         html.P("Net monetary benefit values each QALY gained at £20,000 (or £30,000), the NICE thresholds, less the change "
                "in health and care cost: above zero, the decision is worth it. The probabilities come from the "
-               "probabilistic sensitivity analysis of each shipped decision (every uncertain input drawn from its range).",
+               "probabilistic sensitivity analysis of each shipped decision (every uncertain input drawn from its range, on the "
+               "model's mean-field twin over the whole county; make psa-shipped), so they speak for the inputs' uncertainty, "
+               "the intervals for the runs' chance.",
                style=HELP),
         html.P(id="ranking-words", style={**HELP, "color": "#111", "fontWeight": "bold"}),
         dcc.Loading(dcc.Graph(id="ranking-graph", config=GRAPH), type="circle"),

@@ -145,7 +145,7 @@ def difference_timeseries_figure(base: ScenarioResults, others: list[ScenarioRes
     fig.update_yaxes(title=y_title, tickprefix="£" if unit == "£" else "", tickformat=".1%" if unit == "share" else ",")
     fig.update_xaxes(title="Month" if not start else "")
     who = f"{others[0].label} against {base.label}" if len(others) == 1 else f"change against {base.label}"
-    return layout(fig, f"{label}: {who}, month by month (95% interval; dotted line: each action)")
+    return layout(fig, f"{label}: {who}<br><sup>month by month, with its 95% interval; a dotted line at each action</sup>")
 
 
 def ranking_figure(base: ScenarioResults, others: list[ScenarioResults]) -> go.Figure:

@@ -33,12 +33,12 @@ BUDGET_YEARS = 5
 def sent_label(where: str) -> str:
     """Where a closure sent someone, in words."""
     if where == "nothing":
-        return "Nothing: referred nowhere"
+        return "Referred nowhere (nothing)"
     if where == "kept their place":
         return "Kept their place"
     for suffix, words in (("_granted", "got {x}"), ("_dropped_out", "referred for {x}: dropped out or not eligible (nothing)"),
                           ("_assessed", "referred for {x}: still being assessed at the end"),
-                          ("_place", "got a place in {x}"), ("_waiting_list", "{x}: on the waiting list")):
+                          ("_place", "got a place in {x}"), ("_waiting_list", "on the waiting list for {x}")):
         if where.endswith(suffix):
             target = where[: -len(suffix)]
             x = {"personal_budgets": "a personal budget", "personal_health_budgets": "a personal health budget"}.get(
@@ -65,7 +65,7 @@ def cohort_sentence(s: ScenarioResults, fact: dict) -> str:
     nothing = sum(iv.mean for where, iv in fact["sent"] if got_nothing(where))
     parts = [f"{number(iv.mean, 'people')} {sent_label(where)[0].lower() + sent_label(where)[1:]}" for where, iv in fact["sent"]]
     return (f"{name} closed at month {fact['month']:g} with about {number(people.mean, 'people')} people holding a place "
-            f"({number(people.low, 'people')} to {number(people.high, 'people')}). "
+            f"({number(max(people.low, 0.0), 'people')} to {number(people.high, 'people')}). "
             f"About {number(nothing, 'people')} got nothing. Where they went: " + "; ".join(parts) + ".")
 
 

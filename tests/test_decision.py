@@ -1,0 +1,72 @@
+"""The answer first: the cards read the precomputed PSA (or say plainly it is not run) and word what would change it."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.data import Plan, ScenarioResults
+from dashboard.decision import PSA_MISSING, answer_card, flips_if, rank, read_psa, robust_sentence
+
+PLAN = Plan(seed=1, replications=5, years=10.0, scale=0.25, warmup_years=0.0)
+
+
+def results(label: str, file: str, **columns: list[float]) -> ScenarioResults:
+    frame = pd.DataFrame({"replication": range(5), **columns})
+    empty = pd.DataFrame()
+    r = ScenarioResults(label, label, label, "", label, PLAN, frame, empty, empty)
+    r.manifest = {"scenarios": [{"content_hash": label, "file": file}]}
+    return r
+
+
+BASE = results("Baseline", "baseline.yaml", cost_health_and_care=[60e6, 63e6, 57e6, 61e6, 59e6], qalys=[1000.0] * 5,
+               nmb_20k=[20e6 - 60e6, 20e6 - 63e6, 20e6 - 57e6, 20e6 - 61e6, 20e6 - 59e6], nmb_30k=[0.0] * 5)
+CLOSE = results("Close the day centre", "close_day_centre.yaml", cost_health_and_care=[51e6, 53e6, 47e6, 50e6, 50e6],
+                qalys=[999.0] * 5, nmb_20k=[20e6 - 51e6 - 2e4, 20e6 - 53e6 - 2e4, 20e6 - 47e6 - 2e4, 20e6 - 50e6 - 2e4, 20e6 - 50e6 - 2e4],
+                nmb_30k=[1.0] * 5)
+
+
+def write_psa(root, stem: str, switch: bool) -> None:
+    folder = root / stem
+    folder.mkdir(parents=True)
+    pd.DataFrame([{"scenario": "Baseline"}, {
+        "scenario": "Close the day centre", "probability_saves_nhs": 0.97, "probability_saves_council": 0.4,
+        "probability_saves_health_and_care": 0.95, "probability_cost_effective_20000": 0.81,
+        "probability_cost_effective_30000": 0.78}]).to_csv(folder / "psa-best.csv", index=False)
+    rows = [{"metric": "nmb_20k", "parameter": "a", "label": "Crises a year", "threshold_wtp": 20000, "preferred_below": "Close the day centre",
+             "preferred_above": "Baseline", "switch_value": 0.62 if switch else None, "switch_values": "0.62" if switch else "",
+             "base": 0.5, "evppi": 1e5},
+            {"metric": "nmb_20k", "parameter": "b", "label": "Minor input", "threshold_wtp": 20000, "preferred_below": "Baseline",
+             "preferred_above": "Close the day centre", "switch_value": 3.0 if switch else None, "switch_values": "3" if switch else "",
+             "base": 1, "evppi": 10.0}]
+    pd.DataFrame(rows).to_csv(folder / "psa-thresholds.csv", index=False)
+
+
+def test_a_decision_without_a_psa_says_plainly_it_is_not_run(tmp_path):
+    assert read_psa(CLOSE, tmp_path) is None
+    text = str(answer_card(BASE, CLOSE, None))
+    assert PSA_MISSING in text and PSA_MISSING.startswith("PSA not yet run")
+    assert "the PSA is not yet run" in robust_sentence(BASE, CLOSE, None)
+
+
+def test_the_card_reads_the_probabilities_and_names_the_input_worth_most_to_know(tmp_path):
+    write_psa(tmp_path, "close_day_centre", switch=True)
+    facts = read_psa(CLOSE, tmp_path)
+    assert facts is not None and facts.saves_health_and_care == 0.95 and facts.cost_effective == {20_000: 0.81, 30_000: 0.78}
+    card = str(answer_card(BASE, CLOSE, facts))
+    assert "health and care 95% (NHS 97%, council 40%)" in card and "81% at £20,000; 78% at £30,000 per QALY" in card
+    flip = flips_if(facts, CLOSE)
+    assert flip == "it stays the better choice at £20,000 per QALY only while Crises a year is below 0.62 (the model uses 0.5)"
+    sentence = robust_sentence(BASE, CLOSE, facts)
+    assert sentence.count(". ") == 0 and sentence.endswith(".") and "saves health and care money is robust" in sentence
+    assert "81% of the PSA's samples" in sentence and "Crises a year" in sentence
+
+
+def test_no_switch_in_range_reads_robust(tmp_path):
+    write_psa(tmp_path, "close_day_centre", switch=False)
+    facts = read_psa(CLOSE, tmp_path)
+    assert flips_if(facts, CLOSE) is None
+    assert "no single uncertain input changes the answer" in robust_sentence(BASE, CLOSE, facts)
+
+
+def test_decisions_rank_by_net_monetary_benefit_best_first():
+    assert [s.label for s, _ in rank(BASE, [BASE, CLOSE])][0] == "Close the day centre"

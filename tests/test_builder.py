@@ -164,3 +164,24 @@ def test_reinvestment_moves_the_freed_budget_from_the_closing_month_and_says_if_
     resize = [a for a in s.actions if a.verb == "resize"]
     assert dict(resize[0].values) == {"services.peer_support.base_places": int(pkg.allocations[0].new_capacity)}
     assert "Budget neutral for each payer? no" in doc_text and "council: pays" in doc_text
+
+
+def test_check_reports_every_invalid_field_at_once():
+    """A negative place count, a month past the run, referral shares over 1 and more than all the freed budget:
+    each is reported (the review found a negative place count turned red but Check said nothing)."""
+    from dashboard.app import PROGRAMME_LEVERS, builder_problems, service_order
+    from simulation.reinvestment import reinvestment_targets
+
+    n = len(service_order())
+    caps = [None] * n
+    caps[service_order().index("peer_support")] = -5
+    months = [0] * n
+    months[service_order().index("day_centre")] = 600
+    shares = [60] * len(reinvestment_targets())
+    problems = builder_problems(120, ["keep"] * n, months, caps, [None] * n, [None] * len(PROGRAMME_LEVERS),
+                                [0] * len(PROGRAMME_LEVERS), 0, 0.6, 0.6, 1.3, 6, shares)
+    text = "\n".join(str(p) for p in problems)
+    assert "Peer support" in text and "-5" in text
+    assert "600" in text and "months the run covers" in text
+    assert "referral shares add up to more than everyone" in text
+    assert ("more than all of the freed budget" in text) == (len(shares) > 1)

@@ -219,7 +219,7 @@ def cohort_figure(s: ScenarioResults, fact: dict) -> go.Figure:
         x=[iv.mean for _, iv in sent], y=[wrap(sent_label(w), 40) for w, _ in sent], orientation="h",
         marker_color=["#D55E00" if got_nothing(w) else "#0072B2" for w, _ in sent],
         error_x=dict(type="data", symmetric=False, array=[iv.high - iv.mean for _, iv in sent],
-                     arrayminus=[iv.mean - iv.low for _, iv in sent], color="#333"),
+                     arrayminus=[iv.mean - max(iv.low, 0.0) for _, iv in sent], color="#333"),   # no fewer than nobody
         hovertemplate="%{y}: %{x:,.0f} people<extra></extra>", name="people"))
     fig.update_xaxes(title="People (whole county; orange: got nothing)", rangemode="tozero")
     fig = layout(fig, f"{s.label}: where the {fact['people'].mean:,.0f} people holding a place in "

@@ -85,9 +85,14 @@ def cohort_outcomes_frame(s: ScenarioResults, fact: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+NOWRAP = {"whiteSpace": "nowrap"}
+"""Numbers and intervals never break mid-number."""
+
+
 def html_table(frame: pd.DataFrame, table_id: str | None = None, cls: str = "plain") -> html.Table:
     children = [html.Thead(html.Tr([html.Th(c) for c in frame.columns])),
-                html.Tbody([html.Tr([html.Td(str(v)) for v in row]) for row in frame.itertuples(index=False)])]
+                html.Tbody([html.Tr([html.Td(str(v), style=None if i == 0 else NOWRAP) for i, v in enumerate(row)])
+                            for row in frame.itertuples(index=False)])]
     if table_id:
         return html.Table(children, className=cls, id=table_id)
     return html.Table(children, className=cls)

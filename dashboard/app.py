@@ -182,9 +182,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
             columnDefs=[{"headerName": c, "field": c, "filter": True, "sortable": True, "wrapText": True, "autoHeight": True,
                          "flex": 3 if c == "Source or assumption" else 1, "minWidth": 120}
                         for c in ("Parameter", "Value", "Unit", "Range", "Source or assumption")],
-            rowData=[{"Parameter": spec.plain_label(), "Value": str(spec.value), "Unit": spec.unit,
-                      "Range": f"{spec.low} to {spec.high}" if spec.low is not None else "",
-                      "Source or assumption": spec.source or f"assumption: {spec.assumption}"} for spec in catalogue.values()],
+            rowData=[],   # filled when the tab is first opened (assumption_rows): the first view's layout stays small
             dashGridOptions={"pagination": True, "paginationPageSize": 40},
         ),
     ])
@@ -206,6 +204,13 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
             dcc.Tab(label="About the model", value="about", children=about_tab),
         ], style={"marginTop": "12px"}),
     ], style={"fontFamily": "Arial, Helvetica, sans-serif", "margin": "16px 24px", "maxWidth": "1400px"})
+
+
+def assumption_rows() -> list[dict]:
+    """Every default and where it comes from, for the About tab's table."""
+    return [{"Parameter": spec.plain_label(), "Value": str(spec.value), "Unit": spec.unit,
+             "Range": f"{spec.low} to {spec.high}" if spec.low is not None else "",
+             "Source or assumption": spec.source or f"assumption: {spec.assumption}"} for spec in shipped_catalogue().values()]
 
 
 def _progress_bar(fraction: float, text: str, element_id: str | None = None) -> html.Div:
@@ -296,7 +301,12 @@ def _join_new(keys: list[str], known: list[str], base, chosen, auto) -> tuple[li
 
 
 def _register_status(app: Dash, state: AppState) -> None:
-    """The plan and the first start's progress."""
+    """The plan and the first start's progress; the About tab's table when the tab is first opened."""
+    @app.callback(Output("assumptions", "rowData"), Input("tabs", "value"), State("assumptions", "rowData"),
+                  prevent_initial_call=True)
+    def fill_assumptions(tab, rows):
+        return assumption_rows() if tab == "about" and not rows else no_update
+
     @app.callback(Output("plan-info", "children"), Output("startup", "children"), Output("about-plan", "children"),
                   Input("tick", "n_intervals"))
     def show_status(_n):

@@ -88,7 +88,10 @@ def _empty(message: str) -> go.Figure:
     return layout(fig, "", height=260)
 
 
-OPEN_FIRST = _empty("Open a sweep folder to see its figures.")
+OPEN_FIRST = {"data": [], "layout": {   # a plain figure (no template): the page's layout stays small
+    "annotations": [{"text": "Open a sweep folder to see its figures.", "showarrow": False, "x": 0.5, "y": 0.5,
+                     "xref": "paper", "yref": "paper", "font": {"size": 16, "color": "#555"}}],
+    "xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 260, "plot_bgcolor": "white"}}
 
 
 def sweep_tab(root: Path | None = None, default: str = "") -> html.Div:

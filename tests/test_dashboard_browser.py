@@ -95,6 +95,9 @@ def test_the_page_loads_without_console_errors_and_shows_every_decision(browser,
     for name in ("Close the day centre", "Reopen the Recovery College", "Fill all 79 enablement tenancies"):
         assert name in headers
     assert "The answer" in page.inner_text("body")
+    page.get_by_text("About the model", exact=True).click()   # its table is filled when the tab first opens
+    page.wait_for_function("document.querySelector('#assumptions') && "
+                           "document.querySelector('#assumptions').textContent.includes('New referrals a year')", timeout=20_000)
     assert errors == []
     ctx.close()
 

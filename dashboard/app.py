@@ -266,17 +266,25 @@ def _register_choices(app: Dash, state: AppState) -> None:
         Output("known-keys", "data"), Output("baseline", "options"), Output("scenarios", "options"),
         Output("build-start", "options"), Output("baseline", "value"), Output("scenarios", "value"),
         Output("build-start", "value"), Output("auto-chosen", "data"),
-        Input("tick", "n_intervals"), Input("session-id", "data"),
-        State("known-keys", "data"), State("baseline", "value"), State("scenarios", "value"),
-        State("build-start", "value"), State("auto-chosen", "data"),
+        Output("focus", "options"), Output("focus", "value"),
+        Input("tick", "n_intervals"), Input("session-id", "data"), Input("scenarios", "value"),
+        State("known-keys", "data"), State("baseline", "value"),
+        State("build-start", "value"), State("auto-chosen", "data"), State("focus", "value"), State("focus", "options"),
     )
-    def refresh_choices(_n, session, known, base, chosen, start, auto):
+    def refresh_choices(_n, session, chosen, known, base, start, auto, focus, focus_options):
+        # the decision in detail follows the choices in this same callback, so the first view is drawn in one pass:
+        # no chart waits for another callback to settle which decision it shows
         if not session:
-            return (no_update,) * 8
+            return (no_update,) * 10
+        if ctx.triggered_id == "scenarios":   # the person changed the comparison: the decision in detail follows it
+            options, new_focus = focus_choice(state.visible(session), list(chosen or []), focus)
+            if options == (focus_options or []) and new_focus == focus:
+                return (no_update,) * 10
+            return (no_update,) * 8 + (options, new_focus)
         results = state.visible(session)
         keys = [r.key for r in results]
         if known == keys:
-            return (no_update,) * 8
+            return (no_update,) * 10
         known = known or []
         opts = _options(results)
         builder_opts = _options(state.scenarios_for_builder(session))
@@ -285,7 +293,17 @@ def _register_choices(app: Dash, state: AppState) -> None:
         chosen, auto = _join_new(keys, known, base, chosen, auto)
         if start not in [o["value"] for o in builder_opts]:
             start = base if base in [o["value"] for o in builder_opts] else (builder_opts[0]["value"] if builder_opts else None)
-        return keys, opts, opts, builder_opts, base, chosen, start, auto
+        focus_options, focus = focus_choice(results, chosen, focus)
+        return keys, opts, opts, builder_opts, base, chosen, start, auto, focus_options, focus
+
+
+def focus_choice(results: list[ScenarioResults], chosen: list[str], focus) -> tuple[list[dict], str | None]:
+    """The decisions that may be looked at in detail (those compared) and the one that is: kept if still compared."""
+    by_key = {r.key: r for r in results}
+    options = [{"label": by_key[k].label, "value": k} for k in chosen if k in by_key]
+    if focus not in [o["value"] for o in options]:
+        focus = options[0]["value"] if options else None
+    return options, focus
 
 
 def _join_new(keys: list[str], known: list[str], base, chosen, auto) -> tuple[list[str], dict]:

@@ -242,15 +242,6 @@ def _among(s: ScenarioResults | None, others: list[ScenarioResults]) -> bool:
 def register_compare(app: Dash, state) -> None:
     """Every callback of the Compare tab."""
 
-    @app.callback(Output("focus", "options"), Output("focus", "value"),
-                  Input("scenarios", "value"), Input("known-keys", "data"), State("focus", "value"), State("session-id", "data"))
-    def follow_the_comparison(keys, _known, focus, session):
-        chosen = [r for k in (keys or []) if (r := state.find(session, k)) is not None]
-        options = [{"label": r.label, "value": r.key} for r in chosen]
-        if focus not in [o["value"] for o in options]:
-            focus = options[0]["value"] if options else None
-        return options, focus
-
     @app.callback(Output("table", "rowData"), Output("table", "columnDefs"), Output("compare-message", "children"),
                   Output("in-words", "children"), Output("answer-box", "children"), Output("ranking-words", "children"),
                   Output("ranking-graph", "figure"),

@@ -384,8 +384,9 @@ def _register_current_values(app: Dash, state: AppState) -> None:
                   Input("build-start", "value"), State("session-id", "data"))
     def show_start(start_key, session):
         start = state.find(session, start_key)
-        if start is None or start.scenario is None:
-            return (no_update,) * 9
+        if start is None or start.scenario is None:   # wildcard outputs take a list, even of no_update
+            keep = [no_update] * len(service_order())
+            return (keep, keep, keep) + (no_update,) * 6
         shown = lever_settings(start.scenario)
         svc = shown["services"]
         red = shown["redirect"] or {"target": "personal_budgets", "budgets": 0.45, "peer": 0.35, "multiplier": 1.3, "months": 6}

@@ -37,7 +37,8 @@ def test_closing_a_neutral_service_changes_no_outcome_in_any_replication(baselin
 def test_changing_one_rate_changes_only_what_depends_on_it(baseline):
     """Doubling the chance of finding work from month 3 changes work, lost output and QALYs, but not
     one crisis, admission, recovery or death: those run on clocks of their own."""
-    busier = baseline.with_actions(SetParameters(3 * DAYS_PER_MONTH, values=(("employment.job_gain_rate_per_year", 0.04),), when="month 3"))
+    doubled = 2 * float(baseline.values["employment.job_gain_rate_per_year"])
+    busier = baseline.with_actions(SetParameters(3 * DAYS_PER_MONTH, values=(("employment.job_gain_rate_per_year", doubled),), when="month 3"))
     exp = run_experiment([baseline, busier], PLAN)
     for a, b in zip(exp.results[exp.labels[1]], exp.results[exp.labels[0]]):
         for metric in ("crisis_episodes", "acute_admissions", "acute_bed_days", "recoveries", "suicides", "deaths_other"):
@@ -108,7 +109,7 @@ def test_the_dashboards_runs_can_be_sized_to_a_stated_precision(baseline, close_
     from simulation.experiment import Precision
 
     monkeypatch.setenv("MHSIM_CACHE", str(tmp_path / "cache"))
-    plan = Plan(seed=1, replications=2, years=1.0, scale=0.03, warmup_years=0.0)
+    plan = Plan(seed=1, replications=2, years=1.0, scale=0.1, warmup_years=0.0)   # big enough that 2 runs differ
     sized, outcome = size_to_precision(plan, [baseline, close_day_centre], [Precision("cost_health_and_care", 1.0)], max_reps=4)
     assert sized.replications == 4 and outcome[0]["reached"] is False
     assert cached(baseline, sized) is not None and cached(close_day_centre, sized) is not None

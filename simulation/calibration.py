@@ -209,6 +209,13 @@ class Point:
     distance: float
     """The largest distance over the targets (at most 1: plausible)."""
 
+    @property
+    def spread(self) -> float:
+        """The sum of squared distances over the targets: small when every measure sits near its band's centre,
+        not only the worst one (the minimax distance alone parks the others at their edges)."""
+        values = list(distances(self.measures).values())
+        return float(sum(d * d for d in values)) if values and all(math.isfinite(d) for d in values) else math.inf
+
 
 def evaluate(task: tuple[Scenario, tuple[Prior, ...], tuple[float, ...], int, float]) -> Point:
     """Run the twin for one point of the unit cube (a worker's task)."""
@@ -261,7 +268,7 @@ def next_wave(points: Sequence[Point], n: int, d: int, rng: np.random.Generator,
 
 def polish(baseline: Scenario, prs: tuple[Prior, ...], points: Sequence[Point], wave: int, years: float,
            budget: int) -> list[Point]:
-    """A local search (Nelder-Mead, at most ``budget`` twin runs) from the closest set so far, while no set is
+    """A local search (Nelder-Mead on the sum of squared distances, at most ``budget`` twin runs) from the closest set so far, while no set is
     plausible: the waves then perturb around a region that fits instead of creeping towards it. Every set it
     tries is kept as an evaluated point, so the search changes where the next wave looks, never the rule."""
     from scipy.optimize import minimize
@@ -271,8 +278,7 @@ def polish(baseline: Scenario, prs: tuple[Prior, ...], points: Sequence[Point], 
     def objective(u: np.ndarray) -> float:
         point = evaluate((baseline, prs, tuple(float(x) for x in np.clip(u, 0.0, 1.0)), wave, years))
         tried.append(point)
-        spread = [d for d in distances(point.measures).values() if math.isfinite(d)] or [1e6]
-        return point.distance + 0.1 * float(np.mean(spread)) if math.isfinite(point.distance) else 1e6
+        return point.spread if math.isfinite(point.spread) else 1e6
 
     start = np.array(min(points, key=lambda p: p.distance).u)
     minimize(objective, start, method="Nelder-Mead",
@@ -317,14 +323,18 @@ def fit(baseline: Scenario, samples: int, waves: int, size: int, seed: int, work
 
 
 def ensemble(result: Fit, size: int, seed: int) -> list[Point]:
-    """The plausible sets kept: the closest first, then a seeded random choice of the rest."""
+    """The plausible sets kept: the most central first (the baseline's: the smallest sum of squared distances),
+    then a seeded random choice of the rest."""
     plausible = result.plausible()
+    if not plausible:
+        return []
+    central = min(plausible, key=lambda p: p.spread)
+    rest = [p for p in plausible if p is not central]
     if len(plausible) <= size:
-        return plausible
+        return [central, *rest]
     rng = np.random.default_rng(seed + 1)
-    rest = plausible[1:]
     chosen = sorted(rng.choice(len(rest), size=size - 1, replace=False).tolist())
-    return [plausible[0], *(rest[i] for i in chosen)]
+    return [central, *(rest[i] for i in chosen)]
 
 
 # ---------------------------------------------------------------------------

@@ -344,7 +344,7 @@ def calibrate(samples: int = typer.Option(512, "--samples", help="Parameter sets
               years: float = typer.Option(10.0, "--years", help="Years each twin run covers (drift is judged from year 2 to year 10)."),
               out_file: Optional[Path] = typer.Option(None, "--out", help="The ensemble CSV (a JSON manifest is written beside it; default: the shipped scenarios/calibration/ensemble.csv)."),
               baseline_file: Path = typer.Option(None, "--baseline", help="Scenario to fit (default: the shipped baseline)."),
-              write_baseline: bool = typer.Option(False, "--write-baseline", help="Also set the fitted parameters' values in the baseline file to the closest plausible set.")) -> None:
+              write_baseline: bool = typer.Option(False, "--write-baseline", help="Also set the fitted parameters' values in the baseline file to the most central plausible set (the smallest sum of squared distances to the bands' centres).")) -> None:
     """Fit the baseline's unmeasured rates by history matching on the twin; keep the plausible sets as an ensemble.
 
     A set is plausible when every fitting target (the census held in equilibrium, S4, S6, R3/R5) is

@@ -68,7 +68,7 @@ def reference(tmp_path_factory):
 
 def test_designs_have_the_documented_sizes_and_stay_in_range(baseline):
     for design, samples, expected in (("grid", None, 3 * 4), ("lhs", 7, 7), ("sobol", 8, 8 * (2 + 2)), ("morris", 3, 3 * (2 + 1))):
-        vary = [("services.day_centre.places", "150", "400", "3" if design == "grid" else None, "t", None, "--vary"),
+        vary = [("services.day_centre.places", "100", "400", "3" if design == "grid" else None, "t", None, "--vary"),
                 ("population.carer_share", "0.25", "0.6", "4" if design == "grid" else None, "t", None, "--vary")]
         spec, _, problems = build_sweep(SweepRequest(scenario=SCENARIOS / "baseline.yaml", vary=vary, design=design,
                                                      samples=samples, reps=1, years=1.0, scale=0.02))
@@ -78,7 +78,7 @@ def test_designs_have_the_documented_sizes_and_stay_in_range(baseline):
         assert len(main) == expected, design
         assert (d["block"] == "oneway").sum() == 1 + 2 * 2
         places = d["param.services.day_centre.places"]
-        assert places.between(150, 400).all() and (places == places.round()).all()  # whole places
+        assert places.between(100, 400).all() and (places == places.round()).all()  # whole places
         assert d["param.population.carer_share"].between(0.25, 0.6).all()
         base = d[d["block"] == "oneway"].iloc[0]
         assert base["param.services.day_centre.places"] == baseline.params["services.day_centre.places"].value

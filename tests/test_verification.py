@@ -60,7 +60,7 @@ def test_verify_passes_every_check_and_prints_each_with_its_figure(tmp_path):
     assert all(line["pass"] is not False for line in data["verification"])
     targets = {t["target"]: t for t in data["targets"]}
     assert {"Suicides a year in the modelled population", "Median acute length of stay (days)",
-            "Readmitted within a year of crisis care"} <= set(targets)
+            "Readmitted to a bed within a year of an acute discharge"} <= set(targets)
     for t in targets.values():
         assert {"target", "kind", "model", "low", "high", "pass", "source"} <= set(t)
         assert t["kind"] in ("input", "fitted", "independent")
@@ -131,3 +131,15 @@ def test_preview_writes_run_format_outputs(tmp_path):
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["n"]) == {1}
     assert {"summary.csv", "replications.parquet", "timeseries.parquet", "manifest.json"} <= {p.name for p in out.iterdir()}
+
+
+def test_a_real_capacity_miss_below_half_scale_is_printed_not_judged():
+    """A small ward is a different queueing system: below scale 0.5 a twin miss under real capacities is shown as
+    measured, never as a pass, and a pass stays a pass."""
+    from simulation.verification import _not_judged
+
+    miss = agree("x", 150.0, [100.0, 101.0, 99.0], 0.02)
+    shown = _not_judged(miss, 0.05)
+    assert shown.passed is None and "not judged at scale 0.05" in shown.expected
+    hit = agree("x", 101.0, [100.0, 101.0, 99.0], 0.02)
+    assert _not_judged(hit, 0.05).passed is True

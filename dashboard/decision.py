@@ -98,6 +98,8 @@ def read_psa(s: ScenarioResults, root: Path | None = None) -> PsaFacts | None:
             t = pd.DataFrame()
         if "switch_value" in t.columns:
             t = t[pd.to_numeric(t["switch_value"], errors="coerce").notna()]
+            if "evppi" in t.columns:       # a switch worth nothing to know is the regression's noise, not a real one
+                t = t[pd.to_numeric(t["evppi"], errors="coerce").fillna(0.0) > 0]
             keys = [c for c in ("threshold_wtp", "evppi") if c in t.columns]   # the lower threshold, the input worth most to know
             t = t.sort_values(keys, ascending=[True, False][:len(keys)], kind="stable") if keys else t
             facts.thresholds = t.to_dict("records")
@@ -150,10 +152,19 @@ def flips_if(facts: PsaFacts | None, s: ScenarioResults) -> str | None:
         mine = below in (s.name, s.label)
         return (f"it {'stops being' if mine else 'becomes'} the better choice{at} when {label} is between {values[0]} and "
                 f"{values[-1]} (the model uses {base})")
-    if below == s.name or below == s.label:
-        return f"it stays the better choice{at} only while {label} is below {switch} (the model uses {base})"
-    if above == s.name or above == s.label:
-        return f"it becomes the better choice{at} only if {label} is above {switch} (the model uses {base})"
+    here = _float(t.get("base"))
+    edge = _float(t.get("switch_value"))
+    mine_below, mine_above = below in (s.name, s.label), above in (s.name, s.label)
+    if (mine_below or mine_above) and here is not None and edge is not None:
+        preferred_now = (here < edge) == mine_below       # which side of the switch the model's own value is on
+        side = "below" if mine_below else "above"
+        if preferred_now:
+            return f"it stays the better choice{at} only while {label} is {side} {switch} (the model uses {base})"
+        return f"it would become the better choice{at} only if {label} were {side} {switch} (the model uses {base})"
+    if mine_below:
+        return f"it is the better choice{at} while {label} is below {switch} (the model uses {base})"
+    if mine_above:
+        return f"it is the better choice{at} while {label} is above {switch} (the model uses {base})"
     return f"the better choice{at} flips when {label} passes {switch} ({below} below, {above} above; the model uses {base})"
 
 

@@ -70,3 +70,23 @@ def test_no_switch_in_range_reads_robust(tmp_path):
 
 def test_decisions_rank_by_net_monetary_benefit_best_first():
     assert [s.label for s, _ in rank(BASE, [BASE, CLOSE])][0] == "Close the day centre"
+
+
+def test_the_flip_is_worded_by_which_side_of_the_switch_the_model_stands(tmp_path):
+    """'Becomes the better choice only if above 0.025' would be nonsense when the model already uses 0.04."""
+    write_psa(tmp_path, "close_day_centre", switch=True)
+    facts = read_psa(CLOSE, tmp_path)
+    above = dict(facts.thresholds[0], preferred_below="Baseline", preferred_above="Close the day centre", switch_value=0.025, base=0.04)
+    facts.thresholds = [above]
+    assert flips_if(facts, CLOSE) == ("it stays the better choice at £20,000 per QALY only while Crises a year is above "
+                                      "0.025 (the model uses 0.04)")
+    facts.thresholds = [dict(above, base=0.01)]
+    assert flips_if(facts, CLOSE).startswith("it would become the better choice at £20,000 per QALY only if Crises a year were above")
+
+
+def test_a_switch_worth_nothing_to_know_is_not_named(tmp_path):
+    write_psa(tmp_path, "close_day_centre", switch=True)
+    t = pd.read_csv(tmp_path / "close_day_centre" / "psa-thresholds.csv")
+    t["evppi"] = 0.0
+    t.to_csv(tmp_path / "close_day_centre" / "psa-thresholds.csv", index=False)
+    assert flips_if(read_psa(CLOSE, tmp_path), CLOSE) is None

@@ -30,15 +30,18 @@ def money(value: float, signed: bool = False) -> str:
     if _missing(value):
         return "-"
     v = abs(float(value))
-    if round(v / 1e6, 1) >= 1000:
-        text = f"£{v / 1e9:,.2f}bn"
-    elif v >= 1e6:
-        text = f"£{v / 1e6:,.1f}m"
+    if v >= 1e6:
+        text = _millions(v)
     elif v >= 1e5:  # beside changes in millions: +£0.31m, not +£310,521
         text = f"£{v / 1e6:,.2f}m"
     else:
         text = f"£{v:,.0f}"
     return _signed(text, value, signed)
+
+
+def _millions(v: float) -> str:
+    """A million or more: £9.4m, or £8.87bn from what rounds to £1,000m."""
+    return f"£{v / 1e9:,.2f}bn" if round(v / 1e6, 1) >= 1000 else f"£{v / 1e6:,.1f}m"
 
 
 def money_m(value: float, signed: bool = False) -> str:
@@ -47,10 +50,8 @@ def money_m(value: float, signed: bool = False) -> str:
     if _missing(value):
         return "-"
     v = abs(float(value))
-    if round(v / 1e6, 1) >= 1000:
-        text = f"£{v / 1e9:,.2f}bn"
-    elif v >= 1e6:
-        text = f"£{v / 1e6:,.1f}m"
+    if v >= 1e6:
+        text = _millions(v)
     elif round(v / 1e6, 2) > 0:
         text = f"£{v / 1e6:.2f}m"
     else:

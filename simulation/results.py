@@ -30,7 +30,7 @@ import sys
 import threading
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, BinaryIO, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -47,19 +47,25 @@ OUTPUT_FILES = ("summary.csv", "replications.parquet", "timeseries.parquet", "fl
 """Every file a results folder may hold; a folder holding anything else is never replaced."""
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a text file whole or not at all (a temporary file beside it, fsynced, then renamed over it)."""
+def atomic_write(path: Path, write: Callable[[BinaryIO], Any]) -> None:
+    """Write a file whole or not at all: ``write`` fills a temporary file beside it, which is fsynced and then
+    renamed over it (a reader sees the old file or the new one, never half of one)."""
     path = Path(path)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with open(tmp, "wb") as fh:
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a text file whole or not at all (see ``atomic_write``)."""
+    atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 class OutputError(InputError):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import platform
 import socket
 import sys
@@ -97,9 +96,9 @@ class SweepStore:
         self.write_manifest(manifest)
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
-        tmp = self.root / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
-        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        os.replace(tmp, self.manifest_path)
+        from ..results import atomic_write_text
+
+        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, default=str) + "\n")
 
     def write_chunk(self, rows: list[dict[str, Any]]) -> Path:
         """Write completed rows as one new Parquet file, atomically."""
@@ -123,17 +122,10 @@ def atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        with open(tmp, "wb") as fh:
-            pq.write_table(table, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    from ..results import atomic_write
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    atomic_write(path, lambda fh: pq.write_table(table, fh))
 
 
 def now() -> str:

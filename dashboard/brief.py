@@ -394,6 +394,21 @@ def _amount(spec, value) -> str:
     return text if unit in ("", "share", "switch") else f"{text} {unit}"
 
 
+def _closure_row(label_: str, a) -> tuple[str, str, str]:
+    """Where a closure sends its users, and the raised risk of those left without a place, in one row."""
+    from simulation.catalogue import service_label
+
+    words = {"personal_budgets": "a personal budget", "personal_health_budgets": "a personal health budget"}
+    sent = [f"{share:.0%} to {words.get(t) or service_label(t)}" for t, share in a.redirect]
+    rest = 1.0 - sum(share for _, share in a.redirect)
+    if rest > 1e-9:
+        sent.append(f"{rest:.0%} to nothing")
+    risk = (f"; crisis risk x{a.raised_risk[0]:g} for {a.raised_risk[1]:g} months for those left without a place"
+            if a.raised_risk else "")
+    return (f"{label_}: where the users of {service_label(a.service or '')} are sent, from {a.when or 'its date'}",
+            ", ".join(sent) + risk, "set by this decision")
+
+
 def _changed_rows(scenarios: list[ScenarioResults], catalogue) -> tuple[list[tuple[str, str, str]], set[str], list[str]]:
     """What each decision sets: (assumption, value, where it comes from), the paths it changes, the sources cited."""
     rows, changed, cited = [], set(), []
@@ -414,12 +429,8 @@ def _changed_rows(scenarios: list[ScenarioResults], catalogue) -> tuple[list[tup
                 was = f" (baseline {_amount(base, base.value)})" if base is not None else ""
                 rows.append((f"{s.label}: {label(path, base)}, from {a.when or 'its date'}",
                              f"{_amount(base, value)}{was}", "set by this decision"))
-            for target, share in a.redirect:
-                rows.append((f"{s.label}: share of users referred to {target.replace('_', ' ')}", f"{share:.0%}",
-                             "set by this decision"))
-            if a.raised_risk:
-                rows.append((f"{s.label}: crisis risk of those left without a place", f"x{a.raised_risk[0]:g} for "
-                             f"{a.raised_risk[1]:g} months", "set by this decision"))
+            if a.redirect or a.raised_risk:
+                rows.append(_closure_row(s.label, a))
     return rows, changed, cited
 
 
@@ -446,7 +457,7 @@ def _assumptions(scenarios: list[ScenarioResults]) -> tuple[str, str, str]:
     for text in cited:
         for sid, what in explain(text):
             seen.setdefault(sid, what)
-    sources = "".join(f"<tr><td><b>{_e(k)}</b></td><td>{_e(v)}</td></tr>" for k, v in
+    sources = "".join(f"<p><b>{_e(k)}</b> {_e(v)}</p>" for k, v in
                       sorted(seen.items(), key=lambda kv: (kv[0][0], int("".join(c for c in kv[0] if c.isdigit()) or 0))))
     return changed_table, "".join(entries), sources
 
@@ -526,7 +537,7 @@ Money figures are in the price year of their source, uprated to {_e(prices)} by 
 <h3>The sources explained</h3>
 <p class="small">S: the Essex report (Hope for Better Mental Health, 2015); C: published unit costs; R: published rates
 and outcomes; E: Essex figures; D: the project's own sourcebook.</p>
-<table id="sources"><tr><th>Id</th><th>What it is</th></tr>{sources}</table>
+<div class="cols" id="sources">{sources}</div>
 <h3>The run</h3>
 <p class="small">{_e(base.plan.describe())}; mhsim {_e(MODEL_VERSION)}, model source {model_fingerprint()}. Verification,
 calibration and limitations are documented with the model (docs/verification.md, docs/calibration-targets.md,

@@ -289,8 +289,8 @@ def _sure_section(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | N
 
 def _change_section(s: ScenarioResults, facts: PsaFacts | None) -> str:
     if facts is None:
-        return (f"<p>For {_e(s.label)} this is {_e(NOT_COMPUTED)}. Until then, treat the figures in the appendix marked "
-                "'assumption' (rather than a published source) as the ones to challenge.</p>")
+        return (f"<p>Which uncertain inputs would change the answer is {_e(NOT_COMPUTED)}. Until then, treat the figures "
+                "in the appendix marked 'assumption' (rather than a published source) as the ones to challenge.</p>")
     if not facts.thresholds:
         return "<p>No single uncertain input changes the answer within its plausible range.</p>"
     items = []

@@ -1,8 +1,8 @@
 """The brief a board reads, printed: two pages of summary, then a compact appendix, and plain words throughout.
 
-The shipped comparison (the baseline and every shipped decision, a small run) is made once with ``mhsim compare``
-and read as the dashboard reads it (each decision with its scenario, so its settings and its precomputed
-probabilistic sensitivity analysis are found). The brief is printed to PDF on A4 by chromium, as a board member's
+The shipped comparison (the baseline and every shipped decision: a small run, long enough for five financial years)
+is made once with ``mhsim compare`` and read as the dashboard reads it (each decision with its scenario, so its
+settings and its precomputed probabilistic sensitivity analysis are found). The brief is printed to PDF on A4 by chromium, as a board member's
 browser would print it, and its pages are counted.
 """
 
@@ -35,7 +35,7 @@ def shipped(tmp_path_factory):
     out = tmp_path_factory.mktemp("shipped")
     files = sorted(SHIPPED_SCENARIOS.glob("*.yaml"), key=lambda p: (p.name != "baseline.yaml", p.name))
     proc = subprocess.run([sys.executable, "-m", "simulation.cli", "compare", *map(str, files), "--seed", "3", "--reps", "3",
-                           "--years", "2", "--scale", "0.03", "--workers", "1", "--out", str(out)],
+                           "--years", "5", "--scale", "0.03", "--workers", "1", "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     bundles = []

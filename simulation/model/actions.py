@@ -4,7 +4,9 @@ An action makes a new version of the parameters in force from its date.
 Closing a support whose users hold places takes the places away and
 redirects each user by the action's shares (to a budget assessment if
 eligible, a peer or day-centre place if one is free or else its waiting
-list, or the Recovery College's list); users left without a new place face
+list, or the Recovery College's list; nothing if that service is closed);
+actions of one date take effect together (closures last, so places added
+that day are there for the users); users left without a new place face
 a raised crisis risk for some months. Afterwards only people whose rates
 changed are woken, so everyone else's life runs on untouched.
 """
@@ -33,7 +35,7 @@ class Actions:
     def process(self):
         m = self.m
         env = m.env
-        for action in m.scenario.actions:
+        for action in in_force_order(m.scenario.actions):
             t = m.warmup_days + action.day
             if t > m.end:
                 return
@@ -167,6 +169,13 @@ class Actions:
             if u < acc:
                 return target
         return "nothing"
+
+
+def in_force_order(actions) -> list[Action]:
+    """The order actions take effect: by date and, at one date, closures last. Actions of one date take effect
+    together, so a closure's users are referred to the services as they stand that day: places opened, resized or
+    paid for at the closure's date are there for them, whichever order the file lists them in."""
+    return sorted(actions, key=lambda a: (a.day, a.verb == "close"))
 
 
 def sent_to(target: str, got_place: bool) -> str:

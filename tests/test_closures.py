@@ -212,3 +212,21 @@ def test_users_referred_to_a_closed_service_get_nothing_not_a_waiting_list(basel
     assert count(rec, "redirected_nothing") == 40 and count(rec, "redirected_peer_support") == 0
     assert level(rec, "waiting_peer_support") == 0
     assert sum(snapshot_at(rec, month(2) + 1).levels["raised_risk"]) == 40
+
+
+def test_the_twin_refers_a_closures_users_as_the_model_does(baseline):
+    """The twin follows the same two rules: actions of one date take effect together (closures last), and a
+    closed service takes nobody (its referrals are 'nothing')."""
+    import pytest
+
+    from simulation.twin import Twin
+
+    people = day_centre_users(40, services__peer_support__base_places=40, services__peer_support__founding_leaders=0)
+    opened_after = quiet(baseline, people).with_actions(close("day_centre", 2, {"peer_support": 1.0}), open_("peer_support", 2))
+    rec = Twin(opened_after, years=1, warmup_years=0).run()
+    assert count(rec, "redirected_peer_support") == pytest.approx(40, rel=1e-6)
+    assert count(rec, "redirected_nothing") == pytest.approx(0, abs=1e-6)
+    never_opened = quiet(baseline, day_centre_users(40)).with_actions(close("day_centre", 2, {"peer_support": 1.0}))
+    rec = Twin(never_opened, years=1, warmup_years=0).run()
+    assert count(rec, "redirected_nothing") == pytest.approx(40, rel=1e-6)
+    assert count(rec, "redirected_peer_support") == pytest.approx(0, abs=1e-6)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .. import catalogue
 from ..parameters import DAYS_PER_MONTH
 from ..people import N_ALIVE_PLACES, RAISED_RISK, Person
-from ..scenario import Action
+from ..scenario import Action, in_force_order
 from .life import REDIRECT, situation
 
 if TYPE_CHECKING:
@@ -169,13 +169,6 @@ class Actions:
             if u < acc:
                 return target
         return "nothing"
-
-
-def in_force_order(actions) -> list[Action]:
-    """The order actions take effect: by date and, at one date, closures last. Actions of one date take effect
-    together, so a closure's users are referred to the services as they stand that day: places opened, resized or
-    paid for at the closure's date are there for them, whichever order the file lists them in."""
-    return sorted(actions, key=lambda a: (a.day, a.verb == "close"))
 
 
 def sent_to(target: str, got_place: bool) -> str:

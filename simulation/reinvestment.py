@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from .catalogue import SERVICES
-from .costs import uprated
+from .costs import price_year, uprated
 
 TOLERANCE = 0.01
 """A payer's package is budget-neutral when its net change is within 1% of the money freed (or £1,000)."""
@@ -256,20 +256,6 @@ NEUTRAL_PREFIX = "Budget neutral for each payer?"
 each payer? yes: NHS: budget-neutral (...); council: ...``): :func:`neutrality_statement` reads it back."""
 
 PAYER_WORDS = {"nhs": "NHS", "council": "council"}
-
-
-def price_year(values: Mapping[str, Any] | None = None) -> int:
-    """The model's price year: the year whose price index (``prices.index_YEAR``) is 1, the base every cost is
-    uprated to (:func:`simulation.costs.uprated`). 2024 for the shipped parameters."""
-    years = [int(k.rsplit("_", 1)[1]) for k, v in (values or {}).items()
-             if k.startswith("prices.index_") and k.rsplit("_", 1)[1].isdigit() and float(v) == 1.0]
-    if len(years) == 1:
-        return years[0]
-    from .scenario import shipped_catalogue
-
-    shipped = {k: s.value for k, s in shipped_catalogue().items() if k.startswith("prices.index_")}
-    found = [int(k.rsplit("_", 1)[1]) for k, v in shipped.items() if v is not None and float(v) == 1.0]
-    return found[0] if len(found) == 1 else 2024
 
 
 @dataclass(frozen=True)

@@ -891,14 +891,15 @@ def _show(shown) -> None:
 def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders written by 'mhsim sweep'.", show_default=False),
                 metric: List[str] = typer.Option([], "--metric", help="Metrics to analyse (default delta.cost_nhs_and_council, delta.crisis_episodes, delta.qalys when the sweep has a comparator; any column, e.g. delta.net_benefit_20000).", show_default=False),
                 out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the tables and figures (default DIR/sensitivity).", show_default=False),
-                png: bool = typer.Option(True, "--png/--no-png", help="Also save the figures as PNG (needs chromium).")) -> None:
+                png: bool = typer.Option(True, "--png/--no-png", help="Also save the figures as PNG (needs chromium)."),
+                base_samples: Optional[int] = typer.Option(None, "--base-samples", help="Sobol: read only the first N base samples (a complete design of its own), e.g. of a sweep still running, or to check convergence.", show_default=False)) -> None:
     """Sobol indices, Morris screening and a one-way tornado from sweeps, as CSV and figures (HTML, PNG)."""
     from .sensitivity import analyse, decision_metrics, load_sweep, sweep_problems
 
-    problems = [p for d in dirs for p in sweep_problems(d)]
+    problems = [p for d in dirs for p in sweep_problems(d, base_samples)]
     if problems:
         _fail(problems)
-    datas = [load_sweep(d) for d in dirs]
+    datas = [load_sweep(d, base_samples) for d in dirs]
     for d in datas:
         known = d.metrics()
         for m in metric:

@@ -62,6 +62,9 @@ class SweepData:
     manifest: dict
     design: pd.DataFrame
     rows: pd.DataFrame
+    base_samples: int | None = None
+    """Read only the first this many base samples of a Sobol design (itself a complete design: the first
+    N points of a Sobol sequence are the sequence for N), so an unfinished sweep can be read."""
 
     @property
     def complete(self) -> bool:
@@ -75,13 +78,21 @@ class SweepData:
         return self.rows.groupby("point")[metric].mean().reindex(self.design["point"])
 
     def block(self, name: str) -> pd.DataFrame:
-        return self.design[self.design["block"] == name].sort_values("point")
+        block = self.design[self.design["block"] == name].sort_values("point")
+        if name == "sobol" and self.base_samples:
+            block = block.iloc[: self.base_samples * (len(self.spec.factors) + 2)]
+        return block
+
+    def missing(self, name: str) -> int:
+        """Points of a block that have no row yet."""
+        return int((~self.block(name)["point"].isin(self.rows["point"])).sum())
 
 
-def load_sweep(root: Path | str) -> SweepData:
+def load_sweep(root: Path | str, base_samples: int | None = None) -> SweepData:
     store = SweepStore(root)
     manifest = store.manifest()
-    return SweepData(Path(root), spec_from_dict(manifest["spec"]), manifest, store.design(), with_decision_metrics(store.rows()))
+    return SweepData(Path(root), spec_from_dict(manifest["spec"]), manifest, store.design(), with_decision_metrics(store.rows()),
+                     base_samples)
 
 
 def with_decision_metrics(rows: pd.DataFrame) -> pd.DataFrame:
@@ -101,8 +112,9 @@ def with_decision_metrics(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([rows, pd.DataFrame(extra, index=rows.index)], axis=1) if extra else rows
 
 
-def sweep_problems(root: Path) -> list[Problem]:
-    """Whether ``root`` is a finished sweep folder."""
+def sweep_problems(root: Path, base_samples: int | None = None) -> list[Problem]:
+    """Whether ``root`` is a finished sweep folder (or, with ``base_samples``, a Sobol sweep whose first
+    ``base_samples`` base samples are all done)."""
     shown = display_path(root)
     store = SweepStore(root)
     if not store.exists():
@@ -112,10 +124,42 @@ def sweep_problems(root: Path) -> list[Problem]:
         done = len(store.done_ids())
     except (OSError, ValueError) as exc:
         return [Problem(shown, f"cannot be read: {exc}", field="DIR")]
+    if base_samples is not None:
+        return prefix_problems(load_sweep(root, base_samples), base_samples)
     if done < manifest["tasks"]:
         return [Problem(shown, f"the sweep is not finished ({done} of {manifest['tasks']} rows)", field="DIR",
-                        allowed="run its command again with --resume to finish it")]
+                        allowed="run its command again with --resume to finish it, or read its finished base samples "
+                                "with --base-samples N")]
     return []
+
+
+def prefix_problems(data: SweepData, base_samples: int) -> list[Problem]:
+    """The first ``base_samples`` base samples of a Sobol design, all run."""
+    shown = display_path(data.root)
+    k = len(data.spec.factors)
+    total = len(data.design[data.design["block"] == "sobol"]) // (k + 2)
+    if data.spec.design != "sobol" or total == 0:
+        return [Problem(shown, "--base-samples reads part of a Sobol design; this sweep has none", field="--base-samples",
+                        value=base_samples, allowed="a sweep run with --design sobol")]
+    if not 2 <= base_samples <= total:
+        return [Problem(shown, "more base samples than the design has" if base_samples > total else "too few base samples",
+                        field="--base-samples", value=base_samples, allowed=f"2 to {total}")]
+    missing = data.missing("sobol")
+    if missing:
+        ready = _base_samples_done(data, total)
+        return [Problem(shown, f"{missing} of the first {base_samples:,} base samples' {base_samples * (k + 2):,} points have not "
+                               "run yet", field="--base-samples", value=base_samples,
+                        allowed=f"at most {ready:,} (the base samples finished so far)" if ready >= 2 else
+                        "wait for the sweep to run more points")]
+    return []
+
+
+def _base_samples_done(data: SweepData, total: int) -> int:
+    """How many leading base samples of the Sobol design have every point run."""
+    k = len(data.spec.factors)
+    points = data.design[data.design["block"] == "sobol"].sort_values("point")["point"].to_numpy()
+    done = np.isin(points, data.rows["point"].to_numpy()).reshape(total, k + 2).all(axis=1)
+    return int(np.argmin(done)) if not done.all() else total
 
 
 def default_metrics(data: SweepData) -> list[str]:
@@ -288,7 +332,7 @@ def morris_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd
 def tornado(data: SweepData, metric: str) -> pd.DataFrame:
     """Each parameter at its low and high end, the rest at base: change from the base point (paired)."""
     block = data.block("oneway")
-    if block.empty:
+    if block.empty or data.missing("oneway"):   # an unfinished sweep read with --base-samples
         return pd.DataFrame()
     points = block["point"].tolist()
     by_point = {p: g.sort_values("replication")[metric].to_numpy(dtype=float) for p, g in data.rows.groupby("point")}
@@ -341,6 +385,10 @@ def analyse(datas: Sequence[SweepData], metrics: Sequence[str] | None = None, de
             notes.append(f"{where}: a {data.spec.design} design has no Morris indices (sweep with --design morris)")
         if data.block("oneway").empty:
             notes.append(f"{where}: no one-way points, so no tornado (sweep without --no-oneway)")
+        elif data.missing("oneway"):
+            notes.append(f"{where}: its one-way points have not all run yet, so no tornado")
+        if data.base_samples:
+            notes.append(f"{where}: read the first {data.base_samples:,} base samples of its Sobol design")
     cat = lambda frames: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()  # noqa: E731
     return Analysis(cat(sob), cat(mor), cat(tor), notes)
 

@@ -487,3 +487,36 @@ def test_every_shipped_sweep_file_is_a_sweep_the_model_accepts(sweep_file):
     assert spec is not None and len(spec.factors) >= 2
     for factor in spec.factors:
         assert factor.low < factor.high, factor
+
+
+def test_the_first_base_samples_of_a_sobol_sweep_are_a_design_of_their_own_and_can_be_read_unfinished(tmp_path):
+    """'mhsim sensitivity --base-samples N' reads an unfinished Sobol sweep: the first N base samples of the design
+    are exactly the design for N (the first N points of a Sobol sequence), so their indices are those of an N sweep."""
+    from simulation.sensitivity import SweepData, load_sweep, prefix_problems, sobol_indices
+    from simulation.sweep import PARAM, Arm, SweepSpec, design_hash
+
+    factors = tuple(Factor(f"x{i}", -np.pi, np.pi) for i in (1, 2, 3))
+
+    def spec(n):
+        return SweepSpec("sweep", "sobol", factors, (Arm("", "Ishigami", "", ""),), n, 1, 3, 1.0, 1.0, 0.0, oneway=False)
+
+    big, small = make_design(spec(256)), make_design(spec(128))
+    cols = [c for c in small.columns if c.startswith(PARAM)]
+    assert np.array_equal(big.sort_values("point")[cols].to_numpy()[: 128 * 5], small.sort_values("point")[cols].to_numpy())
+    store = SweepStore(tmp_path / "ishigami")
+    store.create(spec(256), big, design_hash(spec(256), big), "test")
+    run_sweep(store, Ishigami(), workers=1, chunk_rows=2000)
+    full = load_sweep(tmp_path / "ishigami")
+    unfinished = SweepData(full.root, full.spec, full.manifest, full.design, full.rows[full.rows["point"] < 100 * 5], 128)
+    problems = prefix_problems(unfinished, 128)
+    assert len(problems) == 1 and "at most 100" in str(problems[0])
+    read = SweepData(full.root, full.spec, full.manifest, full.design, full.rows[full.rows["point"] < 128 * 5], 128)
+    assert prefix_problems(read, 128) == []
+    assert prefix_problems(read, 512) and prefix_problems(read, 1)
+    table = sobol_indices(read, "y").set_index("parameter")
+    assert (table["N"] == 128).all()
+    store2 = SweepStore(tmp_path / "small")
+    store2.create(spec(128), small, design_hash(spec(128), small), "test")
+    run_sweep(store2, Ishigami(), workers=1, chunk_rows=2000)
+    alone = sobol_indices(load_sweep(tmp_path / "small"), "y").set_index("parameter")
+    assert np.allclose(table["ST"], alone["ST"]) and np.allclose(table["S1"], alone["S1"])

@@ -297,12 +297,36 @@ def _register_choices(app: Dash, state: AppState) -> None:
         return keys, opts, opts, builder_opts, base, chosen, start, auto, focus_options, focus
 
 
+def services_closed(r: ScenarioResults) -> int:
+    """How many services a decision closes: its close actions, or (a results folder without its file) the services
+    whose users its cohort followed."""
+    if r.scenario is not None:
+        return len({a.service for a in r.scenario.actions if a.verb == "close" and a.service})
+    if r.cohort is not None and not r.cohort.empty and "service" in r.cohort.columns:
+        return int(r.cohort["service"].nunique())
+    return 0
+
+
+def default_focus(candidates: list[ScenarioResults]) -> ScenarioResults | None:
+    """The decision shown in detail unless the person picks one: the most decision-relevant, a closure (it displaces
+    people, so the cohort, the budget and the flows have most to show), the plainest closure first (fewest services
+    closed), then the comparison's order; with no closure, the first decision."""
+    closures = [(services_closed(r), i, r) for i, r in enumerate(candidates)]
+    closures = [c for c in closures if c[0] > 0]
+    if closures:
+        return min(closures, key=lambda c: (c[0], c[1]))[2]
+    return candidates[0] if candidates else None
+
+
 def focus_choice(results: list[ScenarioResults], chosen: list[str], focus) -> tuple[list[dict], str | None]:
-    """The decisions that may be looked at in detail (those compared) and the one that is: kept if still compared."""
+    """The decisions that may be looked at in detail (those compared) and the one that is: kept if still compared,
+    else the default (:func:`default_focus`)."""
     by_key = {r.key: r for r in results}
-    options = [{"label": by_key[k].label, "value": k} for k in chosen if k in by_key]
+    compared = [by_key[k] for k in chosen if k in by_key]
+    options = [{"label": r.label, "value": r.key} for r in compared]
     if focus not in [o["value"] for o in options]:
-        focus = options[0]["value"] if options else None
+        best = default_focus(compared)
+        focus = best.key if best is not None else None
     return options, focus
 
 

@@ -239,6 +239,15 @@ def _among(s: ScenarioResults | None, others: list[ScenarioResults]) -> bool:
     return s is not None and s.key in {o.key for o in others}
 
 
+def _focus_or_default(focus: ScenarioResults | None, base: ScenarioResults, others: list[ScenarioResults]) -> ScenarioResults:
+    """The decision in detail if it is compared, else the page's default one (the baseline when none is compared)."""
+    from .app import default_focus
+
+    if focus is not None and _among(focus, others):
+        return focus
+    return default_focus(others) or base
+
+
 def register_compare(app: Dash, state) -> None:
     """Every callback of the Compare tab."""
 
@@ -286,8 +295,7 @@ def table_view(base: ScenarioResults, others: list[ScenarioResults], every: bool
 
 def _figures(state, base, others, ts_metric, ts_mode, focus_key, perspective, sub_metric, session):
     """Every chart of the tab (the page and the PNG export draw the same)."""
-    focus = state.find(session, focus_key)
-    focus = focus if _among(focus, others) else (others[0] if others else base)
+    focus = _focus_or_default(state.find(session, focus_key), base, others)
     return {**focus_figures(base, others, focus, ts_metric, ts_mode), **selection_figures(base, others, perspective, sub_metric),
             "best_value": memo(("ranking-figure", base.key, tuple(s.key for s in others)), lambda: F.ranking_figure(base, others))}
 
@@ -301,7 +309,7 @@ def focus_figures(base: ScenarioResults, others: list[ScenarioResults], focus: S
             over_time = F.timeseries_figure([base, *others], ts_metric, start)
         else:  # the decision in detail alone: one line, its band and its actions, not eight overlapping bands
             over_time = F.difference_timeseries_figure(base, others if ts_mode == "every" else [focus], ts_metric, start)
-        return {"over_time": over_time, "flows": F.sankey_figure(focus)}
+        return {"over_time": over_time, "flows": F.flows_figure(base, focus)}
 
     keys = tuple(s.key for s in others) if ts_mode in ("levels", "every") else ()
     return memo(("focus-figures", base.key, keys, focus.key, ts_metric, ts_mode, bool(others)), make)
@@ -336,8 +344,7 @@ def _register_figures(app: Dash, state) -> None:
         base, others = _selected(state, session, base_key, keys)
         if base is None:
             return F.waiting_figure(), F.waiting_figure()
-        focus = state.find(session, focus_key)
-        focus = focus if _among(focus, others) else (others[0] if others else base)
+        focus = _focus_or_default(state.find(session, focus_key), base, others)
         f = focus_figures(base, others, focus, ts_metric, ts_mode)
         return f["over_time"], f["flows"]
 
@@ -358,9 +365,10 @@ def warm_first_view(state) -> float:
         return 0.0
     table_view_key = ("table", base.key, tuple(s.key for s in others), False, psa_stamp())
     memo(table_view_key, lambda: table_view(base, others, False))
-    if others:
-        focus_figures(base, others, others[0], "crisis_episodes", "difference")
-        memo(("focus", base.key, others[0].key), lambda: (cohort_box(base, others[0]), budget_box(base, others[0])))
+    if others:   # the decision in detail the page picks by default (focus_choice), so the first view hits the cache
+        focus = _focus_or_default(None, base, others)
+        focus_figures(base, others, focus, "crisis_episodes", "difference")
+        memo(("focus", base.key, focus.key), lambda: (cohort_box(base, focus), budget_box(base, focus)))
     selection_figures(base, others, "health_and_care", "crisis_episodes")
     return time.perf_counter() - started
 

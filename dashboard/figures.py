@@ -312,7 +312,24 @@ def cost_change_by_payer_figure(base: ScenarioResults, others: list[ScenarioResu
 
 
 def sankey_figure(s: ScenarioResults) -> go.Figure:
-    """Where people went: average moves from each place (left) to the next (right) over one run."""
+    """Where people went: average moves from each place (left) to the next (right) over one run (whole county)."""
+    labels, node_colours, links = _sankey_parts(s, [])
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node=dict(label=labels, color=node_colours, pad=14, thickness=18,
+                  hovertemplate="%{label}: %{value:,.0f} moves<extra></extra>"),
+        link=dict(**links, hovertemplate="from %{source.label} to %{target.label}: %{value:,.0f} moves<extra></extra>"),
+    ))
+    fig.add_annotation(x=0, y=1.06, xref="paper", yref="paper", text="<b>from</b>", showarrow=False, xanchor="left")
+    fig.add_annotation(x=1, y=1.06, xref="paper", yref="paper", text="<b>to</b>", showarrow=False, xanchor="right")
+    return layout(fig, f"Where people went: {s.label} (average moves over the run)", height=600)
+
+
+def _sankey_parts(s: ScenarioResults, facts: list[dict]) -> tuple[list[str], list[str], dict]:
+    """Nodes (labels, colours) and links of one decision's flows between places, and of the people each of its
+    closures displaced (the closed service on the left, where they were sent on the right)."""
+    from .views import got_nothing, sent_label
+
     flows = mean_flows(s)
     flows = flows[flows["count"] >= 0.5]
     places = list(PLACE_NAMES)
@@ -322,18 +339,68 @@ def sankey_figure(s: ScenarioResults) -> go.Figure:
     node_colours = [colour(places.index(p)) for p in left] + [colour(places.index(p)) for p in right]
     li = {p: i for i, p in enumerate(left)}
     ri = {p: len(left) + i for i, p in enumerate(right)}
-    fig = go.Figure(go.Sankey(
+    links: dict[str, list] = {"source": [li[x] for x in flows["source"]], "target": [ri[x] for x in flows["target"]],
+                              "value": flows["count"].round(0).tolist(),
+                              "color": [rgba(colour(places.index(x)), 0.35) for x in flows["source"]],
+                              "customdata": ["moves"] * len(flows)}
+    for fact in facts:   # the closure's people: the service the decision changes is in the diagram
+        closed = len(labels)
+        labels.append(f"{service_label(fact['service'])}: closed at month {fact['month']:g}")
+        node_colours.append("#000000")
+        for where, iv in fact["sent"]:
+            if iv.mean < 0.5:
+                continue
+            labels.append(sent_label(where))
+            node_colours.append("#D55E00" if got_nothing(where) else "#56B4E9")
+            links["source"].append(closed)
+            links["target"].append(len(labels) - 1)
+            links["value"].append(round(iv.mean))
+            links["color"].append(rgba("#D55E00" if got_nothing(where) else "#56B4E9", 0.45))
+            links["customdata"].append("people displaced")
+    return labels, node_colours, links
+
+
+def flows_figure(base: ScenarioResults, s: ScenarioResults, top: int = 10) -> go.Figure:
+    """Where people went under one decision, and what it changed: on the left its moves between places over the run
+    and the people each of its closures displaced (the closed service and where they were sent); on the right the
+    largest changes in moves against the baseline (paired, 95% intervals). The decision's actions are named."""
+    from plotly.subplots import make_subplots
+
+    from .data import flow_differences
+    from .views import cohort_facts
+
+    if s.key == base.key:
+        return sankey_figure(s)
+    labels, node_colours, links = _sankey_parts(s, cohort_facts(s))
+    diff = flow_differences(s, base)
+    if not diff.empty:
+        diff = diff.reindex(diff["mean"].abs().sort_values(ascending=False).index).head(top).iloc[::-1]
+    names = dict(zip(PLACE_NAMES, PLACE_LABELS))
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.2,
+                        specs=[[{"type": "domain"}, {"type": "xy"}]])
+    fig.add_trace(go.Sankey(
         arrangement="snap",
-        node=dict(label=labels, color=node_colours, pad=14, thickness=18,
-                  hovertemplate="%{label}: %{value:,.0f} moves<extra></extra>"),
-        link=dict(source=[li[x] for x in flows["source"]], target=[ri[x] for x in flows["target"]],
-                  value=flows["count"].round(0).tolist(),
-                  color=[rgba(colour(places.index(x)), 0.35) for x in flows["source"]],
-                  hovertemplate="from %{source.label} to %{target.label}: %{value:,.0f} moves<extra></extra>"),
-    ))
-    fig.add_annotation(x=0, y=1.06, xref="paper", yref="paper", text="<b>from</b>", showarrow=False, xanchor="left")
-    fig.add_annotation(x=1, y=1.06, xref="paper", yref="paper", text="<b>to</b>", showarrow=False, xanchor="right")
-    return layout(fig, f"Where people went: {s.label} (average moves over the run)", height=600)
+        node=dict(label=labels, color=node_colours, pad=12, thickness=16,
+                  hovertemplate="%{label}: %{value:,.0f}<extra></extra>"),
+        link=dict(**links, hovertemplate="from %{source.label} to %{target.label}: %{value:,.0f} %{customdata}<extra></extra>"),
+    ), row=1, col=1)
+    ys = [wrap(f"{names.get(a, a)} to {names.get(b, b)}", 30) for a, b in zip(diff["source"], diff["target"])]
+    fig.add_trace(go.Bar(x=list(diff["mean"]), y=ys, orientation="h", name="change in moves", showlegend=False,
+                         marker_color=["#0072B2" if v >= 0 else "#D55E00" for v in diff["mean"]],
+                         error_x=dict(type="data", symmetric=False, array=list(diff["high"] - diff["mean"]),
+                                      arrayminus=list(diff["mean"] - diff["low"]), color="#333"),
+                         customdata=list(zip(diff["baseline"], diff["decision"])),
+                         hovertemplate="%{y}<br>%{x:+,.0f} moves (%{customdata[0]:,.0f} in the baseline, "
+                                       "%{customdata[1]:,.0f} with the decision)<extra></extra>"), row=1, col=2)
+    fig.add_shape(type="line", x0=0, x1=0, y0=0, y1=1, xref="x", yref="y domain", line=dict(color="#333", width=1))
+    fig.update_xaxes(title="Change in moves against the baseline (whole county)", row=1, col=2)
+    fig.update_yaxes(tickfont=dict(size=12), row=1, col=2)
+    acts = "; ".join(f"month {m:g}: {w.split(': ', 1)[-1]}" for m, w in action_months(s)) or "no timed action"
+    fig = layout(fig, f"Where people went: {s.label} against {base.label}<br><sup>{wrap('What it does: ' + acts, 150)}</sup>"
+                      "<br><sup>left: its moves between places over the run (whole county) and the people its closures "
+                      "displaced; right: the largest changes in moves, with 95% intervals</sup>", height=680)
+    fig.update_layout(margin=dict(l=30, r=30, t=150, b=70), showlegend=False)
+    return fig
 
 
 def ce_plane_figure(base: ScenarioResults, others: list[ScenarioResults], perspective: str = "health_and_care") -> go.Figure:

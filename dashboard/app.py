@@ -29,7 +29,7 @@ from .builder import (
     read_scenario_text,
 )
 from .compare import compare_tab, register_compare
-from .data import ScenarioResults
+from .data import ScenarioResults, price_year, prices
 from .server import allowed_hosts, harden
 from .state import AppState, QueueFull
 from .sweep_view import register_sweep_callbacks, sweep_tab
@@ -113,7 +113,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                "a block contract change the contract's cost in proportion from the same month, unless you type a new cost.",
                style=HELP),
         html.Table([html.Thead(html.Tr([html.Th("Service"), html.Th("Open or close"), html.Th("From month"),
-                                        html.Th("Places now"), html.Th("New places"), html.Th("Cost now"), html.Th("New cost (£)"), html.Th("")]))]
+                                        html.Th("Places now"), html.Th("New places"), html.Th("Cost now"), html.Th("New cost (£, in the prices of 'Cost now')"), html.Th("")]))]
                    + [html.Tbody(lever_rows)], style={"borderSpacing": "8px 4px", "textAlign": "left"}),
         html.H3("When a service with users closes, they are referred", style=SECTION),
         html.Div([
@@ -174,7 +174,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                 html.I("Hope for Better Mental Health"), " describes it: people move between the community, crisis home treatment, "
                 "acute beds (out of area when none is free), residential care, Intensive Enablement tenancies, recovery and death, "
                 "holding a day centre place, peer support, Recovery College courses, personal budgets or carer support. "
-                "Costs are in 2024 pounds, discounted at 3.5% a year, and split by who pays."], style=HELP),
+                f"Costs are in {prices()} (£; older unit costs are uprated), discounted at 3.5% a year, and split by who pays."], style=HELP),
         html.Div(id="about-plan", style=HELP),
         html.H3("Every default and where it comes from"),
         dag.AgGrid(
@@ -206,9 +206,19 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
     ], style={"fontFamily": "Arial, Helvetica, sans-serif", "margin": "16px 24px", "maxWidth": "1400px"})
 
 
+def _unit_with_prices(spec) -> str:
+    """A parameter's unit, and for money the year its prices are in (and that the model uprates it)."""
+    if not spec.price_year:
+        return spec.unit
+    if spec.price_year == price_year():
+        return f"{spec.unit} ({spec.price_year} prices)"
+    return f"{spec.unit} ({spec.price_year} prices; the model uprates it to {price_year()})"
+
+
 def assumption_rows() -> list[dict]:
     """Every default and where it comes from, for the About tab's table."""
-    return [{"Parameter": spec.plain_label(), "Value": str(spec.value), "Unit": spec.unit,
+    return [{"Parameter": spec.plain_label(), "Value": str(spec.value),
+             "Unit": _unit_with_prices(spec),
              "Range": f"{spec.low} to {spec.high}" if spec.low is not None else "",
              "Source or assumption": spec.source or f"assumption: {spec.assumption}"} for spec in shipped_catalogue().values()]
 
@@ -281,20 +291,61 @@ def _register_choices(app: Dash, state: AppState) -> None:
             if options == (focus_options or []) and new_focus == focus:
                 return (no_update,) * 10
             return (no_update,) * 8 + (options, new_focus)
-        results = state.visible(session)
-        keys = [r.key for r in results]
-        if known == keys:
+        if known == [r.key for r in state.visible(session)]:
             return (no_update,) * 10
-        known = known or []
-        opts = _options(results)
-        builder_opts = _options(state.scenarios_for_builder(session))
-        if base not in keys:
-            base = _default_baseline(results)
-        chosen, auto = _join_new(keys, known, base, chosen, auto)
-        if start not in [o["value"] for o in builder_opts]:
-            start = base if base in [o["value"] for o in builder_opts] else (builder_opts[0]["value"] if builder_opts else None)
-        focus_options, focus = focus_choice(results, chosen, focus)
-        return keys, opts, opts, builder_opts, base, chosen, start, auto, focus_options, focus
+        return choices(state, session, chosen, known, base, start, auto, focus)
+
+
+def choices(state: AppState, session, chosen=None, known=None, base=None, start=None, auto=None, focus=None) -> tuple:
+    """What every picker offers and holds for a session: (known keys, baseline options, scenario options, builder
+    options, baseline, compared, builder start, auto-chosen, decision-in-detail options, decision in detail). With no
+    session and nothing chosen: the first view's (the page is served with it, see :func:`first_view_props`)."""
+    results = state.visible(session)
+    keys = [r.key for r in results]
+    known = known or []
+    opts = _options(results)
+    builder_opts = _options(state.scenarios_for_builder(session))
+    if base not in keys:
+        base = _default_baseline(results)
+    chosen, auto = _join_new(keys, known, base, chosen, auto)
+    if start not in [o["value"] for o in builder_opts]:
+        start = base if base in [o["value"] for o in builder_opts] else (builder_opts[0]["value"] if builder_opts else None)
+    focus_options, focus = focus_choice(results, chosen, focus)
+    return keys, opts, opts, builder_opts, base, chosen, start, auto, focus_options, focus
+
+
+CHOICE_PROPS = (("known-keys", "data"), ("baseline", "options"), ("scenarios", "options"), ("build-start", "options"),
+                ("baseline", "value"), ("scenarios", "value"), ("build-start", "value"), ("auto-chosen", "data"),
+                ("focus", "options"), ("focus", "value"))
+
+
+def first_view_props(state: AppState) -> dict[str, dict[str, Any]]:
+    """The first view, put into the page as it is served (component id -> props): the choices a new session gets
+    and, with results, everything the Compare tab shows for them (made once, see compare.warm_first_view). The
+    page then draws it at once instead of waiting for a chain of callbacks; they run only when something changes."""
+    from .compare import first_view
+
+    props: dict[str, dict[str, Any]] = {}
+    values = choices(state, None) if state.visible(None) else None
+    if values is not None:
+        for (cid, prop), value in zip(CHOICE_PROPS, values):
+            props.setdefault(cid, {})[prop] = value
+    base_key, chosen, focus = (values[4], values[5], values[9]) if values is not None else (None, [], None)
+    for cid, more in first_view(state, base_key, chosen, focus).items():
+        props.setdefault(cid, {}).update(more)
+    return props
+
+
+def served_layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
+    """The page as each request gets it: the layout with the first view filled in."""
+    page = layout(state, sweeps_root)
+    props = first_view_props(state)
+    for component in page._traverse():
+        cid = getattr(component, "id", None)
+        if isinstance(cid, str) and cid in props:
+            for prop, value in props[cid].items():
+                setattr(component, prop, value)
+    return page
 
 
 def services_closed(r: ScenarioResults) -> int:
@@ -354,7 +405,7 @@ def _register_status(app: Dash, state: AppState) -> None:
     def show_status(_n):
         job = state.startup
         plan = state.plan.describe()
-        info = f"Showing {state.source}: {plan}. Costs in 2024 pounds, discounted at 3.5% a year."
+        info = f"Showing {state.source}: {plan}. Money in {prices()} (£), discounted at 3.5% a year unless marked cash."
         if job.status == "running":
             bar = _progress_bar(job.fraction, f"Running the shipped scenarios for the first time: {job.done} of {job.total} "
                                               "replications (results are kept, so later starts are instant)", "startup-progress")
@@ -371,12 +422,14 @@ def _now_cost(values: dict, service: str) -> str:
         return ""
     path = UNIT_COSTS[service]
     value = float(values[path])
+    spec = shipped_catalogue()[path]
+    year = f" in {spec.price_year} prices" if spec.price_year else ""
     if block_funded(service):
         places = float(values[SERVICES[service].capacity_path])
         per = f"; £{value / places:,.0f} a place" if places > 0 else ""
-        return f"£{value:,.0f} a year (block contract{per})"
-    unit = shipped_catalogue()[path].unit.replace("£ ", "").replace("£", "").strip()
-    return f"£{value:,.0f} {unit}".strip()
+        return f"£{value:,.0f} a year{year} (block contract{per})"
+    unit = spec.unit.replace("£ ", "").replace("£", "").strip()
+    return f"£{value:,.0f} {unit}{year}".strip()
 
 
 def _register_current_values(app: Dash, state: AppState) -> None:
@@ -466,12 +519,12 @@ def reinvestment_view(pkg) -> html.Div:
                                style={"fontWeight": "bold", "color": "#005a2b" if pkg.neutral(p) else "#a33b00"})])
               for p in ("nhs", "council")]
     return html.Div([
-        html.Div(f"{pkg.closing_label} frees £{sum(pkg.freed.values()):,.0f} a year (2024 prices); "
+        html.Div(f"{pkg.closing_label} frees £{sum(pkg.freed.values()):,.0f} a year ({prices()}); "
                  f"£{pkg.unallocated:,.0f} a year is not moved."),
-        html.Table([html.Thead(html.Tr([html.Th(c) for c in ("Moved to", "Share", "£ a year", "Buys", "New capacity")])),
+        html.Table([html.Thead(html.Tr([html.Th(c) for c in ("Moved to", "Share", f"£ a year ({prices()})", "Buys", "New capacity")])),
                     html.Tbody(rows)], className="plain"),
-        html.Table([html.Thead(html.Tr([html.Th(c) for c in ("Payer", "Stops paying (£ a year)", "Pays for the new units",
-                                                             "Net change (£ a year)", "Budget-neutral?")])),
+        html.Table([html.Thead(html.Tr([html.Th(c) for c in ("Payer", f"Stops paying (£ a year, {prices()})", "Pays for the new units",
+                                                             f"Net change (£ a year, {prices()})", "Budget-neutral?")])),
                     html.Tbody(payers)], className="plain", id="neutrality-table", style={"marginTop": "6px"}),
         html.Div("Budget-neutral for every payer." if pkg.budget_neutral else
                  "Not budget-neutral: " + pkg.summary() + ".", id="neutrality-words", style={"fontWeight": "bold"}),
@@ -735,7 +788,7 @@ def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str
     root = Path(sweeps_root) if sweeps_root is not None else Path.cwd() / "results"
     app = Dash(__name__, title="mhsim: what if we change the system?", update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
                suppress_callback_exceptions=True, serve_locally=True)
-    app.layout = layout(state, root)
+    app.layout = lambda: served_layout(state, root)
     register_callbacks(app, state)
     _register_cancel(app, state)
     register_sweep_callbacks(app, root)

@@ -242,6 +242,26 @@ def mean_flows(s: ScenarioResults) -> pd.DataFrame:
     return g
 
 
+def price_year() -> int:
+    """The model's price year: every cost is uprated to it (the year whose price index under ``prices`` is 1)."""
+    global _PRICE_YEAR
+    if _PRICE_YEAR is None:
+        from simulation.scenario import shipped_catalogue
+
+        years = [int(path.rsplit("_", 1)[1]) for path, spec in shipped_catalogue().items()
+                 if path.startswith("prices.index_") and float(spec.value) == 1.0]
+        _PRICE_YEAR = years[0] if len(years) == 1 else 2024
+    return _PRICE_YEAR
+
+
+_PRICE_YEAR: int | None = None
+
+
+def prices() -> str:
+    """'2024 prices': how every money figure of the page says which year's pounds it is in."""
+    return f"{price_year()} prices"
+
+
 def flow_differences(alt: ScenarioResults, base: ScenarioResults) -> pd.DataFrame:
     """Moves between places in ``alt`` less those in ``base`` over the run (whole county), paired replication by
     replication, with 95% intervals: source, target, decision (alt's mean), baseline (base's mean), mean, low, high.

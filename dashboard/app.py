@@ -330,6 +330,9 @@ def first_view_props(state: AppState) -> dict[str, dict[str, Any]]:
     if values is not None:
         for (cid, prop), value in zip(CHOICE_PROPS, values):
             props.setdefault(cid, {})[prop] = value
+    info, bar, about = status_view(state)
+    props.update({"plan-info": {"children": info}, "startup": {"children": bar}, "about-plan": {"children": about},
+                  "jobs": {"children": html.Div(NO_RUNS, style={"color": "#555"})}})
     base_key, chosen, focus = (values[4], values[5], values[9]) if values is not None else (None, [], None)
     for cid, more in first_view(state, base_key, chosen, focus).items():
         props.setdefault(cid, {}).update(more)
@@ -401,19 +404,26 @@ def _register_status(app: Dash, state: AppState) -> None:
         return assumption_rows() if tab == "about" and not rows else no_update
 
     @app.callback(Output("plan-info", "children"), Output("startup", "children"), Output("about-plan", "children"),
-                  Input("tick", "n_intervals"))
-    def show_status(_n):
-        job = state.startup
-        plan = state.plan.describe()
-        info = f"Showing {state.source}: {plan}. Money in {prices()} (£), discounted at 3.5% a year unless marked cash."
-        if job.status == "running":
-            bar = _progress_bar(job.fraction, f"Running the shipped scenarios for the first time: {job.done} of {job.total} "
-                                              "replications (results are kept, so later starts are instant)", "startup-progress")
-        elif job.status == "failed":
-            bar = html.Div(f"Running the shipped scenarios failed: {job.message}", style={"color": "#a00"})
-        else:
-            bar = ""
-        return info, bar, f"Runs shown: {plan}."
+                  Input("tick", "n_intervals"), State("plan-info", "children"), State("startup", "children"))
+    def show_status(_n, shown_info, shown_bar):
+        info, bar, about = status_view(state)
+        if not bar and not shown_bar and info == shown_info:   # nothing changed: the page redraws nothing
+            return no_update, no_update, no_update
+        return info, bar, about
+
+
+def status_view(state: AppState) -> tuple[str, Any, str]:
+    """The plan in words, the first start's progress bar (or failure), and the About tab's line on the runs."""
+    job = state.startup
+    plan = state.plan.describe()
+    info = f"Showing {state.source}: {plan}. Money in {prices()} (£), discounted at 3.5% a year unless marked cash."
+    bar: Any = ""
+    if job.status == "running":
+        bar = _progress_bar(job.fraction, f"Running the shipped scenarios for the first time: {job.done} of {job.total} "
+                                          "replications (results are kept, so later starts are instant)", "startup-progress")
+    elif job.status == "failed":
+        bar = html.Div(f"Running the shipped scenarios failed: {job.message}", style={"color": "#a00"})
+    return info, bar, f"Runs shown: {plan}."
 
 
 def _now_cost(values: dict, service: str) -> str:
@@ -657,7 +667,7 @@ def _register_kept(app: Dash, state: AppState) -> None:
     def restore(session, own):
         """Scenarios this browser built or uploaded come back in a new tab (their results are reused from the cache)."""
         if not session or not own:
-            return ""
+            return no_update
         have = {r.yaml_text for r in state.visible(session) if r.yaml_text} | {
             j.scenario_text for j in state.session_jobs(session) if getattr(j, "scenario_text", None)}
         back = 0
@@ -693,11 +703,13 @@ def _ran(message) -> bool:
 
 def _register_jobs(app: Dash, state: AppState) -> None:
     """A session's runs and their progress."""
-    @app.callback(Output("jobs", "children"), Input("tick", "n_intervals"), State("session-id", "data"))
-    def show_jobs(_n, session):
+    @app.callback(Output("jobs", "children"), Input("tick", "n_intervals"), State("session-id", "data"),
+                  State("jobs", "children"))
+    def show_jobs(_n, session, shown):
         jobs = state.session_jobs(session)
         if not jobs:
-            return html.Div("None yet.", style={"color": "#555"})
+            none_shown = isinstance(shown, dict) and shown.get("props", {}).get("children") == NO_RUNS
+            return no_update if none_shown else html.Div(NO_RUNS, style={"color": "#555"})
         rows = []
         for job in jobs[::-1]:
             if job.status == "failed":
@@ -718,6 +730,9 @@ def _register_jobs(app: Dash, state: AppState) -> None:
                 if job.preview:
                     rows.append(html.Div(job.preview, className="job-preview", style={"color": "#333", "margin": "4px 0 10px 0"}))
         return rows
+
+
+NO_RUNS = "None yet."
 
 
 def _problems_view(title: str, problems) -> html.Div:
@@ -778,6 +793,17 @@ def _file_name(name: str) -> str:
     return f"{safe}.yaml"
 
 
+PRELOAD = ("plotly/package_data/plotly.min.js", "dash/dcc/async-graph.js", "dash/dcc/async-dropdown.js",
+           "dash_ag_grid/async-community.js")
+"""Scripts the page loads only once its layout has arrived (the charts' plotly.js, 4.8 MB, the grid's and the
+dropdowns' code): fetched (and compiled) from the start instead, while the rest of the page loads."""
+
+
+def _preloads(app: Dash) -> str:
+    return "".join(f'<link rel="preload" as="script" href="{app.get_relative_path("/_dash-component-suites/" + path)}">'
+                   for path in PRELOAD)
+
+
 def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str] | None = None,
                password: str | None = None) -> Dash:
     """The page, its callbacks and the checks every request passes (see dashboard.server).
@@ -789,6 +815,7 @@ def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str
     app = Dash(__name__, title="mhsim: what if we change the system?", update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
                suppress_callback_exceptions=True, serve_locally=True)
     app.layout = lambda: served_layout(state, root)
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}" + _preloads(app))
     register_callbacks(app, state)
     _register_cancel(app, state)
     register_sweep_callbacks(app, root)

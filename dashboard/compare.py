@@ -46,8 +46,9 @@ VERDICT_RULES = {
 }
 
 
-NO_ROWS = ("<span class='no-rows'>No results to compare yet: the table fills in as soon as the first results arrive "
-           "(see the progress at the top of the page).</span>")
+WAITING = ("Results are still being prepared: the answer, the table and the charts fill in as soon as the first "
+           "results arrive (see the progress at the top of the page).")
+"""What the tab says before there are any results (the table is empty, not 'No Rows To Show')."""
 
 _MEMO: OrderedDict[tuple, Any] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
@@ -119,8 +120,9 @@ def compare_tab() -> html.Div:
                              "tooltipShowDelay": 300, "tooltipInteraction": False, "enableCellTextSelection": True,
                              "ensureDomOrder": True, "suppressMovableColumns": True,
                              # never ag-grid's "No Rows To Show": the page is served with the first view's rows when
-                             # there are results, and says what it waits for when there are none yet
-                             "overlayNoRowsTemplate": NO_ROWS, "overlayLoadingTemplate": NO_ROWS},
+                             # there are results, and the message above the table says what it waits for when there
+                             # are none yet (dash-ag-grid refuses overlay templates)
+                             "suppressNoRowsOverlay": True},
             style={"height": "72vh", "width": "100%"}, className="ag-theme-alpine",
         ),
         html.P("Cells say 'better' or 'worse' when the 95% interval of the change excludes zero (also shaded blue or orange), "
@@ -278,7 +280,7 @@ def register_compare(app: Dash, state) -> None:
     def update_table(base_key, keys, all_metrics, _known, session):
         base, others = _selected(state, session, base_key, keys)
         if base is None:
-            return [], [], "Results are still being prepared...", "", "", "", F.waiting_figure()
+            return [], [], WAITING, "", "", "", F.waiting_figure()
         return memo(("table", base.key, tuple(s.key for s in others), bool(all_metrics), psa_stamp()),
                     lambda: table_view(base, others, bool(all_metrics)))
 
@@ -381,13 +383,14 @@ def first_view(state, base_key: str | None, chosen: list[str], focus_key: str | 
     base = state.find(None, base_key)
     if base is None:
         wait = {"figure": F.waiting_figure()}
-        return {"compare-message": {"children": "Results are still being prepared..."},
+        return {"compare-message": {"children": WAITING},
                 **{g: dict(wait) for g in ("ranking-graph", "ts-graph", "sankey-graph", "payer-change-graph", "service-graph",
                                            "ce-graph", "sub-graph")}}
     others = [r for k in chosen if k != base_key and (r := state.find(None, k)) is not None]
     table = memo(("table", base.key, tuple(s.key for s in others), False, psa_stamp()), lambda: table_view(base, others, False))
-    out: dict[str, dict[str, Any]] = {
-        cid: {prop: value} for (cid, prop), value in zip(TABLE_OUTPUTS, table)}
+    out: dict[str, dict[str, Any]] = {}
+    for (cid, prop), value in zip(TABLE_OUTPUTS, table):
+        out.setdefault(cid, {})[prop] = value
     focus = _focus_or_default(state.find(None, focus_key), base, others)
     if focus.key != base.key:
         cohort, budget = memo(("focus", base.key, focus.key), lambda: (cohort_box(base, focus), budget_box(base, focus)))

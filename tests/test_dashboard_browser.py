@@ -628,9 +628,10 @@ def test_before_any_results_the_table_says_what_it_waits_for(browser, tmp_path, 
         ctx = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
         page = ctx.new_page()
         page.goto(f"http://127.0.0.1:{srv.server_port}/")
-        page.wait_for_selector("#table .no-rows", timeout=30_000)
-        text = page.locator("#table").text_content()
-        assert "No Rows To Show" not in text and "No results to compare yet" in text
+        page.wait_for_selector("#table .ag-header", timeout=30_000)
+        page.wait_for_timeout(1500)   # a few ticks: still nothing to show
+        assert "No Rows To Show" not in page.locator("#table").text_content()
+        assert page.inner_text("#compare-message").startswith("Results are still being prepared: the answer, the table")
         ctx.close()
     finally:
         srv.shutdown()
@@ -642,12 +643,12 @@ def test_the_ranking_legend_gives_each_meaning_its_own_colour(server):
 
     _, base, others = _shared(server)
     fig = F.ranking_figure(base, others)
-    shown = [t for t in fig.data if t.showlegend is not False]
-    colours = [t.marker.color for t in shown]
+    colours = [t.marker.color for t in fig.data]
     assert all(isinstance(c, str) for c in colours), "one colour per legend entry, never a colour per bar"
     assert len(set(colours)) == len(colours), "no colour means two things"
     assert not {"#E69F00"} & set(colours), "not the council's orange"
-    names = " | ".join(t.name for t in shown)
+    assert sum(len(t.y) for t in fig.data if t.type == "bar") == len(others), "every decision has its bar, once"
+    names = " | ".join(t.name for t in fig.data)
     assert "worth it (above zero)" in names and "not worth it (below zero)" in names and "£30,000" in names
 
 
@@ -680,14 +681,15 @@ def test_every_money_figure_says_its_price_year(server):
 def test_budget_impact_shows_every_compared_decision_in_one_table(browser, server):
     ctx, page, errors = open_page(browser, server)
     page.wait_for_selector("#budget-table", timeout=30_000)
-    page.get_by_text("every decision compared", exact=False).click()
+    page.locator("#budget-scope input[value='every']").check()
     page.wait_for_selector("#budget-table-every", timeout=30_000)
     every = page.inner_text("#budget-table-every")
     assert every.startswith("Decision")
     for label in (DAY_CENTRE, "Carer-led workforce training", "Scale up Zero Suicide training"):
         assert label in every
     assert every.count("NHS and council") == 8, "each decision's payers"
-    page.get_by_text("the decision in detail", exact=False).first.click()
+    page.locator("#budget-scope input[value='focus']").check()
     page.wait_for_selector("#budget-table", timeout=30_000)
+    assert DAY_CENTRE in page.locator("#budget-graph").text_content(), "the single-decision view still works"
     assert errors == []
     ctx.close()

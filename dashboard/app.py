@@ -307,11 +307,16 @@ def choices(state: AppState, session, chosen=None, known=None, base=None, start=
     builder_opts = _options(state.scenarios_for_builder(session))
     if base not in keys:
         base = _default_baseline(results)
+    page_focus = (auto or {}).get("focus")
     chosen, auto = _join_new(keys, known, base, chosen, auto)
     if start not in [o["value"] for o in builder_opts]:
         start = base if base in [o["value"] for o in builder_opts] else (builder_opts[0]["value"] if builder_opts else None)
-    focus_options, focus = focus_choice(results, chosen, focus)
-    return keys, opts, opts, builder_opts, base, chosen, start, auto, focus_options, focus
+    # a decision in detail the page chose (not the person) is chosen again as decisions arrive: a closure that
+    # finishes after the first decision still becomes the default
+    mine = focus is not None and focus != page_focus          # the person picked it
+    focus_options, new_focus = focus_choice(results, chosen, focus if mine else None)
+    auto["focus"] = page_focus if mine and new_focus == focus else new_focus
+    return keys, opts, opts, builder_opts, base, chosen, start, auto, focus_options, new_focus
 
 
 CHOICE_PROPS = (("known-keys", "data"), ("baseline", "options"), ("scenarios", "options"), ("build-start", "options"),

@@ -798,17 +798,6 @@ def _file_name(name: str) -> str:
     return f"{safe}.yaml"
 
 
-PRELOAD = ("plotly/package_data/plotly.min.js", "dash/dcc/async-graph.js", "dash/dcc/async-dropdown.js",
-           "dash_ag_grid/async-community.js")
-"""Scripts the page loads only once its layout has arrived (the charts' plotly.js, 4.8 MB, the grid's and the
-dropdowns' code): fetched (and compiled) from the start instead, while the rest of the page loads."""
-
-
-def _preloads(app: Dash) -> str:
-    return "".join(f'<link rel="preload" as="script" href="{app.get_relative_path("/_dash-component-suites/" + path)}">'
-                   for path in PRELOAD)
-
-
 def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str] | None = None,
                password: str | None = None) -> Dash:
     """The page, its callbacks and the checks every request passes (see dashboard.server).
@@ -820,7 +809,6 @@ def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str
     app = Dash(__name__, title="mhsim: what if we change the system?", update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
                suppress_callback_exceptions=True, serve_locally=True)
     app.layout = lambda: served_layout(state, root)
-    app.index_string = app.index_string.replace("{%css%}", "{%css%}" + _preloads(app))
     register_callbacks(app, state)
     _register_cancel(app, state)
     register_sweep_callbacks(app, root)

@@ -725,6 +725,8 @@ def _register_jobs(app: Dash, state: AppState) -> None:
                 how = ("the same scenario had been run before, so its results were reused" if job.reused
                        else f"done in {job.finished - job.started:.0f} s")
                 rows.append(html.Div(f"{job.label}: {how}; it is in the comparison.", className="job-done"))
+                if job.agreement:   # the twin's estimate shown while it ran, checked against the simulation's figures
+                    rows.append(html.Div(job.agreement, className="job-agreement", style={"color": "#333", "margin": "4px 0 10px 0"}))
             else:
                 what = (f"{job.label}: {job.message}" if job.message else
                         f"{job.label}: waiting for a free worker" if job.status == "queued" else

@@ -116,15 +116,8 @@ def levers_to_yaml(start: Scenario, levers: Levers) -> str:
             for path, value in a.changes:
                 _change(values, actions, path, value, month)
             if a.capacity_path and a.new_capacity is not None:
-                if month <= 0:
-                    values[a.capacity_path] = int(a.new_capacity)
-                else:
-                    actions.append(at_month(ResizeService, month, service=a.service, capacity=int(a.new_capacity)))
-        note = ("Reinvestment: " + package.closing_label + f" closes at month {month:g} and its budget "
-                f"(£{sum(package.freed.values()):,.0f} a year) moves to "
-                + ", ".join(f"{a.label} ({a.share:.0%}: {a.units:,.0f} {a.unit}s at £{a.unit_cost:,.0f} a year)"
-                            for a in package.allocations)
-                + f".\nBudget neutral for each payer? {'yes' if package.budget_neutral else 'no'}: {package.summary()}.")
+                _new_places(values, actions, a, month)
+        note = reinvestment_note(package, month)
     inherited = _inherited(start, levers, actions)
     return scenario_to_yaml(start, levers.name, levers.description, values, actions, inherited, note)
 
@@ -135,7 +128,49 @@ def reinvestment_package(start: Scenario, levers: Levers):
 
     if not levers.reinvest_from or not any(share > 0 for _, share in levers.reinvest):
         return None
-    return plan_reinvestment(start.params, start.values, levers.reinvest_from, list(levers.reinvest), levers.budget_holders)
+    return plan_reinvestment(start.params, start.values, levers.reinvest_from, list(levers.reinvest), levers.budget_holders,
+                             opening=_opened_by(start, levers, _closing_month(levers, levers.reinvest_from)))
+
+
+def reinvestment_note(package, month: float) -> str:
+    """The YAML's comment on a reinvestment: what moves where, and whether it is budget-neutral for each payer
+    (``simulation.reinvestment.neutrality_statement`` reads the second line back)."""
+    from simulation.reinvestment import NEUTRAL_PREFIX, price_year
+
+    opened = [a.label for a in package.allocations if a.opens]
+    return ("Reinvestment: " + package.closing_label + f" closes at month {month:g} and its budget "
+            f"(£{sum(package.freed.values()):,.0f} a year in {price_year()} prices) moves to "
+            + ", ".join(f"{a.label} ({a.share:.0%}: {a.units:,.0f} {a.unit}s at £{a.unit_cost:,.0f} a year)"
+                        for a in package.allocations)
+            + (f"; it opens {' and '.join(opened)} (closed until then) with the places it buys" if opened else "")
+            + f".\n{NEUTRAL_PREFIX} {'yes' if package.budget_neutral else 'no'}: {package.summary()}.")
+
+
+def _opened_by(start: Scenario, levers: Levers, month: float) -> set[str]:
+    """Services open by ``month`` because the levers or the start scenario's kept actions open them."""
+    from simulation.parameters import DAYS_PER_MONTH
+
+    out = {lever.service for lever in levers.services if lever.status == "open" and lever.month <= month}
+    if not levers.authoritative:
+        out |= {str(a.service) for i, a in enumerate(start.actions) if i not in levers.dropped and a.verb == "open"
+                and a.day <= month * DAYS_PER_MONTH + 1e-9}
+    return out
+
+
+def _new_places(values: dict[str, Any], actions: list[Action], a, month: float) -> None:
+    """A reinvestment's places: a resize from its month, or an opening with them for a closed service."""
+    capacity = int(a.new_capacity)
+    if a.opens:
+        open_path = SERVICES[a.service].open_path
+        if month <= 0 and open_path:
+            values[open_path] = True
+            values[a.capacity_path] = capacity
+        else:
+            actions.append(at_month(OpenService, month, service=a.service, capacity=capacity))
+    elif month <= 0:
+        values[a.capacity_path] = capacity
+    else:
+        actions.append(at_month(ResizeService, month, service=a.service, capacity=capacity))
 
 
 def _closing_month(levers: Levers, service: str) -> float:

@@ -30,7 +30,7 @@ from concurrent.futures import CancelledError, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
 from simulation.errors import InputError
 
@@ -71,6 +71,8 @@ class Job:
     started: float = field(default_factory=time.time)
     finished: float | None = None
     preview: str = ""            # the mean-field twin's answer, shown while the simulation runs
+    preview_diff: dict[str, float] = field(default_factory=dict)   # its figures: metric -> twin's difference
+    agreement: str = ""          # once the simulation is in: where it agrees with the twin's answer, and where not
     reused: bool = False         # the same scenario content had been run before: its results were reused
     # what the queue needs
     scenario: Any = None
@@ -100,13 +102,49 @@ class Job:
         self.finished = time.time()
 
 
-def preview_numbers(baseline: Any, scenario: Any, years: float) -> dict[str, float]:
-    """The twin's difference from the baseline (run in a worker: it takes a few seconds of CPU)."""
-    from simulation.twin import run_twin
+PREVIEW_METRICS = (("cost_health_and_care", "health and care cost", "£"), ("cost_nhs", "NHS", "£"),
+                   ("cost_council", "council", "£"), ("crisis_episodes", "crises", ""), ("qalys", "QALYs", ""))
+"""What the twin's answer gives at once, and the simulation's is checked against: the headline figures."""
 
-    base = run_twin(baseline, years=years).metrics
-    alt = run_twin(scenario, years=years).metrics
-    return {m: alt[m] - base[m] for m in ("total_cost", "cost_nhs", "cost_council", "crisis_episodes", "qalys")}
+
+def preview_numbers(baseline: Any, scenario: Any, years: float) -> dict[str, float]:
+    """The twin's paired difference from the baseline, both integrated together on the same steps (so the
+    difference carries no integration error); run in a worker: about a second of CPU."""
+    from simulation.twin import run_twins
+
+    base, alt = (r.metrics for r in run_twins([baseline, scenario], years=years))
+    return {m: alt[m] - base[m] for m, _, _ in PREVIEW_METRICS}
+
+
+def agreement_text(twin: Mapping[str, float], alt: Mapping[str, Sequence[float]], base: Mapping[str, Sequence[float]]) -> str:
+    """The simulation's replications (``alt`` and ``base``: metric -> values, paired) against the twin's
+    answer, by verify's rule: the same sign where the simulation is sure of it, and inside its 95% interval or
+    within 10%. Names every figure where they disagree."""
+    from simulation.experiment import paired_difference
+    from simulation.formatting import number
+    from simulation.verification import Agreement
+
+    off = []
+    for metric, label, unit in PREVIEW_METRICS:
+        if metric not in twin:
+            continue
+        a = [float(v) for v in alt.get(metric, ())]
+        b = [float(v) for v in base.get(metric, ())]
+        if len(a) != len(b) or len(a) < 2:
+            return ""
+        d = paired_difference(a, b)
+        row = Agreement("", metric, twin[metric], d.mean, d.low, d.high, d.n, sum(b) / len(b),
+                        all(v.is_integer() for v in a + b))
+        if not row.passed:
+            low, high = row.bounds
+            off.append(f"{label} (twin {number(twin[metric], unit, signed=True)}; simulation "
+                       f"{number(d.mean, unit, signed=True)}, {number(low, unit, signed=True)} to "
+                       f"{number(high, unit, signed=True)})")
+    if not off:
+        return ("The simulation's replications agree with the twin's estimate on every figure it gave "
+                "(the same direction, and inside the simulation's interval or within 10%).")
+    return ("The simulation's replications differ from the twin's estimate on " + "; ".join(off)
+            + ". Use the simulation's figures for these.")
 
 
 def replication(scenario: Any, seed: int, rep: int, years: float, scale: float, warmup: float,
@@ -286,6 +324,7 @@ class JobQueue:
                 return
             if kind == "preview":
                 job.preview = _preview_text(value)
+                job.preview_diff = dict(value)
                 return
             assert rep is not None, "a replication task carries its replication number"
             job.results[rep] = value
@@ -372,10 +411,7 @@ def _preview_text(diff: dict[str, float]) -> str:
 
     from .state import PREVIEW_CAVEAT, PREVIEW_LEAD
 
-    parts = []
-    for metric, label, unit in (("total_cost", "total cost", "£"), ("cost_nhs", "NHS", "£"), ("cost_council", "council", "£"),
-                                ("crisis_episodes", "crises", ""), ("qalys", "QALYs", "")):
-        parts.append(f"{label} {number(diff[metric], unit, signed=True)}")
+    parts = [f"{label} {number(diff[metric], unit, signed=True)}" for metric, label, unit in PREVIEW_METRICS]
     return PREVIEW_LEAD + "; ".join(parts) + ". " + PREVIEW_CAVEAT
 
 

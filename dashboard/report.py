@@ -118,7 +118,8 @@ def spreadsheet_safe(value):
 
 def html_brief(base: ScenarioResults, others: list[ScenarioResults], timeseries_metric: str = "crisis_episodes",
                focus: ScenarioResults | None = None) -> str:
-    """The self-contained brief (see dashboard.brief): two pages for a board, then figures and the appendix."""
+    """The self-contained brief (see dashboard.brief): two pages for a board, then a compact appendix (figures, key
+    differences, assumptions with their sources, the run); about eight A4 pages in all."""
     from .brief import board_brief
 
     return board_brief(base, others, focus, timeseries_metric)

@@ -26,7 +26,7 @@ from simulation.results import write_outputs
 from simulation.scenario import BASELINE_FILE, SHIPPED_SCENARIOS, Scenario, load_scenario, load_scenarios, size_problems
 
 from .data import Plan, ScenarioResults, cache_key, cache_problem, cache_root, cached, load_results_dir, prune_cache
-from .jobs import Job, JobQueue, Limits, QueueFull, new_job_id
+from .jobs import PREVIEW_METRICS, Job, JobQueue, Limits, QueueFull, agreement_text, new_job_id
 
 __all__ = ["AppState", "Job", "Limits", "QueueFull", "Session"]
 
@@ -42,9 +42,10 @@ class Session:
     last_seen: float = field(default_factory=time.time)
 
 
-PREVIEW_LEAD = "Rough estimate against the baseline while the simulation runs (mean-field twin): "
-PREVIEW_CAVEAT = ("The twin has no chance and no queues and gives no intervals: small differences such as these "
-                  "can change size or even direction once the simulation's replications are in. Decide on those.")
+PREVIEW_LEAD = "The twin's estimate against the baseline, at once (the mean-field twin, whole county): "
+PREVIEW_CAVEAT = ("On every shipped decision the twin's differences agree with the simulation's (mhsim verify --agreement), "
+                  "but it has no chance and no intervals: the simulation's replications follow, and any figure where "
+                  "they disagree is named here.")
 
 
 def _write_job(job: Job) -> Path:
@@ -330,6 +331,7 @@ class AppState:
         bundle.actions = tuple(a.describe() for a in scenario.actions)
         bundle.scenario = scenario
         bundle.yaml_text = yaml_text
+        job.agreement = self._twin_agreement(job, bundle)
         with self.lock:
             s = self.sessions.get(job.session)
             if s is None:  # the session was forgotten meanwhile
@@ -338,6 +340,25 @@ class AppState:
             s.results[bundle.key] = bundle
             while len(s.results) > self.limits.results_per_session:
                 s.results.pop(next(iter(s.results)))
+
+    def _twin_agreement(self, job: Job, bundle: ScenarioResults) -> str:
+        """The simulation's figures against the twin's estimate shown while it ran: against the baseline's
+        replications run alongside (a closure's) or the shipped baseline run with the same plan."""
+        if not job.preview_diff:
+            return ""
+        metrics = [m for m, _, _ in PREVIEW_METRICS]
+        paired = [job.results[r] for r in sorted(job.results)]
+        if paired and all(isinstance(v, tuple) for v in paired):
+            alt = {m: [v[0].metrics[m] for v in paired] for m in metrics}
+            base = {m: [v[1].metrics[m] for v in paired] for m in metrics}
+        else:
+            with self.lock:
+                shared = [r for r in self.shared.values() if r.name.lower().startswith("baseline") and r.plan == bundle.plan]
+            if not shared:
+                return ""
+            alt = {m: bundle.values(m) for m in metrics}
+            base = {m: shared[0].values(m) for m in metrics}
+        return agreement_text(job.preview_diff, alt, base)
 
     def _unique_label(self, s: Session, name: str, key: str) -> str:
         taken = {r.label for r in [*self.shared.values(), *s.results.values()] if r.key != key}

@@ -11,13 +11,13 @@ discounted at the period's midpoint.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 from .catalogue import CostItem, cost_items, service_label
 from .parameters import DAYS_PER_YEAR, ParamSpec
 
 __all__ = ["CostItem", "cost_items", "cost_metric", "uprated", "price_problems", "item_payers", "all_cost_metrics",
-           "discount_factor", "PER_DAY", "service_label"]
+           "discount_factor", "PER_DAY", "service_label", "price_year"]
 
 PER_DAY = {"day": 1.0, "week": 1 / 7, "year": 1 / DAYS_PER_YEAR, "each": 1.0}
 """Unit costs are per day, week, year or event; the account converts them to per day."""
@@ -32,6 +32,20 @@ def uprated(spec: ParamSpec, value: float, params: Mapping[str, object]) -> floa
     """A money value in the model's price year: divided by the index of its own price year
     (the index is below 1 for earlier years, so older prices go up)."""
     return value / float(params[f"prices.index_{spec.price_year}"])  # type: ignore[arg-type]
+
+
+def price_year(values: Mapping[str, Any] | None = None) -> int:
+    """The model's price year: the year whose price index (``prices.index_YEAR``) is 1, the base every cost is
+    uprated to (:func:`simulation.costs.uprated`). 2024 for the shipped parameters."""
+    years = [int(k.rsplit("_", 1)[1]) for k, v in (values or {}).items()
+             if k.startswith("prices.index_") and k.rsplit("_", 1)[1].isdigit() and float(v) == 1.0]
+    if len(years) == 1:
+        return years[0]
+    from .scenario import shipped_catalogue  # the shipped parameters, read when asked
+
+    shipped = {k: s.value for k, s in shipped_catalogue().items() if k.startswith("prices.index_")}
+    found = [int(k.rsplit("_", 1)[1]) for k, v in shipped.items() if v is not None and float(v) == 1.0]
+    return found[0] if len(found) == 1 else 2024
 
 
 def price_problems(params: Mapping[str, ParamSpec]) -> list[tuple[str, int | None]]:

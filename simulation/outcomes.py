@@ -204,6 +204,20 @@ def _period_quality(values: Mapping[str, Any], areas: dict[str, tuple[float, ...
     return total
 
 
+class _Changes(dict):
+    """Each stock's or counter's change over one interval, by sub-group, worked out when first asked for
+    (an interval's cost lines and quality read a few dozen of the hundred-odd counters)."""
+
+    def __init__(self, before: Mapping[str, Any], after: Mapping[str, Any]):
+        super().__init__()
+        self.before, self.after = before, after
+
+    def __missing__(self, key: str) -> tuple[float, ...]:
+        a, b = self.before[key], self.after[key]
+        value = self[key] = tuple(b[g] - a[g] for g in ALL_GROUPS)
+        return value
+
+
 def accounts(period: Period, specs: Mapping[str, Any]) -> Accounts:
     """The cost account, QALYs and monthly flows over the period."""
     items = catalogue.cost_items()
@@ -213,13 +227,16 @@ def accounts(period: Period, specs: Mapping[str, Any]) -> Accounts:
         for payer in item_payers(item, specs):
             acc.cost_lines.setdefault(cost_metric(item.service, payer), 0.0)
     n, w = period.n_months, period.w
+    lines: dict[int, list[_Line]] = {}   # by parameter version: each item's unit cost and payers
     for a, b, values, month in period.intervals():
         days = b.t - a.t
         disc = discount_factor(values["costs.discount_rate"], (a.t + b.t) / 2 - period.t0)
-        d_area = {k: tuple(b.areas[k][g] - a.areas[k][g] for g in ALL_GROUPS) for k in b.areas}
-        d_count = {k: tuple(b.counts[k][g] - a.counts[k][g] for g in ALL_GROUPS) for k in b.counts}
-        for item in items:
-            _charge(acc, item, specs, values, _quantity(item, d_area, d_count, values, days, w), disc, month, n)
+        d_area, d_count = _Changes(a.areas, b.areas), _Changes(a.counts, b.counts)
+        booked = lines.get(a.version)
+        if booked is None:
+            booked = lines[a.version] = [_Line.of(item, specs, values) for item in items]
+        for line in booked:
+            _charge(acc, line, _quantity(line.item, d_area, d_count, values, days, w), disc, month, n)
         maturity = a.extra.get("budget_market_maturity", 1.0)
         for key, gs in GROUP_SETS.items():
             q = _period_quality(values, d_area, gs, maturity) * w / DAYS_PER_YEAR
@@ -233,28 +250,44 @@ def accounts(period: Period, specs: Mapping[str, Any]) -> Accounts:
     return acc
 
 
-def _charge(acc: Accounts, item: catalogue.CostItem, specs: Mapping[str, Any], values: Mapping[str, Any],
-            by_group: list[float], disc: float, month: int, n: int) -> None:
+@dataclass(frozen=True)
+class _Line:
+    """One cost line under one version of the parameters: its unit cost a day and who pays what share."""
+
+    item: catalogue.CostItem
+    unit: float
+    shares: tuple[tuple[str, float, str, str, str], ...]
+    """(payer, share, its cost line's metric, its monthly cost series, its monthly spend series)"""
+    person_level: bool
+
+    @staticmethod
+    def of(item: catalogue.CostItem, specs: Mapping[str, Any], values: Mapping[str, Any]) -> "_Line":
+        spec = specs[item.param]
+        unit = uprated(spec, values[item.param], values) * PER_DAY[item.per]
+        if item.times:
+            unit *= values[item.times]
+        payer = item.payer_override or spec.payer
+        shares = [(payer, 1.0)]
+        if item.split:
+            s = values[item.split[0]]
+            shares = [(payer, 1.0 - s), (item.split[1], s)]
+        return _Line(item, unit, tuple((who, share, cost_metric(item.service, who), f"cost_{who}", f"spend_{who}")
+                                       for who, share in shares), item.person_level)
+
+
+def _charge(acc: Accounts, line: _Line, by_group: list[float], disc: float, month: int, n: int) -> None:
     """Book one cost line for one interval: to its payers, its month, and the people it follows."""
-    spec = specs[item.param]
-    unit = uprated(spec, values[item.param], values) * PER_DAY[item.per]
-    if item.times:
-        unit *= values[item.times]
+    unit = line.unit
     amount = sum(by_group) * unit
-    payer = item.payer_override or spec.payer
-    shares = [(payer, 1.0)]
-    if item.split:
-        s = values[item.split[0]]
-        shares = [(payer, 1.0 - s), (item.split[1], s)]
-    for who, share in shares:
+    for who, share, metric, cost_series, spend_series in line.shares:
         cost = amount * share
-        acc.cost_lines[cost_metric(item.service, who)] += cost * disc
+        acc.cost_lines[metric] += cost * disc
         acc.payers[who] += cost * disc
-        acc.add_month(f"cost_{who}", month, cost * disc, n)
-        acc.add_month(f"spend_{who}", month, cost, n)        # cash, as a finance lead budgets it
+        acc.add_month(cost_series, month, cost * disc, n)
+        acc.add_month(spend_series, month, cost, n)        # cash, as a finance lead budgets it
         acc.add_month("total_cost", month, cost * disc, n)
         acc.undiscounted += cost
-    if item.person_level:
+    if line.person_level:
         for key, gs in GROUP_SETS.items():
             acc.person_cost[key] += sum(by_group[g] for g in gs) * unit * disc
 

@@ -32,10 +32,10 @@ reported apart, not netted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from .catalogue import SERVICES
-from .costs import uprated
+from .costs import price_year, uprated
 
 TOLERANCE = 0.01
 """A payer's package is budget-neutral when its net change is within 1% of the money freed (or £1,000)."""
@@ -62,6 +62,7 @@ class Allocation:
     changes: tuple[tuple[str, Any], ...]   # parameter path and its new value, from the reinvestment's month
     capacity_path: str | None = None
     new_capacity: float | None = None
+    opens: bool = False           # the target is closed then: the money opens it with the units bought as its places
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,16 @@ def closable_with_budget() -> tuple[str, ...]:
     return tuple(n for n, i in SERVICES.items() if i.open_path and i.unit_cost_path and _is_block(i.unit_cost_path))
 
 
-def _allocate(specs, values, service: str, share: float, amount: float, budget_holders: float | None) -> Allocation:
+def is_open(values: Mapping[str, Any], service: str, opening: Iterable[str] = ()) -> bool:
+    """Whether a service runs at the reinvestment's month: open in ``values`` or opened by then (``opening``)."""
+    info = SERVICES[service]
+    return service in set(opening) or info.open_path is None or bool(values.get(info.open_path, True))
+
+
+def _allocate(specs, values, service: str, share: float, amount: float, budget_holders: float | None,
+              opens: bool = False) -> Allocation:
+    """``opens``: the target is closed at the reinvestment's month, so the places bought are all it has (its
+    block contract is the price of those places alone) and the package opens it."""
     info = SERVICES[service]
     label = info.label
     if service == BUDGETS:
@@ -179,25 +189,38 @@ def _allocate(specs, values, service: str, share: float, amount: float, budget_h
     if info.unit_cost_path.endswith("cost_per_week"):
         unit_cost = _money(specs, values, info.unit_cost_path) * WEEKS_PER_YEAR
         units = float(int(amount // unit_cost)) if unit_cost > 0 else 0.0
-        new_capacity = capacity + units
+        new_capacity = units if opens else capacity + units
         by_payer = {p: units * unit_cost * s for p, s in _payer_of(specs, info.unit_cost_path).items()}
         return Allocation(service, label, share, units * unit_cost, "tenancy", unit_cost, units, by_payer, (),
-                          info.capacity_path, new_capacity)
+                          info.capacity_path, new_capacity, opens)
     block = _money(specs, values, info.unit_cost_path)
     unit_cost = block / capacity if capacity > 0 else 0.0
     units = float(int(amount // unit_cost)) if unit_cost > 0 else 0.0
     spent = units * unit_cost
     split = _split(values, service) or _payer_of(specs, info.unit_cost_path)
     raw_block = float(values[info.unit_cost_path])
-    new_block = round(raw_block * (capacity + units) / capacity) if capacity > 0 else raw_block
+    new_places = units if opens else capacity + units
+    new_block = round(raw_block * new_places / capacity) if capacity > 0 else raw_block
     return Allocation(service, label, share, spent, "place", unit_cost, units, {p: spent * split.get(p, 0.0) for p in PAYERS},
-                      ((info.unit_cost_path, float(new_block)),), info.capacity_path, capacity + units)
+                      ((info.unit_cost_path, float(new_block)),), info.capacity_path, new_places, opens)
+
+
+def _one_off(specs, values, path: str, service: str) -> dict[str, float]:
+    """A one-off cost (a closure's, an opening's set-up) by payer, split as the service's contract is."""
+    if path not in values:
+        return {}
+    split = _split(values, service) or _payer_of(specs, path)
+    return {p: _money(specs, values, path) * split.get(p, 0.0) for p in PAYERS}
 
 
 def plan_reinvestment(specs: Mapping[str, Any], values: Mapping[str, Any], closing: str,
-                      targets: list[tuple[str, float]], budget_holders: float | None = None) -> Package:
+                      targets: list[tuple[str, float]], budget_holders: float | None = None,
+                      opening: Iterable[str] = ()) -> Package:
     """The package: ``closing``'s freed budget moved to ``targets`` ((service, share of the freed budget), shares
     summing to at most 1). ``budget_holders``: personal budget holders now (needed to turn budgets into a rate).
+    ``opening``: services the scenario opens by the reinvestment's month; any other target closed in ``values``
+    (peer support is, in the baseline, until a closure opens it) is opened by the package with the places it buys
+    (``Allocation.opens``), and its set-up cost is a one-off cost of the package.
 
     Raises ValueError for a target that cannot take money, a share outside 0..1 or shares above 1 together."""
     freed = freed_budget(specs, values, closing)
@@ -212,12 +235,73 @@ def plan_reinvestment(specs: Mapping[str, Any], values: Mapping[str, Any], closi
         if not 0 <= share <= 1:
             raise ValueError(f"{service}: a share of the freed budget is between 0 and 1")
         if share > 0:
-            allocations.append(_allocate(specs, values, service, share, total * share, budget_holders))
+            opens = service != BUDGETS and not is_open(values, service, opening)
+            allocations.append(_allocate(specs, values, service, share, total * share, budget_holders, opens))
     info = SERVICES[closing]
-    one_off: dict[str, float] = {}
-    path = f"services.{closing}.closure_one_off_cost"
-    if path in values:
-        split = _split(values, closing) or _payer_of(specs, path)
-        one_off = {p: _money(specs, values, path) * split.get(p, 0.0) for p in PAYERS}
+    one_off = _one_off(specs, values, f"services.{closing}.closure_one_off_cost", closing)
+    for a in allocations:
+        if a.opens:
+            for p, v in _one_off(specs, values, f"services.{a.service}.setup_cost", a.service).items():
+                one_off[p] = one_off.get(p, 0.0) + v
     spent = sum(a.amount for a in allocations)
     return Package(closing, info.label, freed, tuple(allocations), max(0.0, total - spent), one_off)
+
+
+# ---------------------------------------------------------------------------
+# The statement, read back from a scenario
+
+
+NEUTRAL_PREFIX = "Budget neutral for each payer?"
+"""How the scenario file the dashboard's builder writes begins its comment line on neutrality (``# Budget neutral for
+each payer? yes: NHS: budget-neutral (...); council: ...``): :func:`neutrality_statement` reads it back."""
+
+PAYER_WORDS = {"nhs": "NHS", "council": "council"}
+
+
+@dataclass(frozen=True)
+class Neutrality:
+    """Whether a reinvestment package is budget-neutral, payer by payer, as its scenario file says."""
+
+    neutral: bool                          # for every payer
+    payers: tuple[tuple[str, bool, str], ...]   # (payer's name, neutral for it, what it frees and spends, in words)
+    price_year: int = 2024
+
+    def sentence(self) -> str:
+        """One plain sentence for a board: the verdict, then each payer."""
+        head = "Budget-neutral for each payer" if self.neutral else "Not budget-neutral for each payer"
+        return (f"{head}. " + "; ".join(f"{who}: {words}" for who, _, words in self.payers)
+                + f" (money a year, {self.price_year} prices).")
+
+
+def _parse_payer(part: str) -> tuple[str, bool, str] | None:
+    who, sep, words = part.partition(": ")
+    if not sep or who.strip().lower() not in PAYER_WORDS:
+        return None
+    words = words.strip().rstrip(".")
+    return PAYER_WORDS[who.strip().lower()], words.startswith("budget-neutral"), words
+
+
+def neutrality_statement(yaml_text: str | None = None, file: str | None = None,
+                         values: Mapping[str, Any] | None = None) -> Neutrality | None:
+    """The per-payer budget-neutrality statement of a reinvestment scenario, from the comment the dashboard's builder
+    writes into its YAML (``yaml_text``, else the text of ``file``); None for a scenario without a reinvestment (every
+    shipped one). ``values``: the scenario's parameters, for the price year the money is in."""
+    text = yaml_text
+    if text is None and file:
+        from pathlib import Path
+
+        try:
+            text = Path(file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+    if not text:
+        return None
+    line = next((ln.lstrip("#").strip() for ln in text.splitlines()
+                 if ln.lstrip().startswith("#") and NEUTRAL_PREFIX in ln), None)
+    if line is None:
+        return None
+    verdict, _, rest = line.split(NEUTRAL_PREFIX, 1)[1].strip().partition(":")
+    payers = tuple(p for p in (_parse_payer(part) for part in rest.split(";")) if p is not None)
+    if verdict.strip().lower() not in ("yes", "no") or not payers:
+        return None
+    return Neutrality(verdict.strip().lower() == "yes", payers, price_year(values))

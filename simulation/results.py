@@ -37,6 +37,7 @@ import pandas as pd
 
 from . import MODEL_VERSION, model_fingerprint
 from .errors import InputError, Problem, display_path
+from .costs import price_year
 from .experiment import Experiment, comparison_rows, metric_value, summary_rows
 from .horizons import budget_impact_rows, horizon_rows
 from .scale import regime_note
@@ -133,7 +134,7 @@ def manifest(exp: Experiment, command: str, baseline: str | None = None) -> dict
         "years": plan.years,
         "scale": plan.scale,
         "workers": exp.workers,
-        "price_year": 2024,
+        "price_year": price_year(exp.scenarios[0].values if exp.scenarios else None),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "machine": platform.machine(),

@@ -580,3 +580,10 @@ def _unambiguous(meant: Mapping[Any, str]) -> dict[Any, str]:
 __all__ = ["Action", "OpenService", "CloseService", "ResizeService", "SetParameters", "Scenario", "Settings",
            "load_scenario", "load_scenarios", "scenario_from_text", "horizon_problems", "did_you_mean", "spec_allowed",
            "ACTION_KEYS", "ACTION_VERBS", "SETTING_RULES", "LEAF_KEYS"]
+
+
+def in_force_order(actions) -> list["Action"]:
+    """The order actions take effect: by date and, at one date, closures last. Actions of one date take effect
+    together, so a closure's users are referred to the services as they stand that day: places opened, resized or
+    paid for at the closure's date are there for them, whichever order the file lists them in."""
+    return sorted(actions, key=lambda a: (a.day, a.verb == "close"))

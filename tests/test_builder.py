@@ -13,6 +13,7 @@ import yaml
 
 from dashboard.builder import (
     PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, block_funded, lever_settings, levers_to_yaml, read_scenario_text,
+    reinvestment_package,
 )
 from simulation.catalogue import SERVICES
 from simulation.parameters import DAYS_PER_MONTH
@@ -156,7 +157,8 @@ def test_reinvestment_moves_the_freed_budget_from_the_closing_month_and_says_if_
                                                reinvest_from="day_centre", reinvest=(("peer_support", 0.6), ("personal_budgets", 0.4)),
                                                budget_holders=2000.0))
     s = read_scenario_text(doc_text, "reinvest.yaml")
-    pkg = plan_reinvestment(baseline.params, baseline.values, "day_centre", [("peer_support", 0.6), ("personal_budgets", 0.4)], 2000.0)
+    pkg = plan_reinvestment(baseline.params, baseline.values, "day_centre", [("peer_support", 0.6), ("personal_budgets", 0.4)], 2000.0,
+                            opening=("peer_support",))
     sets = {p: (a.day, v) for a in s.actions if a.verb == "set" for p, v in a.values}
     for alloc in pkg.allocations:
         for path, value in alloc.changes:
@@ -164,6 +166,23 @@ def test_reinvestment_moves_the_freed_budget_from_the_closing_month_and_says_if_
     resize = [a for a in s.actions if a.verb == "resize"]
     assert dict(resize[0].values) == {"services.peer_support.base_places": int(pkg.allocations[0].new_capacity)}
     assert "Budget neutral for each payer? no" in doc_text and "council: pays" in doc_text
+
+
+def test_reinvesting_in_a_closed_service_opens_it_at_the_closures_month_with_the_places_bought(baseline):
+    """The reported bug: from the baseline (peer support closed), 'close the day centre and move its money to peer
+    support' added places to a service that never opened, and its users waited on no list for ever."""
+    text = levers_to_yaml(baseline, Levers("Reinvest", "", [ServiceLever("day_centre", "close", 6)], {},
+                                           reinvest_from="day_centre", reinvest=(("peer_support", 0.6), ("personal_budgets", 0.4)),
+                                           budget_holders=2000.0))
+    s = read_scenario_text(text, "reinvest.yaml")
+    opens = [a for a in s.actions if a.verb == "open"]
+    assert [a.service for a in opens] == ["peer_support"] and opens[0].day == pytest.approx(6 * DAYS_PER_MONTH)
+    units = next(a for a in reinvestment_package(baseline, Levers("", "", [ServiceLever("day_centre", "close", 6)], {},
+                                                                     reinvest_from="day_centre",
+                                                                     reinvest=(("peer_support", 0.6),))).allocations)
+    assert dict(opens[0].values)["services.peer_support.base_places"] == int(units.units)
+    assert not [a for a in s.actions if a.verb == "resize"]
+    assert "it opens Peer support (Sociability) (closed until then)" in text and "2024 prices" in text
 
 
 def test_check_reports_every_invalid_field_at_once():

@@ -184,3 +184,49 @@ def test_the_people_a_closure_displaced_are_reported_as_a_cohort_at_full_scale(b
     assert res.metrics["cohort.day_centre.in_work_end"] == 40     # everyone was in work, and nothing moves
     assert res.metrics["cohort.day_centre.crises"] == 40          # one crisis each, after the closure
     assert sum(row[4] for row in res.cohort) == 20
+
+
+def test_places_opened_at_the_closures_date_are_there_for_its_users_whatever_the_order_written(baseline):
+    """Actions of one date take effect together: a closure listed before the opening (or resizing) that makes
+    room for its users at the same date still finds that room, so nobody is put on a waiting list that the
+    next action of the same instant would have emptied (the dashboard's reinvestment writes its actions so)."""
+    from simulation.experiment import cohort_markers, run_replication
+
+    s = quiet(baseline, day_centre_users(40, services__peer_support__base_places=40,
+                                         services__peer_support__founding_leaders=0))
+    s = s.with_actions(close("day_centre", 2, {"peer_support": 1.0}), open_("peer_support", 2))
+    res = run_replication(s, 1, 0, 1.0, 1.0, 0.0, cohorts=cohort_markers([s]))
+    assert {row[3] for row in res.cohort} == {"peer_support_place"}
+    assert res.metrics["cohort.day_centre.people"] == 40
+
+
+def test_users_referred_to_a_closed_service_get_nothing_not_a_waiting_list(baseline):
+    """Peer support is closed in the baseline: a closure that refers users there (without opening it) leaves them
+    with nothing, and says so; they are on no waiting list and face the raised risk."""
+    from simulation.experiment import cohort_markers, run_replication
+
+    s = quiet(baseline, day_centre_users(40)).with_actions(close("day_centre", 2, {"peer_support": 1.0}, (2.0, 3.0)))
+    res = run_replication(s, 1, 0, 1.0, 1.0, 0.0, cohorts=cohort_markers([s]))
+    assert {row[3] for row in res.cohort} == {"nothing"}
+    rec = record(s)
+    assert count(rec, "redirected_nothing") == 40 and count(rec, "redirected_peer_support") == 0
+    assert level(rec, "waiting_peer_support") == 0
+    assert sum(snapshot_at(rec, month(2) + 1).levels["raised_risk"]) == 40
+
+
+def test_the_twin_refers_a_closures_users_as_the_model_does(baseline):
+    """The twin follows the same two rules: actions of one date take effect together (closures last), and a
+    closed service takes nobody (its referrals are 'nothing')."""
+    import pytest
+
+    from simulation.twin import Twin
+
+    people = day_centre_users(40, services__peer_support__base_places=40, services__peer_support__founding_leaders=0)
+    opened_after = quiet(baseline, people).with_actions(close("day_centre", 2, {"peer_support": 1.0}), open_("peer_support", 2))
+    rec = Twin(opened_after, years=1, warmup_years=0).run()
+    assert count(rec, "redirected_peer_support") == pytest.approx(40, rel=1e-6)
+    assert count(rec, "redirected_nothing") == pytest.approx(0, abs=1e-6)
+    never_opened = quiet(baseline, day_centre_users(40)).with_actions(close("day_centre", 2, {"peer_support": 1.0}))
+    rec = Twin(never_opened, years=1, warmup_years=0).run()
+    assert count(rec, "redirected_nothing") == pytest.approx(40, rel=1e-6)
+    assert count(rec, "redirected_peer_support") == pytest.approx(0, abs=1e-6)

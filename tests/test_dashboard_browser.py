@@ -485,7 +485,7 @@ def test_the_brief_puts_two_plain_pages_first_and_explains_its_sources(browser, 
     info.value.save_as(path)
     html = path.read_text()
     assert path.stat().st_size < 2_000_000
-    summary = html.split('<div class="summary" id="summary">', 1)[1].split("<h2>Figures</h2>", 1)[0]
+    summary = html.split('<div class="summary" id="summary">', 1)[1].split('<div class="appendix"', 1)[0]
     for heading in ("The decision", "What the numbers support", "Who pays, year by year", "The people displaced",
                     "How sure", "What would change the answer"):
         assert f"<h2>{heading}</h2>" in summary

@@ -16,9 +16,24 @@ def test_a_run_shows_the_twins_preview_while_it_runs(tmp_path, monkeypatch, clos
     while job.status not in ("done", "failed") and time.time() < deadline:
         time.sleep(0.2)
     assert job.status == "done", job.message
-    assert job.preview.startswith("Rough estimate against the baseline")
-    assert "change size or even direction" in job.preview   # never read as the answer
-    assert "NHS" in job.preview and "£" in job.preview
+    assert job.preview.startswith("The twin's estimate against the baseline")
+    assert "the simulation's replications follow" in job.preview   # never read as the final answer
+    assert "NHS" in job.preview and "£" in job.preview and "health and care cost" in job.preview
+    # once in, the simulation's figures are checked against the twin's (the closure runs its baseline alongside)
+    assert job.agreement.startswith("The simulation's replications")
+    assert set(job.preview_diff) == {"cost_health_and_care", "cost_nhs", "cost_council", "crisis_episodes", "qalys"}
+
+
+def test_the_simulation_is_checked_against_the_twins_estimate_figure_by_figure():
+    from dashboard.jobs import agreement_text
+
+    base = {"crisis_episodes": [100.0, 110.0, 90.0], "qalys": [50.0, 52.0, 48.0]}
+    alt = {"crisis_episodes": [120.0, 131.0, 109.0], "qalys": [49.0, 51.0, 47.0]}     # +20 (19 to 21), -1
+    agrees = agreement_text({"crisis_episodes": 20.5, "qalys": -1.05}, alt, base)
+    assert agrees.startswith("The simulation's replications agree")
+    differs = agreement_text({"crisis_episodes": -5.0, "qalys": -1.0}, alt, base)
+    assert "differ from the twin's estimate on crises (twin -5" in differs and "qalys" not in differs.lower()
+    assert agreement_text({"crisis_episodes": 20.0}, {"crisis_episodes": [1.0]}, {"crisis_episodes": [0.0]}) == ""
 
 
 def test_sessions_see_only_their_own_runs(tmp_path, monkeypatch, close_day_centre):

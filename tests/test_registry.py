@@ -47,6 +47,8 @@ actions:
     at: month 0
     redirect:
       peer_support: 0.2
+  - open: peer_support          # closed in the baseline: a closed support takes nobody (they would be sent to nothing)
+    at: month 0
 """
 
 

@@ -31,8 +31,10 @@ def test_the_freed_budget_is_the_block_contract_split_as_the_contract_is(base):
 
 
 def test_places_are_bought_at_the_block_price_per_place_and_capacity_and_cost_move_together(base):
-    pkg = plan_reinvestment(base.params, base.values, "day_centre", [("peer_support", 1.0)])
+    # peer support is closed in the baseline: here the scenario opens it by the closure's month (as the shipped closure does)
+    pkg = plan_reinvestment(base.params, base.values, "day_centre", [("peer_support", 1.0)], opening=("peer_support",))
     (a,) = pkg.allocations
+    assert not a.opens
     freed = sum(freed_budget(base.params, base.values, "day_centre").values())
     per_place = money(base, "services.peer_support.block_cost_per_year") / base.values["services.peer_support.base_places"]
     assert a.unit_cost == pytest.approx(per_place)
@@ -44,6 +46,43 @@ def test_places_are_bought_at_the_block_price_per_place_and_capacity_and_cost_mo
     assert new_block == pytest.approx(raw * a.new_capacity / base.values["services.peer_support.base_places"], abs=1)
     assert pkg.unallocated == pytest.approx(freed - a.amount)
     assert 0 <= pkg.unallocated < per_place
+
+
+def test_money_moved_to_a_closed_service_opens_it_with_the_places_it_buys_and_no_more(base):
+    """Peer support is closed in the baseline: moving the day centre's money there must open it, with the places the
+    money buys as all its key-worker places (its block contract is the price of those alone), and its set-up cost is a
+    one-off cost of the package. (Before, the places were added to a service that never opened.)"""
+    assert base.values["services.peer_support.open"] is False
+    pkg = plan_reinvestment(base.params, base.values, "day_centre", [("peer_support", 1.0)])
+    (a,) = pkg.allocations
+    assert a.opens and a.units > 0
+    assert a.new_capacity == a.units
+    ((path, new_block),) = a.changes
+    per_place_raw = base.values[path] / base.values["services.peer_support.base_places"]
+    assert new_block == pytest.approx(per_place_raw * a.units, abs=1)
+    setup = money(base, "services.peer_support.setup_cost")
+    assert pkg.one_off["council"] == pytest.approx(setup * base.values["services.peer_support.block_council_share"])
+    assert sum(pkg.one_off.values()) == pytest.approx(setup + money(base, "services.day_centre.closure_one_off_cost"))
+
+
+def test_the_budget_neutrality_statement_is_read_back_from_the_scenario_file(base):
+    from dashboard.builder import Levers, ServiceLever, levers_to_yaml
+    from simulation.reinvestment import neutrality_statement, price_year
+    from simulation.scenario import SHIPPED_SCENARIOS
+
+    assert price_year(base.values) == 2024 and price_year() == 2024
+    text = levers_to_yaml(base, Levers("Reinvest", "", [ServiceLever("day_centre", "close", 6)], {},
+                                       reinvest_from="day_centre", reinvest=(("personal_budgets", 1.0),),
+                                       budget_holders=1000.0))
+    pkg = plan_reinvestment(base.params, base.values, "day_centre", [("personal_budgets", 1.0)], budget_holders=1000.0)
+    said = neutrality_statement(text, values=base.values)
+    assert said is not None and said.neutral is pkg.budget_neutral is False
+    assert [(who, ok) for who, ok, _ in said.payers] == [("NHS", pkg.neutral("nhs")), ("council", pkg.neutral("council"))]
+    assert said.sentence().startswith("Not budget-neutral for each payer. NHS: saves £")
+    assert f"council: pays £{pkg.net['council']:,.0f} a year more" in said.sentence()
+    assert said.sentence().endswith("(money a year, 2024 prices).")
+    assert neutrality_statement(None, str(SHIPPED_SCENARIOS / "close_day_centre.yaml")) is None
+    assert neutrality_statement(None, None) is None and neutrality_statement("# Budget neutral for each payer? maybe") is None
 
 
 def test_budgets_raise_the_application_rate_in_proportion_to_the_budgets_bought(base):

@@ -82,7 +82,10 @@ def test_the_brief_shows_parameters_to_their_declared_precision():
     from dashboard.brief import _assumptions
     from simulation.scenario import shipped_catalogue
 
-    table, _sources = _assumptions([])
-    label = shipped_catalogue()["census.support_users_budget_eligible_share"].plain_label()
-    row = table.split(f"<td>{label}</td>", 1)[1].split("</tr>", 1)[0]
-    assert "<td>0.425" in row and "census.support_users_budget_eligible_share" not in table
+    from dashboard.brief import label as brief_label
+
+    _changed, figures, _sources = _assumptions([])
+    path = "census.support_users_budget_eligible_share"
+    label = brief_label(path, shipped_catalogue()[path])
+    entry = figures.split(f"<b>{label}</b>", 1)[1].split("</p>", 1)[0]
+    assert entry.startswith(": 0.425 (") and path not in figures

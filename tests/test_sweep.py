@@ -471,3 +471,19 @@ def test_sobol_indices_of_the_ishigami_function_through_the_store(tmp_path):
         assert table.loc[name, "S1_low"] - 0.01 <= s1[i] <= table.loc[name, "S1_high"] + 0.01
         assert table.loc[name, "ST_low"] - 0.01 <= st[i] <= table.loc[name, "ST_high"] + 0.01
     assert list(table.sort_values("ST", ascending=False).index) == ["x1", "x2", "x3"]
+
+
+@pytest.mark.parametrize("sweep_file", sorted((Path(__file__).resolve().parent.parent / "sweeps").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_every_shipped_sweep_file_is_a_sweep_the_model_accepts(sweep_file):
+    """A shipped sweep names parameters and action settings that exist (a renamed one made 'mhsim sweep' refuse
+    sweeps/day_centre_sobol.yaml), with every range inside what its parameter allows."""
+    from simulation.sweep import build_sweep, read_sweep_file
+
+    req, problems = read_sweep_file(sweep_file)
+    assert problems == []
+    spec, scenarios, problems = build_sweep(req)
+    assert [str(p) for p in problems] == []
+    assert spec is not None and len(spec.factors) >= 2
+    for factor in spec.factors:
+        assert factor.low < factor.high, factor

@@ -439,6 +439,23 @@ def test_agreement_needs_the_same_sign_where_the_simulation_is_sure_and_then_the
     assert not row(-0.5, 0.0, 0.0, 0.0, level=240.0).passed
 
 
+def test_a_count_no_replication_moved_is_bounded_by_the_rule_of_three_not_taken_as_certain():
+    """Five replications that all show the same number of suicides do not prove the decision moves none:
+    no replication had a moved event, which bounds the mean at 3/n a replication (95%)."""
+    from simulation.verification import Agreement
+
+    def row(twin, sim, n, counts=True, level=800.0):
+        return Agreement("training", "suicides", twin, sim, sim, sim, n, level, counts)
+
+    assert row(-0.23, 0.0, 5).passed                      # inside 0 +- 3/5
+    assert not row(-0.23, 0.0, 20).passed                 # 20 replications bound it at 0.15
+    assert not row(-0.23, 0.0, 5, counts=False).passed    # a cost with no spread did not change at all
+    assert row(-0.23, 0.0, 5).bounds == (-0.6, 0.6)
+    assert row(-1.2, -1.0, 10).sign_settled and not row(1.0, -1.0, 10).passed   # -1 +- 0.3 keeps its sign
+    line = row(-0.23, 0.0, 5).line()
+    assert "rule of three" in line.figure and line.detail["judged_low"] == -0.6 and line.detail["low"] == 0.0
+
+
 def test_verify_agreement_prints_every_decision_and_headline_metric(tmp_path):
     import json
     import subprocess

@@ -4,7 +4,9 @@ An action makes a new version of the parameters in force from its date.
 Closing a support whose users hold places takes the places away and
 redirects each user by the action's shares (to a budget assessment if
 eligible, a peer or day-centre place if one is free or else its waiting
-list, or the Recovery College's list); users left without a new place face
+list, or the Recovery College's list; nothing if that service is closed);
+actions of one date take effect together (closures last, so places added
+that day are there for the users); users left without a new place face
 a raised crisis risk for some months. Afterwards only people whose rates
 changed are woken, so everyone else's life runs on untouched.
 """
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 from .. import catalogue
 from ..parameters import DAYS_PER_MONTH
 from ..people import N_ALIVE_PLACES, RAISED_RISK, Person
-from ..scenario import Action
+from ..scenario import Action, in_force_order
 from .life import REDIRECT, situation
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ class Actions:
     def process(self):
         m = self.m
         env = m.env
-        for action in m.scenario.actions:
+        for action in in_force_order(m.scenario.actions):
             t = m.warmup_days + action.day
             if t > m.end:
                 return

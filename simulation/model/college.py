@@ -144,7 +144,10 @@ class College:
         self.ledger.clear(p, RC_STUDENT)
 
     def redirect(self, p: Person) -> tuple[str, bool]:
-        """Someone losing another service is referred to the college (they wait for a term)."""
-        if self.m.open[self.NAME] and not p.flags & (RC_GRADUATE | RC_STUDENT | WAIT_RC):
+        """Someone losing another service is referred to the college (they wait for a term); a closed college
+        takes nobody: they were sent to nothing."""
+        if not self.m.open[self.NAME]:
+            return "nothing", False
+        if not p.flags & (RC_GRADUATE | RC_STUDENT | WAIT_RC):
             self.on_apply(p)
         return self.NAME, False

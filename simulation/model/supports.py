@@ -157,6 +157,9 @@ class Supports:
         self.ledger.clear(p, s.hold)
 
     def redirect(self, name: str, p: Person) -> tuple[str, bool]:
-        """Someone losing another service is offered a place here: (where they were sent, got a place)."""
+        """Someone losing another service is offered a place here: (where they were sent, got a place). A closed
+        support takes nobody and keeps no waiting list: they were sent to nothing."""
         s = self.by_name[name]
+        if not s.service.open:
+            return "nothing", False
         return name, bool(p.flags & s.has_place) or self.join(p, s)

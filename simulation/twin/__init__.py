@@ -46,7 +46,7 @@ from ..outcomes import ReplicationResult, summarise
 from ..parameters import DAYS_PER_MONTH, DAYS_PER_YEAR, Params
 from ..people import FREQUENT, N_GROUPS, PLACE_NAMES, flag
 from ..programmes import Programmes
-from ..scenario import Action, Scenario
+from ..scenario import Action, Scenario, in_force_order
 from . import flows
 from .flows import PAR, derivatives
 from .layout import (
@@ -537,6 +537,9 @@ class Twin:
         if target in ("personal_budgets", catalogue.HEALTH_BUDGETS):
             self._refer_for_budget(y, target, sent, share)
             return placed
+        if target in self.open and not self.open[target]:    # a closed service takes nobody (model/supports.py)
+            self._count(y, "redirected_nothing", sent)
+            return placed
         self._count(y, f"redirected_{target}", sent)
         if target == "recovery_college":
             if self.open["recovery_college"]:
@@ -666,7 +669,8 @@ def integrate(twins: Sequence[Twin], tolerance: Tolerance | None = None) -> list
              if t0 + k * DAYS_PER_MONTH <= end + 1e-9]
     if abs(ticks[-1] - end) > 1e-9:
         ticks.append(end)
-    actions = [sorted(((t0 + a.day, a) for a in tw.scenario.actions if t0 + a.day <= end), key=lambda x: x[0]) for tw in twins]
+    # as the model's: actions of one date take effect together, closures last (model/actions.py in_force_order)
+    actions = [[(t0 + a.day, a) for a in in_force_order(tw.scenario.actions) if t0 + a.day <= end] for tw in twins]
     bounds = sorted({0.0, t0, end} | {t for acts in actions for t, _ in acts}
                     | ({t0 + 30 * DAYS_PER_MONTH} if t0 + 30 * DAYS_PER_MONTH < end else set()))
     states = [tw.census() for tw in twins]

@@ -211,14 +211,18 @@ def fixed_window_crises(base: np.ndarray, mult: np.ndarray, relevant: np.ndarray
     """Crisis rates in the window's stages (``base[p, k]`` and multipliers ``mult[a, p, k]`` for the attributes
     ``relevant``), in place, by :func:`window_equivalent_rate`, each kind of person (needs, sub-group, an
     attribute held) against its own rate outside the window."""
-    for k in np.flatnonzero(CELL_STAGE > 0):
-        k0 = k - CELL_STAGE[k]
-        rw, rb = base[:, k].copy(), base[:, k0]
-        new = window_equivalent_rate(rw, rb, days)
-        for a in relevant:
-            held = window_equivalent_rate(rw * mult[a, :, k], rb * mult[a, :, k0], days)
-            mult[a, :, k] = np.divide(held, new, out=mult[a, :, k].copy(), where=new > 0)
-        base[:, k] = new
+    ks = np.flatnonzero(CELL_STAGE > 0)
+    k0s = ks - CELL_STAGE[ks]
+    rw, rb = base[:, ks], base[:, k0s]
+    # every kind at once (one bisection over all of them): the window's stages read only the rates outside it
+    windows = np.stack([rw] + [rw * mult[a][:, ks] for a in relevant])
+    outside = np.stack([rb] + [rb * mult[a][:, k0s] for a in relevant])
+    found = window_equivalent_rate(windows, outside, days)
+    new = found[0]
+    for i, a in enumerate(relevant, start=1):
+        kept = mult[a][:, ks]
+        mult[a][:, ks] = np.divide(found[i], new, out=kept.copy(), where=new > 0)
+    base[:, ks] = new
 
 
 def structure_key(values: dict, open_services: dict[str, bool], risk_multiplier: float, layout: Layout) -> str:

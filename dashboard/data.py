@@ -243,14 +243,12 @@ def mean_flows(s: ScenarioResults) -> pd.DataFrame:
 
 
 def price_year() -> int:
-    """The model's price year: every cost is uprated to it (the year whose price index under ``prices`` is 1)."""
+    """The model's price year (:func:`simulation.costs.price_year`, read once): every money figure is in its pounds."""
     global _PRICE_YEAR
     if _PRICE_YEAR is None:
-        from simulation.scenario import shipped_catalogue
+        from simulation.costs import price_year as model_price_year
 
-        years = [int(path.rsplit("_", 1)[1]) for path, spec in shipped_catalogue().items()
-                 if path.startswith("prices.index_") and float(spec.value) == 1.0]
-        _PRICE_YEAR = years[0] if len(years) == 1 else 2024
+        _PRICE_YEAR = model_price_year()
     return _PRICE_YEAR
 
 

@@ -29,7 +29,7 @@ from .builder import (
     read_scenario_text,
 )
 from .compare import compare_tab, register_compare
-from .data import ScenarioResults
+from .data import ScenarioResults, price_year, prices
 from .server import allowed_hosts, harden
 from .state import AppState, QueueFull
 from .sweep_view import register_sweep_callbacks, sweep_tab
@@ -113,7 +113,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                "a block contract change the contract's cost in proportion from the same month, unless you type a new cost.",
                style=HELP),
         html.Table([html.Thead(html.Tr([html.Th("Service"), html.Th("Open or close"), html.Th("From month"),
-                                        html.Th("Places now"), html.Th("New places"), html.Th("Cost now"), html.Th("New cost (£)"), html.Th("")]))]
+                                        html.Th("Places now"), html.Th("New places"), html.Th("Cost now"), html.Th("New cost (£, in the prices of 'Cost now')"), html.Th("")]))]
                    + [html.Tbody(lever_rows)], style={"borderSpacing": "8px 4px", "textAlign": "left"}),
         html.H3("When a service with users closes, they are referred", style=SECTION),
         html.Div([
@@ -174,7 +174,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                 html.I("Hope for Better Mental Health"), " describes it: people move between the community, crisis home treatment, "
                 "acute beds (out of area when none is free), residential care, Intensive Enablement tenancies, recovery and death, "
                 "holding a day centre place, peer support, Recovery College courses, personal budgets or carer support. "
-                "Costs are in 2024 pounds, discounted at 3.5% a year, and split by who pays."], style=HELP),
+                f"Costs are in {prices()} (£; older unit costs are uprated), discounted at 3.5% a year, and split by who pays."], style=HELP),
         html.Div(id="about-plan", style=HELP),
         html.H3("Every default and where it comes from"),
         dag.AgGrid(
@@ -206,9 +206,19 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
     ], style={"fontFamily": "Arial, Helvetica, sans-serif", "margin": "16px 24px", "maxWidth": "1400px"})
 
 
+def _unit_with_prices(spec) -> str:
+    """A parameter's unit, and for money the year its prices are in (and that the model uprates it)."""
+    if not spec.price_year:
+        return spec.unit
+    if spec.price_year == price_year():
+        return f"{spec.unit} ({spec.price_year} prices)"
+    return f"{spec.unit} ({spec.price_year} prices; the model uprates it to {price_year()})"
+
+
 def assumption_rows() -> list[dict]:
     """Every default and where it comes from, for the About tab's table."""
-    return [{"Parameter": spec.plain_label(), "Value": str(spec.value), "Unit": spec.unit,
+    return [{"Parameter": spec.plain_label(), "Value": str(spec.value),
+             "Unit": _unit_with_prices(spec),
              "Range": f"{spec.low} to {spec.high}" if spec.low is not None else "",
              "Source or assumption": spec.source or f"assumption: {spec.assumption}"} for spec in shipped_catalogue().values()]
 
@@ -281,28 +291,101 @@ def _register_choices(app: Dash, state: AppState) -> None:
             if options == (focus_options or []) and new_focus == focus:
                 return (no_update,) * 10
             return (no_update,) * 8 + (options, new_focus)
-        results = state.visible(session)
-        keys = [r.key for r in results]
-        if known == keys:
+        if known == [r.key for r in state.visible(session)]:
             return (no_update,) * 10
-        known = known or []
-        opts = _options(results)
-        builder_opts = _options(state.scenarios_for_builder(session))
-        if base not in keys:
-            base = _default_baseline(results)
-        chosen, auto = _join_new(keys, known, base, chosen, auto)
-        if start not in [o["value"] for o in builder_opts]:
-            start = base if base in [o["value"] for o in builder_opts] else (builder_opts[0]["value"] if builder_opts else None)
-        focus_options, focus = focus_choice(results, chosen, focus)
-        return keys, opts, opts, builder_opts, base, chosen, start, auto, focus_options, focus
+        return choices(state, session, chosen, known, base, start, auto, focus)
+
+
+def choices(state: AppState, session, chosen=None, known=None, base=None, start=None, auto=None, focus=None) -> tuple:
+    """What every picker offers and holds for a session: (known keys, baseline options, scenario options, builder
+    options, baseline, compared, builder start, auto-chosen, decision-in-detail options, decision in detail). With no
+    session and nothing chosen: the first view's (the page is served with it, see :func:`first_view_props`)."""
+    results = state.visible(session)
+    keys = [r.key for r in results]
+    known = known or []
+    opts = _options(results)
+    builder_opts = _options(state.scenarios_for_builder(session))
+    if base not in keys:
+        base = _default_baseline(results)
+    page_focus = (auto or {}).get("focus")
+    chosen, auto = _join_new(keys, known, base, chosen, auto)
+    if start not in [o["value"] for o in builder_opts]:
+        start = base if base in [o["value"] for o in builder_opts] else (builder_opts[0]["value"] if builder_opts else None)
+    # a decision in detail the page chose (not the person) is chosen again as decisions arrive: a closure that
+    # finishes after the first decision still becomes the default
+    mine = focus is not None and focus != page_focus          # the person picked it
+    focus_options, new_focus = focus_choice(results, chosen, focus if mine else None)
+    auto["focus"] = page_focus if mine and new_focus == focus else new_focus
+    return keys, opts, opts, builder_opts, base, chosen, start, auto, focus_options, new_focus
+
+
+CHOICE_PROPS = (("known-keys", "data"), ("baseline", "options"), ("scenarios", "options"), ("build-start", "options"),
+                ("baseline", "value"), ("scenarios", "value"), ("build-start", "value"), ("auto-chosen", "data"),
+                ("focus", "options"), ("focus", "value"))
+
+
+def first_view_props(state: AppState) -> dict[str, dict[str, Any]]:
+    """The first view, put into the page as it is served (component id -> props): the choices a new session gets
+    and, with results, everything the Compare tab shows for them (made once, see compare.warm_first_view). The
+    page then draws it at once instead of waiting for a chain of callbacks; they run only when something changes."""
+    from .compare import first_view
+
+    props: dict[str, dict[str, Any]] = {}
+    values = choices(state, None) if state.visible(None) else None
+    if values is not None:
+        for (cid, prop), value in zip(CHOICE_PROPS, values):
+            props.setdefault(cid, {})[prop] = value
+    info, bar, about = status_view(state)
+    props.update({"plan-info": {"children": info}, "startup": {"children": bar}, "about-plan": {"children": about},
+                  "jobs": {"children": html.Div(NO_RUNS, style={"color": "#555"})}})
+    base_key, chosen, focus = (values[4], values[5], values[9]) if values is not None else (None, [], None)
+    for cid, more in first_view(state, base_key, chosen, focus).items():
+        props.setdefault(cid, {}).update(more)
+    return props
+
+
+def served_layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
+    """The page as each request gets it: the layout with the first view filled in."""
+    page = layout(state, sweeps_root)
+    props = first_view_props(state)
+    for component in page._traverse():
+        cid = getattr(component, "id", None)
+        if isinstance(cid, str) and cid in props:
+            for prop, value in props[cid].items():
+                setattr(component, prop, value)
+    return page
+
+
+def services_closed(r: ScenarioResults) -> int:
+    """How many services a decision closes: its close actions, or (a results folder without its file) the services
+    whose users its cohort followed."""
+    if r.scenario is not None:
+        return len({a.service for a in r.scenario.actions if a.verb == "close" and a.service})
+    if r.cohort is not None and not r.cohort.empty and "service" in r.cohort.columns:
+        return int(r.cohort["service"].nunique())
+    return 0
+
+
+def default_focus(candidates: list[ScenarioResults]) -> ScenarioResults | None:
+    """The decision shown in detail unless the person picks one: the most decision-relevant, a closure (it displaces
+    people, so the cohort, the budget and the flows have most to show), the plainest closure first (fewest services
+    closed), then the comparison's order; with no closure, the first decision."""
+    closures = [(services_closed(r), i, r) for i, r in enumerate(candidates)]
+    closures = [c for c in closures if c[0] > 0]
+    if closures:
+        return min(closures, key=lambda c: (c[0], c[1]))[2]
+    return candidates[0] if candidates else None
 
 
 def focus_choice(results: list[ScenarioResults], chosen: list[str], focus) -> tuple[list[dict], str | None]:
-    """The decisions that may be looked at in detail (those compared) and the one that is: kept if still compared."""
+    """The decisions that may be looked at in detail (those compared) and the one that is: kept if still compared,
+    else the default (:func:`default_focus`)."""
     by_key = {r.key: r for r in results}
-    options = [{"label": by_key[k].label, "value": k} for k in chosen if k in by_key]
+    compared = [by_key[k] for k in chosen if k in by_key]
+    options = [{"label": r.label, "value": r.key} for r in compared]
     if focus not in [o["value"] for o in options]:
-        focus = options[0]["value"] if options else None
+        best = default_focus(compared)
+        focus = best.key if best is not None else None
     return options, focus
 
 
@@ -326,19 +409,26 @@ def _register_status(app: Dash, state: AppState) -> None:
         return assumption_rows() if tab == "about" and not rows else no_update
 
     @app.callback(Output("plan-info", "children"), Output("startup", "children"), Output("about-plan", "children"),
-                  Input("tick", "n_intervals"))
-    def show_status(_n):
-        job = state.startup
-        plan = state.plan.describe()
-        info = f"Showing {state.source}: {plan}. Costs in 2024 pounds, discounted at 3.5% a year."
-        if job.status == "running":
-            bar = _progress_bar(job.fraction, f"Running the shipped scenarios for the first time: {job.done} of {job.total} "
-                                              "replications (results are kept, so later starts are instant)", "startup-progress")
-        elif job.status == "failed":
-            bar = html.Div(f"Running the shipped scenarios failed: {job.message}", style={"color": "#a00"})
-        else:
-            bar = ""
-        return info, bar, f"Runs shown: {plan}."
+                  Input("tick", "n_intervals"), State("plan-info", "children"), State("startup", "children"))
+    def show_status(_n, shown_info, shown_bar):
+        info, bar, about = status_view(state)
+        if not bar and not shown_bar and info == shown_info:   # nothing changed: the page redraws nothing
+            return no_update, no_update, no_update
+        return info, bar, about
+
+
+def status_view(state: AppState) -> tuple[str, Any, str]:
+    """The plan in words, the first start's progress bar (or failure), and the About tab's line on the runs."""
+    job = state.startup
+    plan = state.plan.describe()
+    info = f"Showing {state.source}: {plan}. Money in {prices()} (£), discounted at 3.5% a year unless marked cash."
+    bar: Any = ""
+    if job.status == "running":
+        bar = _progress_bar(job.fraction, f"Running the shipped scenarios for the first time: {job.done} of {job.total} "
+                                          "replications (results are kept, so later starts are instant)", "startup-progress")
+    elif job.status == "failed":
+        bar = html.Div(f"Running the shipped scenarios failed: {job.message}", style={"color": "#a00"})
+    return info, bar, f"Runs shown: {plan}."
 
 
 def _now_cost(values: dict, service: str) -> str:
@@ -347,12 +437,14 @@ def _now_cost(values: dict, service: str) -> str:
         return ""
     path = UNIT_COSTS[service]
     value = float(values[path])
+    spec = shipped_catalogue()[path]
+    year = f" in {spec.price_year} prices" if spec.price_year else ""
     if block_funded(service):
         places = float(values[SERVICES[service].capacity_path])
         per = f"; £{value / places:,.0f} a place" if places > 0 else ""
-        return f"£{value:,.0f} a year (block contract{per})"
-    unit = shipped_catalogue()[path].unit.replace("£ ", "").replace("£", "").strip()
-    return f"£{value:,.0f} {unit}".strip()
+        return f"£{value:,.0f} a year{year} (block contract{per})"
+    unit = spec.unit.replace("£ ", "").replace("£", "").strip()
+    return f"£{value:,.0f} {unit}{year}".strip()
 
 
 def _register_current_values(app: Dash, state: AppState) -> None:
@@ -442,12 +534,12 @@ def reinvestment_view(pkg) -> html.Div:
                                style={"fontWeight": "bold", "color": "#005a2b" if pkg.neutral(p) else "#a33b00"})])
               for p in ("nhs", "council")]
     return html.Div([
-        html.Div(f"{pkg.closing_label} frees £{sum(pkg.freed.values()):,.0f} a year (2024 prices); "
+        html.Div(f"{pkg.closing_label} frees £{sum(pkg.freed.values()):,.0f} a year ({prices()}); "
                  f"£{pkg.unallocated:,.0f} a year is not moved."),
-        html.Table([html.Thead(html.Tr([html.Th(c) for c in ("Moved to", "Share", "£ a year", "Buys", "New capacity")])),
+        html.Table([html.Thead(html.Tr([html.Th(c) for c in ("Moved to", "Share", f"£ a year ({prices()})", "Buys", "New capacity")])),
                     html.Tbody(rows)], className="plain"),
-        html.Table([html.Thead(html.Tr([html.Th(c) for c in ("Payer", "Stops paying (£ a year)", "Pays for the new units",
-                                                             "Net change (£ a year)", "Budget-neutral?")])),
+        html.Table([html.Thead(html.Tr([html.Th(c) for c in ("Payer", f"Stops paying (£ a year, {prices()})", "Pays for the new units",
+                                                             f"Net change (£ a year, {prices()})", "Budget-neutral?")])),
                     html.Tbody(payers)], className="plain", id="neutrality-table", style={"marginTop": "6px"}),
         html.Div("Budget-neutral for every payer." if pkg.budget_neutral else
                  "Not budget-neutral: " + pkg.summary() + ".", id="neutrality-words", style={"fontWeight": "bold"}),
@@ -580,7 +672,7 @@ def _register_kept(app: Dash, state: AppState) -> None:
     def restore(session, own):
         """Scenarios this browser built or uploaded come back in a new tab (their results are reused from the cache)."""
         if not session or not own:
-            return ""
+            return no_update
         have = {r.yaml_text for r in state.visible(session) if r.yaml_text} | {
             j.scenario_text for j in state.session_jobs(session) if getattr(j, "scenario_text", None)}
         back = 0
@@ -616,11 +708,13 @@ def _ran(message) -> bool:
 
 def _register_jobs(app: Dash, state: AppState) -> None:
     """A session's runs and their progress."""
-    @app.callback(Output("jobs", "children"), Input("tick", "n_intervals"), State("session-id", "data"))
-    def show_jobs(_n, session):
+    @app.callback(Output("jobs", "children"), Input("tick", "n_intervals"), State("session-id", "data"),
+                  State("jobs", "children"))
+    def show_jobs(_n, session, shown):
         jobs = state.session_jobs(session)
         if not jobs:
-            return html.Div("None yet.", style={"color": "#555"})
+            none_shown = isinstance(shown, dict) and shown.get("props", {}).get("children") == NO_RUNS
+            return no_update if none_shown else html.Div(NO_RUNS, style={"color": "#555"})
         rows = []
         for job in jobs[::-1]:
             if job.status == "failed":
@@ -643,6 +737,9 @@ def _register_jobs(app: Dash, state: AppState) -> None:
                 if job.preview:
                     rows.append(html.Div(job.preview, className="job-preview", style={"color": "#333", "margin": "4px 0 10px 0"}))
         return rows
+
+
+NO_RUNS = "None yet."
 
 
 def _problems_view(title: str, problems) -> html.Div:
@@ -713,7 +810,7 @@ def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str
     root = Path(sweeps_root) if sweeps_root is not None else Path.cwd() / "results"
     app = Dash(__name__, title="mhsim: what if we change the system?", update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
                suppress_callback_exceptions=True, serve_locally=True)
-    app.layout = layout(state, root)
+    app.layout = lambda: served_layout(state, root)
     register_callbacks(app, state)
     _register_cancel(app, state)
     register_sweep_callbacks(app, root)

@@ -19,11 +19,11 @@ from simulation.formatting import number
 from simulation.outcomes import METRICS
 
 from . import figures as F
-from .data import ScenarioResults, comparison_table
+from .data import ScenarioResults, comparison_table, prices
 from .decision import answer_cards, psa_stamp, ranking_sentence
 from .report import HEADLINE, comparison_csv, figures_zip, html_brief, in_words
 from .views import (
-    budget_csv, budget_rows, budget_table_frame, budget_xlsx, cohort_facts, cohort_outcomes_frame, cohort_sentence, html_table,
+    budget_csv, budget_rows, budget_table_all_frame, budget_table_frame, budget_xlsx, cohort_facts, cohort_outcomes_frame, cohort_sentence, html_table,
 )
 
 TIMESERIES_CHOICES = [
@@ -45,6 +45,10 @@ VERDICT_RULES = {
     "verdict-worse": {"function": "params.value && params.value.indexOf('worse') >= 0"},
 }
 
+
+WAITING = ("Results are still being prepared: the answer, the table and the charts fill in as soon as the first "
+           "results arrive (see the progress at the top of the page).")
+"""What the tab says before there are any results (the table is empty, not 'No Rows To Show')."""
 
 _MEMO: OrderedDict[tuple, Any] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
@@ -76,7 +80,8 @@ def compare_tab() -> html.Div:
     return html.Div([
         html.P("Pick a baseline and the decisions to compare with it. Every change is the mean of paired replications "
                "(the same people and chances in both runs) with its 95% interval. Money is the cost to health and care "
-               "(NHS and council) unless a line says otherwise.", style=HELP),
+               f"(NHS and council) unless a line says otherwise, in {prices()} (£), discounted at 3.5% a year unless it says cash.",
+               style=HELP),
         html.Div([
             html.Div([html.Label("Baseline", htmlFor="baseline", style={"fontWeight": "bold"}),
                       dcc.Dropdown(id="baseline", clearable=False)], style={"width": "32%", "display": "inline-block", "verticalAlign": "top"}),
@@ -113,7 +118,11 @@ def compare_tab() -> html.Div:
                            "tooltipField": "tip"},
             dashGridOptions={"rowHeight": 70, "suppressRowVirtualisation": True, "suppressColumnVirtualisation": True,
                              "tooltipShowDelay": 300, "tooltipInteraction": False, "enableCellTextSelection": True,
-                             "ensureDomOrder": True, "suppressMovableColumns": True},
+                             "ensureDomOrder": True, "suppressMovableColumns": True,
+                             # never ag-grid's "No Rows To Show": the page is served with the first view's rows when
+                             # there are results, and the message above the table says what it waits for when there
+                             # are none yet (dash-ag-grid refuses overlay templates)
+                             "suppressNoRowsOverlay": True},
             style={"height": "72vh", "width": "100%"}, className="ag-theme-alpine",
         ),
         html.P("Cells say 'better' or 'worse' when the 95% interval of the change excludes zero (also shaded blue or orange), "
@@ -128,8 +137,11 @@ def compare_tab() -> html.Div:
         html.H3("The people displaced", style=SECTION),
         html.Div(id="cohort-box"),
         html.H3("Budget impact, year by year", style=SECTION),
-        html.P("Cash spending (undiscounted, 2024 pounds) by financial year, April to March, against the baseline: "
+        html.P(f"Cash spending (undiscounted, £, {prices()}) by financial year, April to March, against the baseline: "
                "what each budget holder pays more (+) or saves (-), with 95% intervals.", style=HELP),
+        dcc.RadioItems(id="budget-scope", value="focus", inline=True,
+                       options=[{"label": " the decision in detail  ", "value": "focus"},
+                                {"label": " every decision compared (one table, a row per decision and payer)", "value": "every"}]),
         html.Div(id="budget-box"),
         html.Div([html.Button("Budget impact (CSV)", id="dl-budget-csv-btn", style=BUTTON),
                   html.Button("Budget impact (XLSX)", id="dl-budget-xlsx-btn", style=BUTTON),
@@ -187,7 +199,7 @@ def grid(base: ScenarioResults, others: list[ScenarioResults], metrics: list[str
         sub = t[t["metric"] == metric]
         b = sub[sub["scenario"] == base.label].iloc[0]
         unit = b["unit"]
-        row = {"Outcome": b["label"] + (f" ({unit})" if unit and unit not in ("£",) else ""),
+        row = {"Outcome": b["label"] + (f" ({unit})" if unit and unit != "£" else f" (£, {prices()})" if unit == "£" else ""),
                "base": _cell(b["mean"], b["ci_low"], b["ci_high"], unit, False),
                "tip": METRICS[metric].meaning if metric in METRICS else b["label"]}
         for i, s in enumerate(others):
@@ -218,6 +230,14 @@ def cohort_box(base: ScenarioResults | None, s: ScenarioResults | None) -> html.
     return html.Div(parts, id="cohort-view")
 
 
+def budget_box_every(base: ScenarioResults, others: list[ScenarioResults]) -> html.Div:
+    """Every compared decision's budget impact, one table (the CSV and XLSX carry the same decisions)."""
+    t = budget_rows(base, others)
+    if t.empty:
+        return html.Div("No compared decision can be paired with the baseline year by year.", style=HELP)
+    return html.Div([html_table(budget_table_all_frame(t), "budget-table-every", "plain money")], id="budget-every")
+
+
 def budget_box(base: ScenarioResults | None, s: ScenarioResults | None) -> html.Div:
     if base is None or s is None:
         return html.Div("Pick a decision to see its budget impact.", style=HELP)
@@ -239,6 +259,15 @@ def _among(s: ScenarioResults | None, others: list[ScenarioResults]) -> bool:
     return s is not None and s.key in {o.key for o in others}
 
 
+def _focus_or_default(focus: ScenarioResults | None, base: ScenarioResults, others: list[ScenarioResults]) -> ScenarioResults:
+    """The decision in detail if it is compared, else the page's default one (the baseline when none is compared)."""
+    from .app import default_focus
+
+    if focus is not None and _among(focus, others):
+        return focus
+    return default_focus(others) or base
+
+
 def register_compare(app: Dash, state) -> None:
     """Every callback of the Compare tab."""
 
@@ -246,24 +275,30 @@ def register_compare(app: Dash, state) -> None:
                   Output("in-words", "children"), Output("answer-box", "children"), Output("ranking-words", "children"),
                   Output("ranking-graph", "figure"),
                   Input("baseline", "value"), Input("scenarios", "value"), Input("all-metrics", "value"),
-                  Input("known-keys", "data"), State("session-id", "data"))
+                  Input("known-keys", "data"), State("session-id", "data"),
+                  prevent_initial_call=True)
     def update_table(base_key, keys, all_metrics, _known, session):
         base, others = _selected(state, session, base_key, keys)
         if base is None:
-            return [], [], "Results are still being prepared...", "", "", "", F.waiting_figure()
+            return [], [], WAITING, "", "", "", F.waiting_figure()
         return memo(("table", base.key, tuple(s.key for s in others), bool(all_metrics), psa_stamp()),
                     lambda: table_view(base, others, bool(all_metrics)))
 
     @app.callback(Output("cohort-box", "children"), Output("budget-box", "children"),
-                  Input("baseline", "value"), Input("focus", "value"), Input("known-keys", "data"), State("session-id", "data"))
-    def update_focus(base_key, focus_key, _known, session):
+                  Input("baseline", "value"), Input("focus", "value"), Input("known-keys", "data"), Input("budget-scope", "value"),
+                  Input("scenarios", "value"), State("session-id", "data"), prevent_initial_call=True)
+    def update_focus(base_key, focus_key, _known, scope, keys, session):
         base = state.find(session, base_key)
         s = state.find(session, focus_key)
         if s is not None and base is not None and s.key == base.key:
             s = None
         if base is None or s is None:
             return cohort_box(base, s), budget_box(base, s)
-        return memo(("focus", base.key, s.key), lambda: (cohort_box(base, s), budget_box(base, s)))
+        cohort, budget = memo(("focus", base.key, s.key), lambda: (cohort_box(base, s), budget_box(base, s)))
+        if scope == "every":
+            _, others = _selected(state, session, base_key, keys)
+            budget = memo(("budget-every", base.key, tuple(o.key for o in others)), lambda: budget_box_every(base, others))
+        return cohort, budget
 
     _register_figures(app, state)
     _register_downloads(app, state)
@@ -286,8 +321,7 @@ def table_view(base: ScenarioResults, others: list[ScenarioResults], every: bool
 
 def _figures(state, base, others, ts_metric, ts_mode, focus_key, perspective, sub_metric, session):
     """Every chart of the tab (the page and the PNG export draw the same)."""
-    focus = state.find(session, focus_key)
-    focus = focus if _among(focus, others) else (others[0] if others else base)
+    focus = _focus_or_default(state.find(session, focus_key), base, others)
     return {**focus_figures(base, others, focus, ts_metric, ts_mode), **selection_figures(base, others, perspective, sub_metric),
             "best_value": memo(("ranking-figure", base.key, tuple(s.key for s in others)), lambda: F.ranking_figure(base, others))}
 
@@ -301,7 +335,7 @@ def focus_figures(base: ScenarioResults, others: list[ScenarioResults], focus: S
             over_time = F.timeseries_figure([base, *others], ts_metric, start)
         else:  # the decision in detail alone: one line, its band and its actions, not eight overlapping bands
             over_time = F.difference_timeseries_figure(base, others if ts_mode == "every" else [focus], ts_metric, start)
-        return {"over_time": over_time, "flows": F.sankey_figure(focus)}
+        return {"over_time": over_time, "flows": F.flows_figure(base, focus)}
 
     keys = tuple(s.key for s in others) if ts_mode in ("levels", "every") else ()
     return memo(("focus-figures", base.key, keys, focus.key, ts_metric, ts_mode, bool(others)), make)
@@ -321,7 +355,8 @@ def _register_figures(app: Dash, state) -> None:
     @app.callback(Output("payer-change-graph", "figure"), Output("service-graph", "figure"), Output("ce-graph", "figure"),
                   Output("sub-graph", "figure"),
                   Input("baseline", "value"), Input("scenarios", "value"), Input("ce-perspective", "value"),
-                  Input("sub-metric", "value"), Input("known-keys", "data"), State("session-id", "data"))
+                  Input("sub-metric", "value"), Input("known-keys", "data"), State("session-id", "data"),
+                  prevent_initial_call=True)
     def update_selection_figures(base_key, keys, perspective, sub_metric, _known, session):
         base, others = _selected(state, session, base_key, keys)
         if base is None:
@@ -331,15 +366,47 @@ def _register_figures(app: Dash, state) -> None:
 
     @app.callback(Output("ts-graph", "figure"), Output("sankey-graph", "figure"),
                   Input("baseline", "value"), Input("scenarios", "value"), Input("ts-metric", "value"), Input("ts-mode", "value"),
-                  Input("focus", "value"), Input("known-keys", "data"), State("session-id", "data"))
+                  Input("focus", "value"), Input("known-keys", "data"), State("session-id", "data"),
+                  prevent_initial_call=True)
     def update_focus_figures(base_key, keys, ts_metric, ts_mode, focus_key, _known, session):
         base, others = _selected(state, session, base_key, keys)
         if base is None:
             return F.waiting_figure(), F.waiting_figure()
-        focus = state.find(session, focus_key)
-        focus = focus if _among(focus, others) else (others[0] if others else base)
+        focus = _focus_or_default(state.find(session, focus_key), base, others)
         f = focus_figures(base, others, focus, ts_metric, ts_mode)
         return f["over_time"], f["flows"]
+
+
+def first_view(state, base_key: str | None, chosen: list[str], focus_key: str | None) -> dict[str, dict[str, Any]]:
+    """What the Compare tab shows first (component id -> props) for a new session's choices: the same views the
+    callbacks would return (from the same memo), or the waiting sentences before there are results."""
+    base = state.find(None, base_key)
+    if base is None:
+        wait = {"figure": F.waiting_figure()}
+        return {"compare-message": {"children": WAITING},
+                **{g: dict(wait) for g in ("ranking-graph", "ts-graph", "sankey-graph", "payer-change-graph", "service-graph",
+                                           "ce-graph", "sub-graph")}}
+    others = [r for k in chosen if k != base_key and (r := state.find(None, k)) is not None]
+    table = memo(("table", base.key, tuple(s.key for s in others), False, psa_stamp()), lambda: table_view(base, others, False))
+    out: dict[str, dict[str, Any]] = {}
+    for (cid, prop), value in zip(TABLE_OUTPUTS, table):
+        out.setdefault(cid, {})[prop] = value
+    focus = _focus_or_default(state.find(None, focus_key), base, others)
+    if focus.key != base.key:
+        cohort, budget = memo(("focus", base.key, focus.key), lambda: (cohort_box(base, focus), budget_box(base, focus)))
+        out["cohort-box"], out["budget-box"] = {"children": cohort}, {"children": budget}
+    f = focus_figures(base, others, focus, "crisis_episodes", "difference")
+    g = selection_figures(base, others, "health_and_care", "crisis_episodes")
+    for cid, fig in (("ts-graph", f["over_time"]), ("sankey-graph", f["flows"]), ("payer-change-graph", g["who_pays_change"]),
+                     ("service-graph", g["cost_change_by_service"]), ("ce-graph", g["value_for_money"]),
+                     ("sub-graph", g["who_is_affected"])):
+        out[cid] = {"figure": fig}
+    return out
+
+
+TABLE_OUTPUTS = (("table", "rowData"), ("table", "columnDefs"), ("compare-message", "children"), ("in-words", "children"),
+                 ("answer-box", "children"), ("ranking-words", "children"), ("ranking-graph", "figure"))
+"""What update_table returns, in its order."""
 
 
 def warm_first_view(state) -> float:
@@ -358,9 +425,10 @@ def warm_first_view(state) -> float:
         return 0.0
     table_view_key = ("table", base.key, tuple(s.key for s in others), False, psa_stamp())
     memo(table_view_key, lambda: table_view(base, others, False))
-    if others:
-        focus_figures(base, others, others[0], "crisis_episodes", "difference")
-        memo(("focus", base.key, others[0].key), lambda: (cohort_box(base, others[0]), budget_box(base, others[0])))
+    if others:   # the decision in detail the page picks by default (focus_choice), so the first view hits the cache
+        focus = _focus_or_default(None, base, others)
+        focus_figures(base, others, focus, "crisis_episodes", "difference")
+        memo(("focus", base.key, focus.key), lambda: (cohort_box(base, focus), budget_box(base, focus)))
     selection_figures(base, others, "health_and_care", "crisis_episodes")
     return time.perf_counter() - started
 

@@ -242,6 +242,49 @@ def mean_flows(s: ScenarioResults) -> pd.DataFrame:
     return g
 
 
+def price_year() -> int:
+    """The model's price year (:func:`simulation.costs.price_year`, read once): every money figure is in its pounds."""
+    global _PRICE_YEAR
+    if _PRICE_YEAR is None:
+        from simulation.costs import price_year as model_price_year
+
+        _PRICE_YEAR = model_price_year()
+    return _PRICE_YEAR
+
+
+_PRICE_YEAR: int | None = None
+
+
+def prices() -> str:
+    """'2024 prices': how every money figure of the page says which year's pounds it is in."""
+    return f"{price_year()} prices"
+
+
+def flow_differences(alt: ScenarioResults, base: ScenarioResults) -> pd.DataFrame:
+    """Moves between places in ``alt`` less those in ``base`` over the run (whole county), paired replication by
+    replication, with 95% intervals: source, target, decision (alt's mean), baseline (base's mean), mean, low, high.
+    Empty if the two cannot be paired."""
+    cols = ["source", "target", "decision", "baseline", "mean", "low", "high"]
+    if alt.plan != base.plan or alt.flows.empty or base.flows.empty:
+        return pd.DataFrame(columns=cols)
+    reps = sorted(set(alt.flows["replication"]) | set(base.flows["replication"]))
+
+    def table(s: ScenarioResults) -> pd.DataFrame:
+        return s.flows.pivot_table(index=["source", "target"], columns="replication", values="count", aggfunc="sum",
+                                   fill_value=0.0).reindex(columns=reps, fill_value=0.0)
+
+    a, b = table(alt), table(base)
+    index = a.index.union(b.index)
+    a, b = a.reindex(index, fill_value=0.0), b.reindex(index, fill_value=0.0)
+    rows = []
+    for (source, target), ra in a.iterrows():
+        rb = b.loc[(source, target)]
+        d = paired_difference(ra.tolist(), rb.tolist())
+        rows.append({"source": source, "target": target, "decision": float(ra.mean()), "baseline": float(rb.mean()),
+                     "mean": d.mean, "low": d.low, "high": d.high})
+    return pd.DataFrame(rows, columns=cols)
+
+
 # ---------------------------------------------------------------------------
 # Reading result folders
 

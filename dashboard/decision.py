@@ -19,7 +19,7 @@ from simulation.experiment import Interval
 from simulation.formatting import number
 from simulation.scenario import SHIPPED_SCENARIOS
 
-from .data import ScenarioResults, difference
+from .data import ScenarioResults, difference, prices
 
 PSA_ROOT = SHIPPED_SCENARIOS / "psa"
 """Where ``make psa-shipped`` writes each shipped decision's PSA (a folder per decision file)."""
@@ -27,6 +27,11 @@ PSA_ROOT = SHIPPED_SCENARIOS / "psa"
 PSA_MISSING = "PSA not yet run (make psa-shipped)"
 
 WTP = (20_000, 30_000)
+
+PSA_VERSUS_TABLE = ("The probabilities vary the uncertain assumptions (every input drawn from its plausible range), while "
+                    "the intervals in the table show only the runs' chance with the assumptions fixed, so the two can "
+                    "point different ways.")
+"""One plain sentence on every card with a PSA: why its probabilities and the table's intervals can disagree."""
 
 
 @dataclass
@@ -206,10 +211,10 @@ def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
     cost = difference(s, base, "cost_health_and_care")
     qalys = difference(s, base, "qalys")
     rows = [
-        _card_row("Health and care cost (NHS and council)", _cost_words(cost), "card-cost"),
+        _card_row(f"Health and care cost (NHS and council), £, {prices()}", _cost_words(cost), "card-cost"),
         _card_row("Quality-adjusted life years", _interval_text(qalys, "QALYs"), "card-qalys"),
-        _card_row("Net monetary benefit at £20,000 / QALY", _interval_text(difference(s, base, "nmb_20k"), "£"), "card-nmb20"),
-        _card_row("Net monetary benefit at £30,000 / QALY", _interval_text(difference(s, base, "nmb_30k"), "£"), "card-nmb30"),
+        _card_row(f"Net monetary benefit at £20,000 / QALY ({prices()})", _interval_text(difference(s, base, "nmb_20k"), "£"), "card-nmb20"),
+        _card_row(f"Net monetary benefit at £30,000 / QALY ({prices()})", _interval_text(difference(s, base, "nmb_30k"), "£"), "card-nmb30"),
     ]
     if facts is None:
         why = "built in the page: run mhsim psa on its YAML" if decision_file(s) is None else PSA_MISSING
@@ -226,6 +231,8 @@ def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
         html.H3(s.label, style={"margin": "0 0 6px 0", "fontSize": "18px"}),
         html.Table(html.Tbody(rows), style={"fontSize": "14px", "borderSpacing": "0 2px"}),
         html.P(robust_sentence(base, s, facts), className="card-sentence", style={"margin": "8px 0 0 0", "fontSize": "14px"}),
+        *([html.P(PSA_VERSUS_TABLE, className="card-psa-note", style={"margin": "6px 0 0 0", "fontSize": "13px", "color": "#444"})]
+          if facts is not None else []),
     ], className="answer-card", style={"border": "1px solid #b8cfe3", "borderRadius": "6px", "padding": "10px 14px",
                                         "background": "#f7fbff", "width": "430px", "verticalAlign": "top"})
 
@@ -260,4 +267,4 @@ def ranking_sentence(base: ScenarioResults, others: list[ScenarioResults]) -> st
                      "choose between them on other grounds.")
     if d.n >= 2 and d.high < 0:
         text += " No decision here is good value against the baseline."
-    return text
+    return text + f" (Money in {prices()}, discounted.)"

@@ -17,7 +17,9 @@ from simulation.costs import service_label
 from simulation.outcomes import METRICS, series_labels
 from simulation.people import PLACE_LABELS, PLACE_NAMES
 
-from .data import SUBGROUP_LABELS, ScenarioResults, action_months, difference, mean_flows, monthly_band, monthly_difference
+from .data import (
+    SUBGROUP_LABELS, ScenarioResults, action_months, difference, mean_flows, monthly_band, monthly_difference, prices,
+)
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 PAYER_COLOURS = {"nhs": "#0072B2", "council": "#E69F00", "society": "#CC79A7", "health_and_care": "#009E73"}
@@ -25,6 +27,9 @@ PAYER_LABELS = {"nhs": "NHS", "council": "Council", "society": "Wider society"}
 SERVICE_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#882255", "#AA4499")
 """Paul Tol's 'muted' scheme (colour-blind safe) for services, so no service wears a payer's colour."""
 OTHER_SERVICES_COLOUR = "#BBBBBB"
+RANK_WORTH, RANK_NOT_WORTH, RANK_30K = "#0072B2", "#D55E00", "#000000"
+"""The ranking's marks: blue and vermilion (Okabe-Ito: told apart with every common colour-vision deficiency, and
+the vermilion bars also hatched) for net benefit above and below zero at £20,000, black diamonds at £30,000."""
 FONT = dict(family="Arial, Helvetica, sans-serif", size=15)
 
 SERIES_LABELS = series_labels()
@@ -104,7 +109,7 @@ def timeseries_figure(results: list[ScenarioResults], metric: str, start: dt.dat
                                  showlegend=False, name=f"{s.label} 95% interval"))
         fig.add_trace(go.Scatter(x=x, y=band["mean"], mode="lines", line=dict(color=c, width=3), name=s.label,
                                  hovertemplate=f"%{{x}}<br>{s.label}: %{{y:,.1f}}<extra></extra>"))
-    y_title = f"{label} ({unit})" if unit and unit != "£" else (f"{label} (£)" if unit == "£" else label)
+    y_title = f"{label} ({unit})" if unit and unit != "£" else (f"{label} (£, {prices()})" if unit == "£" else label)
     fig.update_yaxes(title=y_title, tickprefix="£" if unit == "£" else "", tickformat=".0%" if unit == "share" else ",")
     fig.update_xaxes(title="Month" if not start else "")
     return layout(fig, f"{label}: mean and 95% interval")
@@ -141,7 +146,8 @@ def difference_timeseries_figure(base: ScenarioResults, others: list[ScenarioRes
                                showarrow=False, xanchor="left", yanchor="top", font=dict(size=12, color=c),
                                bgcolor="rgba(255,255,255,0.8)", name="action-marker")
     fig.add_hline(y=0, line_color="#333", line_width=1)
-    y_title = f"Change in {label.lower()}" + (f" ({unit})" if unit and unit not in ("£", "share") else "")
+    y_title = f"Change in {label.lower()}" + (f" ({unit})" if unit and unit not in ("£", "share") else
+                                               f" (£, {prices()})" if unit == "£" else "")
     fig.update_yaxes(title=y_title, tickprefix="£" if unit == "£" else "", tickformat=".1%" if unit == "share" else ",")
     fig.update_xaxes(title="Month" if not start else "")
     who = f"{others[0].label} against {base.label}" if len(others) == 1 else f"change against {base.label}"
@@ -159,16 +165,23 @@ def ranking_figure(base: ScenarioResults, others: list[ScenarioResults]) -> go.F
     rows.sort(key=lambda r: r[1].mean)
     fig = go.Figure()
     y = [wrap(r[0], 34) for r in rows]
-    fig.add_trace(go.Bar(x=[r[1].mean / 1e6 for r in rows], y=y, orientation="h", name="at £20,000 per QALY",
-                         marker_color=["#0072B2" if r[1].mean >= 0 else "#D55E00" for r in rows],
-                         error_x=dict(type="data", symmetric=False, array=[(r[1].high - r[1].mean) / 1e6 for r in rows],
-                                      arrayminus=[(r[1].mean - r[1].low) / 1e6 for r in rows], color="#333"),
-                         hovertemplate="%{y}<br>£%{x:+,.1f}m at £20,000 per QALY<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[r[2].mean / 1e6 if r[2] else None for r in rows], y=y, mode="markers", name="at £30,000 per QALY",
-                             marker=dict(symbol="diamond", size=12, color="#000"),
-                             hovertemplate="%{y}<br>£%{x:+,.1f}m at £30,000 per QALY<extra></extra>"))
+    # one colour per meaning, none shared with another mark: blue bars worth it, hatched vermilion bars not, black
+    # diamonds the £30,000 threshold (each legend entry names its colour's meaning)
+    for worth, name, shade, pattern in ((True, "at £20,000 per QALY: worth it (above zero)", RANK_WORTH, ""),
+                                        (False, "at £20,000 per QALY: not worth it (below zero)", RANK_NOT_WORTH, "/")):
+        mine = [(yy, r) for yy, r in zip(y, rows) if (r[1].mean >= 0) == worth]
+        fig.add_trace(go.Bar(x=[r[1].mean / 1e6 for _, r in mine], y=[yy for yy, _ in mine], orientation="h", name=name,
+                             marker=dict(color=shade, pattern=dict(shape=pattern, fgcolor="#FFFFFF", solidity=0.3)),
+                             error_x=dict(type="data", symmetric=False, array=[(r[1].high - r[1].mean) / 1e6 for _, r in mine],
+                                          arrayminus=[(r[1].mean - r[1].low) / 1e6 for _, r in mine], color="#333"),
+                             hovertemplate="%{y}<br>£%{x:+,.1f}m at £20,000 per QALY (2024 prices)<extra></extra>",
+                             showlegend=bool(mine)))
+    fig.add_trace(go.Scatter(x=[r[2].mean / 1e6 if r[2] else None for r in rows], y=y, mode="markers",
+                             name="at £30,000 per QALY (mean)", marker=dict(symbol="diamond", size=12, color=RANK_30K),
+                             hovertemplate="%{y}<br>£%{x:+,.1f}m at £30,000 per QALY (2024 prices)<extra></extra>"))
+    fig.update_yaxes(categoryorder="array", categoryarray=y)
     fig.add_vline(x=0, line_color="#333", line_width=1)
-    fig.update_xaxes(title="Net monetary benefit against the baseline (£ million; right of zero is worth it)",
+    fig.update_xaxes(title=f"Net monetary benefit against the baseline (£ million, {prices()}; right of zero is worth it)",
                      tickprefix="£", ticksuffix="m")
     fig = layout(fig, f"Which is best value: net monetary benefit against {base.label} (health and care costs, 95% intervals)",
                  height=max(320, 120 + 64 * len(rows)))
@@ -204,7 +217,7 @@ def cost_change_by_service_figure(base: ScenarioResults, others: list[ScenarioRe
                              hovertemplate="%{x}<br>" + s.label + ": %{y:+,.2f} £m<extra></extra>"))
     fig.update_layout(barmode="group")
     fig.add_hline(y=0, line_color="#333", line_width=1)
-    fig.update_yaxes(title="Change in £ million (discounted)", tickprefix="£", ticksuffix="m")
+    fig.update_yaxes(title=f"Change in £ million ({prices()}, discounted)", tickprefix="£", ticksuffix="m")
     return layout(fig, f"Where the money moves: change in cost by service against {base.label} (95% intervals)", height=540)
 
 
@@ -244,7 +257,7 @@ def budget_figure(t, label: str, years: int = 5) -> go.Figure:
                              hovertemplate="%{x}<br>" + PAYER_NAMES[payer] + ": %{y:+,.2f} £m<extra></extra>"))
     fig.update_layout(barmode="group")
     fig.add_hline(y=0, line_color="#333", line_width=1)
-    fig.update_yaxes(title="Change in spending (£ million, undiscounted)", tickprefix="£", ticksuffix="m")
+    fig.update_yaxes(title=f"Change in spending (£ million, {prices()}, undiscounted)", tickprefix="£", ticksuffix="m")
     fig.update_xaxes(title="Financial year (April to March)")
     return layout(fig, f"Budget impact of {label}, year by year (cash, 95% intervals)", height=480)
 
@@ -273,7 +286,7 @@ def costs_by_service_figure(results: list[ScenarioResults], top: int = 7) -> go.
         fig.add_trace(go.Bar(x=x, y=ys, name=name, marker_color=shade,
                              hovertemplate="%{x}<br>" + name + ": £%{y:,.1f}m<extra></extra>"))
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(title="£ million over the run", tickprefix="£", ticksuffix="m")
+    fig.update_yaxes(title=f"£ million over the run ({prices()})", tickprefix="£", ticksuffix="m")
     return layout(fig, "Costs by service (discounted)", height=560)
 
 
@@ -285,7 +298,7 @@ def costs_by_payer_figure(results: list[ScenarioResults]) -> go.Figure:
         fig.add_trace(go.Bar(x=[wrap(s.label) for s in results], y=ys, name=PAYER_LABELS[payer], marker_color=PAYER_COLOURS[payer],
                              hovertemplate="%{x}<br>" + PAYER_LABELS[payer] + ": £%{y:,.1f}m<extra></extra>"))
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(title="£ million over the run", tickprefix="£", ticksuffix="m")
+    fig.update_yaxes(title=f"£ million over the run ({prices()})", tickprefix="£", ticksuffix="m")
     return layout(fig, "Costs by who pays (discounted)", height=520)
 
 
@@ -307,12 +320,29 @@ def cost_change_by_payer_figure(base: ScenarioResults, others: list[ScenarioResu
                              hovertemplate="%{x}<br>" + PAYER_LABELS[payer] + ": %{y:+,.2f} £m<extra></extra>"))
     fig.update_layout(barmode="group")
     fig.add_hline(y=0, line_color="#333", line_width=1)
-    fig.update_yaxes(title="Change in £ million", tickprefix="£", ticksuffix="m")
+    fig.update_yaxes(title=f"Change in £ million ({prices()}, discounted)", tickprefix="£", ticksuffix="m")
     return layout(fig, f"Who pays for the change against {base.label} (95% intervals)", height=520)
 
 
 def sankey_figure(s: ScenarioResults) -> go.Figure:
-    """Where people went: average moves from each place (left) to the next (right) over one run."""
+    """Where people went: average moves from each place (left) to the next (right) over one run (whole county)."""
+    labels, node_colours, links = _sankey_parts(s, [])
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node=dict(label=labels, color=node_colours, pad=14, thickness=18,
+                  hovertemplate="%{label}: %{value:,.0f} moves<extra></extra>"),
+        link=dict(**links, hovertemplate="from %{source.label} to %{target.label}: %{value:,.0f} moves<extra></extra>"),
+    ))
+    fig.add_annotation(x=0, y=1.06, xref="paper", yref="paper", text="<b>from</b>", showarrow=False, xanchor="left")
+    fig.add_annotation(x=1, y=1.06, xref="paper", yref="paper", text="<b>to</b>", showarrow=False, xanchor="right")
+    return layout(fig, f"Where people went: {s.label} (average moves over the run)", height=600)
+
+
+def _sankey_parts(s: ScenarioResults, facts: list[dict]) -> tuple[list[str], list[str], dict]:
+    """Nodes (labels, colours) and links of one decision's flows between places, and of the people each of its
+    closures displaced (the closed service on the left, where they were sent on the right)."""
+    from .views import got_nothing, sent_label
+
     flows = mean_flows(s)
     flows = flows[flows["count"] >= 0.5]
     places = list(PLACE_NAMES)
@@ -322,18 +352,68 @@ def sankey_figure(s: ScenarioResults) -> go.Figure:
     node_colours = [colour(places.index(p)) for p in left] + [colour(places.index(p)) for p in right]
     li = {p: i for i, p in enumerate(left)}
     ri = {p: len(left) + i for i, p in enumerate(right)}
-    fig = go.Figure(go.Sankey(
+    links: dict[str, list] = {"source": [li[x] for x in flows["source"]], "target": [ri[x] for x in flows["target"]],
+                              "value": flows["count"].round(0).tolist(),
+                              "color": [rgba(colour(places.index(x)), 0.35) for x in flows["source"]],
+                              "customdata": ["moves"] * len(flows)}
+    for fact in facts:   # the closure's people: the service the decision changes is in the diagram
+        closed = len(labels)
+        labels.append(f"{service_label(fact['service'])}: closed at month {fact['month']:g}")
+        node_colours.append("#000000")
+        for where, iv in fact["sent"]:
+            if iv.mean < 0.5:
+                continue
+            labels.append(sent_label(where))
+            node_colours.append("#D55E00" if got_nothing(where) else "#56B4E9")
+            links["source"].append(closed)
+            links["target"].append(len(labels) - 1)
+            links["value"].append(round(iv.mean))
+            links["color"].append(rgba("#D55E00" if got_nothing(where) else "#56B4E9", 0.45))
+            links["customdata"].append("people displaced")
+    return labels, node_colours, links
+
+
+def flows_figure(base: ScenarioResults, s: ScenarioResults, top: int = 10) -> go.Figure:
+    """Where people went under one decision, and what it changed: on the left its moves between places over the run
+    and the people each of its closures displaced (the closed service and where they were sent); on the right the
+    largest changes in moves against the baseline (paired, 95% intervals). The decision's actions are named."""
+    from plotly.subplots import make_subplots
+
+    from .data import flow_differences
+    from .views import cohort_facts
+
+    if s.key == base.key:
+        return sankey_figure(s)
+    labels, node_colours, links = _sankey_parts(s, cohort_facts(s))
+    diff = flow_differences(s, base)
+    if not diff.empty:
+        diff = diff.reindex(diff["mean"].abs().sort_values(ascending=False).index).head(top).iloc[::-1]
+    names = dict(zip(PLACE_NAMES, PLACE_LABELS))
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.2,
+                        specs=[[{"type": "domain"}, {"type": "xy"}]])
+    fig.add_trace(go.Sankey(
         arrangement="snap",
-        node=dict(label=labels, color=node_colours, pad=14, thickness=18,
-                  hovertemplate="%{label}: %{value:,.0f} moves<extra></extra>"),
-        link=dict(source=[li[x] for x in flows["source"]], target=[ri[x] for x in flows["target"]],
-                  value=flows["count"].round(0).tolist(),
-                  color=[rgba(colour(places.index(x)), 0.35) for x in flows["source"]],
-                  hovertemplate="from %{source.label} to %{target.label}: %{value:,.0f} moves<extra></extra>"),
-    ))
-    fig.add_annotation(x=0, y=1.06, xref="paper", yref="paper", text="<b>from</b>", showarrow=False, xanchor="left")
-    fig.add_annotation(x=1, y=1.06, xref="paper", yref="paper", text="<b>to</b>", showarrow=False, xanchor="right")
-    return layout(fig, f"Where people went: {s.label} (average moves over the run)", height=600)
+        node=dict(label=labels, color=node_colours, pad=12, thickness=16,
+                  hovertemplate="%{label}: %{value:,.0f}<extra></extra>"),
+        link=dict(**links, hovertemplate="from %{source.label} to %{target.label}: %{value:,.0f} %{customdata}<extra></extra>"),
+    ), row=1, col=1)
+    ys = [wrap(f"{names.get(a, a)} to {names.get(b, b)}", 30) for a, b in zip(diff["source"], diff["target"])]
+    fig.add_trace(go.Bar(x=list(diff["mean"]), y=ys, orientation="h", name="change in moves", showlegend=False,
+                         marker_color=["#0072B2" if v >= 0 else "#D55E00" for v in diff["mean"]],
+                         error_x=dict(type="data", symmetric=False, array=list(diff["high"] - diff["mean"]),
+                                      arrayminus=list(diff["mean"] - diff["low"]), color="#333"),
+                         customdata=list(zip(diff["baseline"], diff["decision"])),
+                         hovertemplate="%{y}<br>%{x:+,.0f} moves (%{customdata[0]:,.0f} in the baseline, "
+                                       "%{customdata[1]:,.0f} with the decision)<extra></extra>"), row=1, col=2)
+    fig.add_shape(type="line", x0=0, x1=0, y0=0, y1=1, xref="x", yref="y domain", line=dict(color="#333", width=1))
+    fig.update_xaxes(title="Change in moves against the baseline (whole county)", row=1, col=2)
+    fig.update_yaxes(tickfont=dict(size=12), row=1, col=2)
+    acts = "; ".join(f"month {m:g}: {w.split(': ', 1)[-1]}" for m, w in action_months(s)) or "no timed action"
+    fig = layout(fig, f"Where people went: {s.label} against {base.label}<br><sup>{wrap('What it does: ' + acts, 150)}</sup>"
+                      "<br><sup>left: its moves between places over the run (whole county) and the people its closures "
+                      "displaced; right: the largest changes in moves, with 95% intervals</sup>", height=680)
+    fig.update_layout(margin=dict(l=30, r=30, t=150, b=70), showlegend=False)
+    return fig
 
 
 def ce_plane_figure(base: ScenarioResults, others: list[ScenarioResults], perspective: str = "health_and_care") -> go.Figure:
@@ -355,7 +435,7 @@ def ce_plane_figure(base: ScenarioResults, others: list[ScenarioResults], perspe
         fig.add_trace(go.Scatter(x=[-span * 1.1, span * 1.1], y=[-span * 1.1 * wtp / 1e6, span * 1.1 * wtp / 1e6], mode="lines",
                                  line=dict(color="#555", dash=dash_style, width=2), name=f"£{wtp:,} per QALY", hoverinfo="skip"))
     ymax = max(abs(v) for v in ys_all) or 1.0
-    fig.update_yaxes(range=[-ymax * 1.2, ymax * 1.2], title="Difference in cost (£ million)", tickprefix="£", ticksuffix="m",
+    fig.update_yaxes(range=[-ymax * 1.2, ymax * 1.2], title=f"Difference in cost (£ million, {prices()})", tickprefix="£", ticksuffix="m",
                      tickformat=",.3~g", zeroline=True, zerolinecolor="#333", automargin=True)
     fig.update_xaxes(range=[-span * 1.2, span * 1.2], title="Difference in QALYs", zeroline=True, zerolinecolor="#333")
     who = "NHS and council costs" if perspective == "health_and_care" else "all costs, including wider society"

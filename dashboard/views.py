@@ -17,7 +17,7 @@ from simulation.catalogue import REGISTRY, service_label
 from simulation.formatting import number
 from simulation.results import cohort_summary
 
-from .data import ScenarioResults, budget_impact
+from .data import ScenarioResults, budget_impact, prices
 
 OUTCOME_LABELS = {
     "crises": ("Crisis episodes", "episodes"), "admissions": ("Acute admissions", "admissions"),
@@ -127,7 +127,7 @@ def budget_table_frame(t: pd.DataFrame, label: str, years: int = BUDGET_YEARS) -
     fys = first_years(mine, years)
     rows = []
     for payer in BUDGET_PAYERS:
-        row = {"Payer": PAYER_NAMES[payer]}
+        row = {f"Payer (£, {prices()}, cash)": PAYER_NAMES[payer]}
         for fy in fys:
             r = mine[(mine["payer"] == payer) & (mine["financial_year"] == fy)]
             if r.empty:
@@ -141,15 +141,29 @@ def budget_table_frame(t: pd.DataFrame, label: str, years: int = BUDGET_YEARS) -
     return pd.DataFrame(rows)
 
 
+def budget_table_all_frame(t: pd.DataFrame, years: int = BUDGET_YEARS) -> pd.DataFrame:
+    """Every compared decision's budget impact in one table: a row per decision and payer, a column per financial year
+    (the first ``years`` of the earliest decision; a year a decision lacks is left blank)."""
+    frames = []
+    for label in dict.fromkeys(t["scenario"]):
+        frame = budget_table_frame(t, label, years)
+        frame.insert(0, "Decision", [label] + [""] * (len(frame) - 1))
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True).fillna("")
+
+
 def budget_export_frame(t: pd.DataFrame) -> pd.DataFrame:
     """The numbers, unformatted, with plain column names (CSV and XLSX)."""
     out = t[["scenario", "payer", "financial_year", "months", "baseline_spend", "scenario_spend", "difference",
              "difference_ci_low", "difference_ci_high", "n"]].copy()
     out["payer"] = [PAYER_NAMES.get(p, p) for p in out["payer"]]
+    p = prices()
     return out.rename(columns={"scenario": "decision", "financial_year": "financial year", "months": "months in year",
-                               "baseline_spend": "baseline spend (£)", "scenario_spend": "spend with the decision (£)",
-                               "difference": "difference (£)", "difference_ci_low": "difference 95% low (£)",
-                               "difference_ci_high": "difference 95% high (£)", "n": "replications"})
+                               "baseline_spend": f"baseline spend (£, {p})", "scenario_spend": f"spend with the decision (£, {p})",
+                               "difference": f"difference (£, {p})", "difference_ci_low": f"difference 95% low (£, {p})",
+                               "difference_ci_high": f"difference 95% high (£, {p})", "n": "replications"})
 
 
 BUDGET_COLUMNS = ["scenario", "payer", "financial_year", "months", "baseline_spend", "scenario_spend", "difference",
@@ -173,7 +187,7 @@ def budget_xlsx(t: pd.DataFrame, base_label: str) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         note = pd.DataFrame({"About this workbook": [
-            f"Budget impact against {base_label}: undiscounted spending in 2024 pounds, by UK financial year (April to March).",
+            f"Budget impact against {base_label}: undiscounted spending in £, {prices()}, by UK financial year (April to March).",
             "Difference = spending with the decision less the baseline's, the mean of paired replications, with its 95% interval.",
             "NHS and council are the two budget holders; wider society is not in either.",
         ]})
@@ -186,5 +200,5 @@ def budget_xlsx(t: pd.DataFrame, base_label: str) -> bytes:
             wide = mine.pivot_table(index="payer", columns="financial_year", values="difference", sort=False)
             wide.index = [PAYER_NAMES.get(p, p) for p in wide.index]
             name = f"{i + 1} " + "".join(c for c in label if c not in "[]:*?/\\")[:26]
-            wide.to_excel(xl, sheet_name=name, index_label="difference (£) by payer")
+            wide.to_excel(xl, sheet_name=name, index_label=f"difference (£, {prices()}) by payer")
     return buf.getvalue()

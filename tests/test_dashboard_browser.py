@@ -334,7 +334,12 @@ def test_a_page_open_during_the_first_start_fills_in_every_decision_as_it_arrive
         for name in ("Close the day centre", "Carer-led workforce training", "Scale up Zero Suicide training"):
             assert name in headers
         flows = page.locator("#sankey-graph .gtitle").text_content()
-        assert "Baseline" not in flows, "flows should show a decision once there is one"
+        assert flows.startswith("Where people went: ") and not flows.startswith("Where people went: Baseline"), \
+            "flows should show a decision once there is one"
+        # the page chose the decision in detail while decisions arrived, so it follows the default: the closure
+        page.wait_for_function("document.querySelector('#focus').textContent.includes('Close the day centre')",
+                               timeout=30_000, polling=500)
+        assert "Close the day centre" in page.locator("#sankey-graph .gtitle").text_content()
         assert errors == []
         ctx.close()
         other.wait_for_timeout(2500)   # several ticks after the last decision arrived
@@ -541,5 +546,155 @@ def test_the_sweeps_tab_shows_the_noise_warning_and_flags_impossible_indices(bro
     warnings = page.inner_text("#sweep-index-warnings")
     assert "Only 8 base samples" in warnings
     assert "Only 8 base samples" in page.inner_text("#sweep-sobol"), "the warning is in the figure too (and so in its exports)"
+    assert errors == []
+    ctx.close()
+
+
+# ---------------------------------------------------------------------------
+# Issue 15, the board's trial of the page: the default decision, the flows, the first view, the labels
+
+
+def _shared(server):
+    state = server["state"]
+    shared = list(state.shared.values())
+    base = next(r for r in shared if r.name.lower().startswith("baseline"))
+    return state, base, [r for r in shared if r is not base]
+
+
+def test_the_decision_in_detail_defaults_to_a_closure_and_the_warmed_first_view_is_that_one(browser, server):
+    from dashboard import compare
+    from dashboard.app import choices, default_focus
+
+    state, base, others = _shared(server)
+    assert others[0].label == "Carer-led workforce training", "the comparison's first decision displaces nobody"
+    assert default_focus(others).label == DAY_CENTRE, "the plainest closure: one service closed"
+    assert default_focus([r for r in others if "day" not in r.label.lower()]) is others[0], "no closure: the first"
+    focus_key = choices(state, None)[9]
+    assert state.find(None, focus_key).label == DAY_CENTRE
+    compare.warm_first_view(state)
+    assert ("focus", base.key, focus_key) in compare._MEMO, "the warmed first view is the default one"
+    ctx, page, errors = open_page(browser, server)
+    assert DAY_CENTRE in page.inner_text("#focus")
+    page.wait_for_selector("#cohort-view .cohort-sentence", timeout=30_000)
+    assert "got nothing" in page.inner_text("#cohort-box")
+    assert errors == []
+    ctx.close()
+
+
+def test_the_flows_view_shows_the_decisions_change_and_the_service_it_closes(browser, server):
+    from dashboard.compare import _figures
+
+    state, base, others = _shared(server)
+    for chosen, closed in ((DAY_CENTRE, True), ("Carer-led workforce training", False)):
+        focus = next(r for r in others if r.label == chosen)
+        fig = _figures(state, base, others, "crisis_episodes", "difference", focus.key, "health_and_care", "crisis_episodes",
+                       None)["flows"]   # what the PNG export draws
+        title = fig.layout.title.text
+        assert chosen in title and base.label in title and "changes in moves" in title
+        labels = list(fig.data[0].node.label)
+        assert any(label.startswith("Day centre (Basildon)") for label in labels) == closed
+        bars = [t for t in fig.data if t.type == "bar"]
+        assert bars and len(bars[0].x) > 0, "the change against the baseline is drawn"
+    ctx, page, errors = open_page(browser, server)
+    page.wait_for_selector("#sankey-graph .sankey", state="attached", timeout=30_000)
+    text = page.locator("#sankey-graph").text_content()
+    assert "Day centre (Basildon): closed at month 6" in text and "Change in moves against the baseline" in text
+    page.locator("#sankey-graph").screenshot(path=str(ARTIFACTS / "flows-day-centre.png"))
+    assert errors == []
+    ctx.close()
+
+
+def test_the_page_is_served_with_the_first_view_and_the_table_never_says_no_rows_to_show(browser, server):
+    import urllib.request
+
+    with urllib.request.urlopen(server["url"] + "_dash-layout") as r:
+        served = r.read().decode()
+    assert '"rowData":[{"Outcome"' in served.replace(" ", ""), "the first view's rows come with the page"
+    assert "Where people went: Close the day centre" in served
+    ctx, page, errors = open_page(browser, server)
+    assert "No Rows To Show" not in page.locator("#table").text_content()
+    assert errors == []
+    ctx.close()
+
+
+def test_before_any_results_the_table_says_what_it_waits_for(browser, tmp_path, monkeypatch):
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+    from dashboard.data import Plan
+    from dashboard.state import AppState
+
+    monkeypatch.setenv("MHSIM_CACHE", str(tmp_path / "empty-cache"))
+    state = AppState(Plan(**{**PLAN, "seed": 5}), workers=1)   # nothing run, nothing started
+    app = create_app(state)
+    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+        page = ctx.new_page()
+        page.goto(f"http://127.0.0.1:{srv.server_port}/")
+        page.wait_for_selector("#table .ag-header", timeout=30_000)
+        page.wait_for_timeout(1500)   # a few ticks: still nothing to show
+        assert "No Rows To Show" not in page.locator("#table").text_content()
+        assert page.inner_text("#compare-message").startswith("Results are still being prepared: the answer, the table")
+        ctx.close()
+    finally:
+        srv.shutdown()
+        state.close()
+
+
+def test_the_ranking_legend_gives_each_meaning_its_own_colour(server):
+    import dashboard.figures as F
+
+    _, base, others = _shared(server)
+    fig = F.ranking_figure(base, others)
+    colours = [t.marker.color for t in fig.data]
+    assert all(isinstance(c, str) for c in colours), "one colour per legend entry, never a colour per bar"
+    assert len(set(colours)) == len(colours), "no colour means two things"
+    assert not {"#E69F00"} & set(colours), "not the council's orange"
+    assert sum(len(t.y) for t in fig.data if t.type == "bar") == len(others), "every decision has its bar, once"
+    names = " | ".join(t.name for t in fig.data)
+    assert "worth it (above zero)" in names and "not worth it (below zero)" in names and "£30,000" in names
+
+
+def test_every_money_figure_says_its_price_year(server):
+    import dashboard.figures as F
+    from dashboard.app import _now_cost
+    from dashboard.compare import grid
+    from dashboard.decision import answer_card
+    from dashboard.views import budget_rows, budget_table_frame
+    from simulation.scenario import shipped_catalogue
+
+    _, base, others = _shared(server)
+    day = next(r for r in others if r.label == DAY_CENTRE)
+    t = budget_rows(base, [day])
+    figures = {"ranking": F.ranking_figure(base, others), "who pays": F.cost_change_by_payer_figure(base, others),
+               "services": F.cost_change_by_service_figure(base, others), "plane": F.ce_plane_figure(base, others),
+               "budget": F.budget_figure(t, day.label), "over time": F.difference_timeseries_figure(base, [day], "cost_nhs")}
+    for name, fig in figures.items():
+        axes = (fig.layout.xaxis.title.text or "") + (fig.layout.yaxis.title.text or "")
+        assert "2024 prices" in axes, name
+    rows, _ = grid(base, [day], ["cost_health_and_care", "qalys"])
+    assert rows[0]["Outcome"].endswith("(£, 2024 prices)") and "prices" not in rows[1]["Outcome"]
+    card = str(answer_card(base, day, None))
+    assert card.count("2024 prices") == 3, "the cost and both net benefits"
+    assert "2024 prices" in next(iter(budget_table_frame(t, day.label).columns))
+    values = {p: s.value for p, s in shipped_catalogue().items()}
+    assert "in 2015 prices" in _now_cost(values, "day_centre"), "the builder's costs are in their own price year"
+
+
+def test_budget_impact_shows_every_compared_decision_in_one_table(browser, server):
+    ctx, page, errors = open_page(browser, server)
+    page.wait_for_selector("#budget-table", timeout=30_000)
+    page.locator("#budget-scope input[value='every']").check()
+    page.wait_for_selector("#budget-table-every", timeout=30_000)
+    every = page.inner_text("#budget-table-every")
+    assert every.startswith("Decision")
+    for label in (DAY_CENTRE, "Carer-led workforce training", "Scale up Zero Suicide training"):
+        assert label in every
+    assert every.count("NHS and council") == 8, "each decision's payers"
+    page.locator("#budget-scope input[value='focus']").check()
+    page.wait_for_selector("#budget-table", timeout=30_000)
+    assert DAY_CENTRE in page.locator("#budget-graph").text_content(), "the single-decision view still works"
     assert errors == []
     ctx.close()

@@ -445,7 +445,9 @@ def test_the_page_works_under_its_content_security_policy(service):
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(service["url"])
-            page.wait_for_selector("#table .ag-cell", timeout=60_000)
+            page.wait_for_selector("#table .ag-cell", state="attached", timeout=60_000)
+            page.locator("#table").scroll_into_view_if_needed()   # ag-grid shows a grid's rows once it is in view
+            page.wait_for_selector("#table .ag-cell", timeout=30_000)
             page.wait_for_selector("#ts-graph .main-svg", timeout=30_000)
             page.get_by_text("Build a scenario", exact=True).click()
             page.set_input_files("#upload input", files=[{"name": "mine.yaml", "mimeType": "text/yaml",

@@ -90,3 +90,15 @@ def test_a_switch_worth_nothing_to_know_is_not_named(tmp_path):
     t["evppi"] = 0.0
     t.to_csv(tmp_path / "close_day_centre" / "psa-thresholds.csv", index=False)
     assert flips_if(read_psa(CLOSE, tmp_path), CLOSE) is None
+
+
+def test_a_card_with_probabilities_says_why_they_can_disagree_with_the_tables_interval(tmp_path):
+    write_psa(tmp_path, "close_day_centre", switch=False)
+    card = answer_card(BASE, CLOSE, read_psa(CLOSE, tmp_path))
+    notes = [c for c in card.children if getattr(c, "className", None) == "card-psa-note"]
+    assert len(notes) == 1
+    note = notes[0].children
+    assert note.count(". ") == 0 and note.endswith("."), "one plain sentence"
+    assert "vary the uncertain assumptions" in note and "only the runs' chance with the assumptions fixed" in note
+    without = answer_card(BASE, CLOSE, None)   # no probabilities shown, so nothing to reconcile
+    assert not [c for c in without.children if getattr(c, "className", None) == "card-psa-note"]

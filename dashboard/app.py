@@ -527,7 +527,9 @@ def reinvestment_view(pkg) -> html.Div:
     """The package's account: what each target buys, and each payer's money in and out."""
     rows = [html.Tr([html.Td(a.label), html.Td(f"{a.share:.0%}"), html.Td(f"£{a.amount:,.0f}"),
                      html.Td(f"{a.units:,.0f} {a.unit}s at £{a.unit_cost:,.0f} a year"),
-                     html.Td("-" if a.new_capacity is None else f"{a.new_capacity:,.0f} places")]) for a in pkg.allocations]
+                     html.Td("-" if a.new_capacity is None else
+                             f"opens it with {a.new_capacity:,.0f} places" if a.opens else
+                             f"{a.new_capacity:,.0f} places")]) for a in pkg.allocations]
     payers = [html.Tr([html.Td("NHS" if p == "nhs" else "Council"), html.Td(f"£{pkg.freed.get(p, 0):,.0f}"),
                        html.Td(f"£{pkg.spent[p]:,.0f}"), html.Td(f"{pkg.net[p]:+,.0f}"),
                        html.Td("yes" if pkg.neutral(p) else "no", className=f"neutral-{p}",

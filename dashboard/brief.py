@@ -25,13 +25,13 @@ import pandas as pd
 
 from simulation import MODEL_VERSION, model_fingerprint
 from simulation.formatting import number, parameter_value
-from simulation.reinvestment import neutrality_statement, price_year
+from simulation.reinvestment import price_year
 from simulation.scenario import shipped_catalogue
 from simulation.sources import explain
 
 from . import figures as F
 from .data import ScenarioResults, difference
-from .decision import PsaFacts, flips_if, rank, ranking_sentence, read_psa
+from .decision import PsaFacts, flips_if, neutrality_words, rank, ranking_sentence, read_psa
 from .views import BUDGET_PAYERS, PAYER_NAMES, budget_rows, cohort_facts, cohort_outcomes_frame, cohort_sentence, first_years
 
 PAGE_BREAK_MARKER = 'id="summary-end"'
@@ -210,13 +210,6 @@ def _over_the_run(base: ScenarioResults, s: ScenarioResults, prices: str) -> str
     if not parts:
         return ""
     return (f"<p>Over the {s.plan.years:g} years (discounted, {_e(prices)}): " + _e("; ".join(parts)) + ".</p>")
-
-
-def neutrality_words(s: ScenarioResults) -> str | None:
-    """For a reinvestment package: whether it is budget-neutral for each payer, as its scenario file says."""
-    said = neutrality_statement(s.yaml_text, s.scenario.file if s.scenario is not None else None,
-                                s.scenario.values if s.scenario is not None else None)
-    return None if said is None else said.sentence()
 
 
 def _displacing(s: ScenarioResults) -> list[dict]:

@@ -101,7 +101,7 @@ def compare_tab() -> html.Div:
         html.P("Net monetary benefit values each QALY gained at £20,000 (or £30,000), the NICE thresholds, less the change "
                "in health and care cost: above zero, the decision is worth it. The probabilities come from the "
                "probabilistic sensitivity analysis of each shipped decision (every uncertain input drawn from its range, on the "
-               "model's mean-field twin over the whole county; make psa-shipped), so they speak for the inputs' uncertainty, "
+               "model's mean-field twin over the whole county), so they speak for the inputs' uncertainty, "
                "the intervals for the runs' chance.",
                style=HELP),
         html.P(id="ranking-words", style={**HELP, "color": "#111", "fontWeight": "bold"}),

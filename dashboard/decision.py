@@ -24,7 +24,8 @@ from .data import ScenarioResults, difference, prices
 PSA_ROOT = SHIPPED_SCENARIOS / "psa"
 """Where ``make psa-shipped`` writes each shipped decision's PSA (a folder per decision file)."""
 
-PSA_MISSING = "PSA not yet run (make psa-shipped)"
+PSA_MISSING = ("not computed yet for this decision (the probabilities come from a probabilistic sensitivity analysis, "
+               "run for the shipped decisions)")
 
 WTP = (20_000, 30_000)
 
@@ -194,7 +195,7 @@ def robust_sentence(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts |
     if flip:
         parts.append(f"but {flip}")
     elif facts is None:
-        parts.append("the PSA is not yet run, so how it depends on uncertain inputs is not known")
+        parts.append("how it depends on uncertain inputs is not computed yet for this decision")
     else:
         parts.append("no single uncertain input changes the answer within its plausible range")
     text = "; ".join(parts)
@@ -216,8 +217,12 @@ def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
         _card_row(f"Net monetary benefit at £20,000 / QALY ({prices()})", _interval_text(difference(s, base, "nmb_20k"), "£"), "card-nmb20"),
         _card_row(f"Net monetary benefit at £30,000 / QALY ({prices()})", _interval_text(difference(s, base, "nmb_30k"), "£"), "card-nmb30"),
     ]
+    neutral = neutrality_words(s)
+    if neutral:
+        rows.append(_card_row("Budget-neutral for each payer?", neutral, "card-neutral"))
     if facts is None:
-        why = "built in the page: run mhsim psa on its YAML" if decision_file(s) is None else PSA_MISSING
+        why = ("not computed for a decision built in the page (a researcher can compute it: mhsim psa on its YAML)"
+               if decision_file(s) is None else PSA_MISSING)
         rows.append(_card_row("Probability it saves money", why, "card-psa-missing"))
         rows.append(_card_row("Probability it is cost-effective", why, "card-psa-missing"))
     else:
@@ -235,6 +240,15 @@ def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
           if facts is not None else []),
     ], className="answer-card", style={"border": "1px solid #b8cfe3", "borderRadius": "6px", "padding": "10px 14px",
                                         "background": "#f7fbff", "width": "430px", "verticalAlign": "top"})
+
+
+def neutrality_words(s: ScenarioResults) -> str | None:
+    """For a reinvestment package: whether it is budget-neutral for each payer, as its scenario file says."""
+    from simulation.reinvestment import neutrality_statement
+
+    said = neutrality_statement(s.yaml_text, s.scenario.file if s.scenario is not None else None,
+                                s.scenario.values if s.scenario is not None else None)
+    return None if said is None else said.sentence()
 
 
 def answer_cards(base: ScenarioResults, others: list[ScenarioResults], root: Path | None = None) -> html.Div:

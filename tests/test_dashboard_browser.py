@@ -383,7 +383,7 @@ def test_the_answer_comes_first_a_card_per_decision_with_net_benefit_probabiliti
     if (PSA_ROOT / "close_day_centre" / "psa-best.csv").is_file():   # shipped with the repository (make psa-shipped)
         assert "health and care" in day_centre and "% at £20,000" in day_centre
     else:
-        assert "PSA not yet run" in day_centre
+        assert "not computed yet" in day_centre
     words = page.inner_text("#ranking-words")
     assert words.startswith("Best value at £20,000 per QALY:")
     assert "Which is best value" in page.locator("#ranking-graph .gtitle").text_content()

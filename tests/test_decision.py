@@ -44,8 +44,8 @@ def write_psa(root, stem: str, switch: bool) -> None:
 def test_a_decision_without_a_psa_says_plainly_it_is_not_run(tmp_path):
     assert read_psa(CLOSE, tmp_path) is None
     text = str(answer_card(BASE, CLOSE, None))
-    assert PSA_MISSING in text and PSA_MISSING.startswith("PSA not yet run")
-    assert "the PSA is not yet run" in robust_sentence(BASE, CLOSE, None)
+    assert PSA_MISSING in text and PSA_MISSING.startswith("not computed yet") and "make" not in PSA_MISSING
+    assert "not computed yet" in robust_sentence(BASE, CLOSE, None)
 
 
 def test_the_card_reads_the_probabilities_and_names_the_input_worth_most_to_know(tmp_path):
@@ -102,3 +102,16 @@ def test_a_card_with_probabilities_says_why_they_can_disagree_with_the_tables_in
     assert "vary the uncertain assumptions" in note and "only the runs' chance with the assumptions fixed" in note
     without = answer_card(BASE, CLOSE, None)   # no probabilities shown, so nothing to reconcile
     assert not [c for c in without.children if getattr(c, "className", None) == "card-psa-note"]
+
+
+def test_a_reinvestment_card_says_whether_it_is_budget_neutral_for_each_payer():
+    """The Compare page carries the builder's per-payer verdict (read back from the scenario file), as the brief does."""
+    from dataclasses import replace
+
+    from simulation.reinvestment import NEUTRAL_PREFIX
+
+    note = f"# Reinvestment: ...\n# {NEUTRAL_PREFIX} no: NHS: saves £460,000 a year; council: pays £100,000 a year\nname: x\n"
+    package = replace(CLOSE, yaml_text=note)
+    card = str(answer_card(BASE, package, None))
+    assert "Budget-neutral for each payer?" in card and "NHS: saves £460,000" in card
+    assert "Budget-neutral for each payer?" not in str(answer_card(BASE, CLOSE, None))

@@ -33,6 +33,22 @@ PSA_VERSUS_TABLE = ("The probabilities vary the uncertain assumptions (every inp
                     "the intervals in the table show only the runs' chance with the assumptions fixed, so the two can "
                     "point different ways.")
 """One plain sentence on every card with a PSA: why its probabilities and the table's intervals can disagree."""
+PSA_AGAINST_RUNS = ("Read with care: the runs say it {runs}, but across the inputs' plausible ranges it {psa} in {share} of "
+                    "the draws. Some uncertain inputs sit at one end of their range in the runs (for example an effect set "
+                    "to none, with a range of benefits): what would change the answer, below, names the one that matters most.")
+"""Said on a card when the runs (inputs at their values) and the PSA (inputs across their ranges) disagree about money."""
+
+
+def runs_against_psa(cost: Interval | None, facts: "PsaFacts | None") -> str | None:
+    """The sentence a card needs when the runs are sure of the money's direction and the PSA mostly says the other."""
+    p = facts.saves_health_and_care if facts is not None else None
+    if cost is None or p is None or cost.n < 2:
+        return None
+    if cost.low > 0 and p > 0.5:
+        return PSA_AGAINST_RUNS.format(runs="costs health and care more", psa="saves money", share=_pct(p))
+    if cost.high < 0 and p < 0.5:
+        return PSA_AGAINST_RUNS.format(runs="saves health and care money", psa="costs more", share=_pct(1 - p))
+    return None
 
 
 @dataclass
@@ -238,6 +254,9 @@ def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
         html.P(robust_sentence(base, s, facts), className="card-sentence", style={"margin": "8px 0 0 0", "fontSize": "14px"}),
         *([html.P(PSA_VERSUS_TABLE, className="card-psa-note", style={"margin": "6px 0 0 0", "fontSize": "13px", "color": "#444"})]
           if facts is not None else []),
+        *([html.P(against, className="card-psa-against", style={"margin": "6px 0 0 0", "fontSize": "13px", "color": "#a33b00",
+                                                                 "fontWeight": "bold"})]
+          if (against := runs_against_psa(cost, facts)) else []),
     ], className="answer-card", style={"border": "1px solid #b8cfe3", "borderRadius": "6px", "padding": "10px 14px",
                                         "background": "#f7fbff", "width": "430px", "verticalAlign": "top"})
 

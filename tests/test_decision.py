@@ -115,3 +115,15 @@ def test_a_reinvestment_card_says_whether_it_is_budget_neutral_for_each_payer():
     card = str(answer_card(BASE, package, None))
     assert "Budget-neutral for each payer?" in card and "NHS: saves £460,000" in card
     assert "Budget-neutral for each payer?" not in str(answer_card(BASE, CLOSE, None))
+
+
+def test_a_card_warns_when_the_runs_and_the_probabilities_disagree_about_the_money(tmp_path):
+    """A new user read 'costs £1.3m more in every run' beside 'saves money: 75%' with nothing to reconcile them."""
+    from dashboard.decision import PsaFacts
+
+    saves_in_runs = str(answer_card(BASE, CLOSE, PsaFacts(tmp_path, 0.3, 0.5, 0.2, {20_000: 0.2, 30_000: 0.2})))
+    assert "Read with care: the runs say it saves health and care money" in saves_in_runs and "costs more in 80%" in saves_in_runs
+    agree = str(answer_card(BASE, CLOSE, PsaFacts(tmp_path, 0.9, 0.5, 0.9, {20_000: 0.9, 30_000: 0.9})))
+    assert "Read with care" not in agree
+    costs_in_runs = str(answer_card(CLOSE, BASE, PsaFacts(tmp_path, 0.9, 0.9, 0.75, {20_000: 0.75, 30_000: 0.75})))
+    assert "the runs say it costs health and care more, but across the inputs' plausible ranges it saves money in 75%" in costs_in_runs

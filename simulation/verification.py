@@ -542,7 +542,7 @@ def check_twin(baseline: Scenario, reps: int = 6, scale: float = 0.5, years: flo
             iv = t_interval([s.metrics["out_of_area_placements"] for s in sims])
             lines.append(Line(f"Twin and simulation ({label}): out-of-area placements (queues)",
                               f"twin {twin.metrics['out_of_area_placements']:,.1f}, simulation {iv.mean:,.1f} ({iv.low:,.1f} to {iv.high:,.1f})",
-                              "differ: the twin smooths a full ward, the simulation overflows (see docs/limitations.md)", None))
+                              "may differ: the twin's ward overflows by Erlang's loss formula, the simulation's one admission at a time (docs/twin.md)", None))
     return lines
 
 
@@ -556,8 +556,9 @@ NEGLIGIBLE = 1e-4
 zero since each event has its own clock; the twin's are zero up to its tolerance)."""
 
 QUEUE_GAPS = {
-    "out_of_area_placements": "the twin smooths a full ward over 2% of its beds; the simulation overflows one admission "
-                              "at a time when every bed is taken, so out-of-area placements differ (docs/twin.md)",
+    "out_of_area_placements": "the twin's ward overflows by Erlang's loss formula at its expected occupancy (exact in "
+                              "steady state); the simulation's overflows one admission at a time as its occupancy "
+                              "fluctuates, so out-of-area placements can differ (docs/twin.md)",
 }
 """Metrics where queues make the twin and the simulation differ: a miss there is printed as a measured gap."""
 

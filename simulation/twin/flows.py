@@ -317,6 +317,44 @@ def smooth_room(used, capacity):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+@njit(cache=True)
+def erlang_b(c, a):
+    """Erlang's loss formula: the chance that all ``c`` servers are busy at offered load ``a`` (any service-time
+    distribution: the formula is insensitive to it)."""
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
+@njit(cache=True)
+def loss_room(used, capacity):
+    """Fraction of arrivals a ward of ``capacity`` beds takes, when ``used`` beds are in use on average: 1 - B(c, a),
+    with the offered load ``a`` whose carried load a (1 - B) is ``used``. The simulation sends an admission out of
+    area only when every bed is taken, a loss system, so this is its overflow in steady state (it measured 3.6% of
+    admissions out of area at full scale; a logistic over 2% of the beds had given the twin 5.5% and more than twice
+    the sensitivity to a change in demand)."""
+    c = int(capacity + 0.5)
+    if c <= 0:
+        return 0.0
+    if used <= 0.0:
+        return 1.0
+    if used >= c * (1.0 - 1e-9):
+        return 0.0
+    a = used                       # a (1 - B(c, a)) is increasing and concave in a: Newton from below converges
+    for _ in range(60):
+        b = erlang_b(c, a)
+        g = a * (1.0 - b) - used
+        slope = (1.0 - b) - a * b * (c / a - 1.0 + b)
+        if slope <= 1e-12:
+            break
+        step = -g / slope
+        a += step
+        if abs(step) <= 1e-10 * a:
+            break
+    return 1.0 - erlang_b(c, a)
+
+
 # ---------------------------------------------------------------------------
 # The flows, in the order of the model's components
 
@@ -769,7 +807,7 @@ def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, base_factor, d
     ena_occupied = N[IN_ENABLEMENT].sum() + N[ACUTE_FROM_ENABLEMENT].sum() + N[OUT_OF_AREA_FROM_ENABLEMENT].sum()
     rooms = np.empty(3)
     rooms[0] = smooth_room(N[IN_HOME_TREATMENT].sum(), par[HT_CASELOAD]) if par[HT_OPEN] > 0 else 0.0
-    rooms[1] = smooth_room(acute, par[BEDS])
+    rooms[1] = loss_room(acute, par[BEDS])
     rooms[2] = smooth_room(ena_occupied + 1.0, par[TENANCIES]) if par[ENABLEMENT_OPEN] > 0 else 0.0
 
     f = np.zeros(K_)

@@ -435,8 +435,10 @@ def test_agreement_needs_the_same_sign_where_the_simulation_is_sure_and_then_the
     assert row(40.0, 2.0, 1.0, 3.0).line().passed is False
     # a decision that cannot touch an outcome: the simulation's difference is exactly 0 (a clock per event),
     # the twin's is 0 up to its tolerance; both under a ten-thousandth of the level count as no difference
-    assert row(-0.0011, 0.0, 0.0, 0.0, level=240.0).passed
+    assert row(-0.0011, 0.0, 0.0, 0.0, level=24_000.0).passed
     assert not row(-0.5, 0.0, 0.0, 0.0, level=240.0).passed
+    # a difference the twin's tolerance could not make is judged, however large the metric's level
+    assert not row(-16.5, -14.5, -15.9, -13.1, metric="qalys", level=568_000.0).passed
 
 
 def test_a_count_no_replication_moved_is_bounded_by_the_rule_of_three_not_taken_as_certain():

@@ -255,8 +255,13 @@ def price_year() -> int:
 _PRICE_YEAR: int | None = None
 
 
-def prices() -> str:
-    """'2024 prices': how every money figure of the page says which year's pounds it is in."""
+def prices(base: "ScenarioResults | None" = None) -> str:
+    """'2024 prices': how every money figure of the page says which year's pounds it is in (the price year of
+    ``base``'s parameters when given, else the shipped parameters')."""
+    if base is not None and base.scenario is not None:
+        from simulation.costs import price_year as model_price_year
+
+        return f"{model_price_year(base.scenario.values)} prices"
     return f"{price_year()} prices"
 
 

@@ -300,4 +300,4 @@ def ranking_sentence(base: ScenarioResults, others: list[ScenarioResults]) -> st
                      "choose between them on other grounds.")
     if d.n >= 2 and d.high < 0:
         text += " No decision here is good value against the baseline."
-    return text + f" (Money in {prices()}, discounted.)"
+    return text + f" (Money in {prices(base)}, discounted.)"

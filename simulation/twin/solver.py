@@ -84,28 +84,36 @@ def explicit_rk(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E,
         out[nxt] = y
         nxt += 1
     rejected = False
-    dy = np.empty(n)
+    y_stage = np.empty(n)
+    y_new = np.empty(n)
     while t < t1:
         h = min(h, max_step, t1 - t)
         if t + h > t1 - 1e-9 * max(1.0, abs(t1)):
             h = t1 - t
+        # loops rather than array expressions: no temporaries, and the same sums in the same order
         for s in range(1, stages):
-            dy[:] = 0.0
-            for j in range(s):
-                if A[s, j] != 0.0:
-                    dy += A[s, j] * K[j]
-            K[s] = _rhs(t + C[s] * h, y + h * dy, arms, cuts)
-        dy[:] = 0.0
-        for j in range(stages):
-            dy += B[j] * K[j]
-        y_new = y + h * dy
+            for i in range(n):
+                acc = 0.0
+                for j in range(s):
+                    if A[s, j] != 0.0:
+                        acc += A[s, j] * K[j, i]
+                y_stage[i] = y[i] + h * acc
+            K[s] = _rhs(t + C[s] * h, y_stage, arms, cuts)
+        for i in range(n):
+            acc = 0.0
+            for j in range(stages):
+                acc += B[j] * K[j, i]
+            y_new[i] = y[i] + h * acc
         K[stages] = _rhs(t + h, y_new, arms, cuts)
         nfev += stages
-        dy[:] = 0.0
-        for j in range(stages + 1):
-            dy += E[j] * K[j]
-        scale = atol + np.maximum(np.abs(y), np.abs(y_new)) * rtol
-        norm = _rms(h * dy / scale)
+        total = 0.0
+        for i in range(n):
+            acc = 0.0
+            for j in range(stages + 1):
+                acc += E[j] * K[j, i]
+            x = h * acc / (atol + max(abs(y[i]), abs(y_new[i])) * rtol)
+            total += x * x
+        norm = np.sqrt(total / n)
         if norm < 1.0:
             t_new = t + h if t1 - (t + h) > 1e-9 * max(1.0, abs(t1)) else t1
             if nxt < ticks.size and ticks[nxt] <= t_new + 1e-9:
@@ -122,7 +130,8 @@ def explicit_rk(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E,
             factor = MAX_FACTOR if norm == 0.0 else min(MAX_FACTOR, SAFETY * norm ** exponent)
             if rejected:
                 factor = min(1.0, factor)
-            t, y = t_new, y_new
+            t = t_new
+            y, y_new = y_new, y
             K[0] = K[stages]
             h *= factor
             rejected = False

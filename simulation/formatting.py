@@ -70,7 +70,7 @@ def number(value: float, unit: str = "", signed: bool = False) -> str:
     if unit == "£":
         return money_m(value, signed)
     v = abs(float(value))
-    if unit == "share":
+    if unit in ("share", "share change"):
         text = f"{v * 100:.1f}%"
     elif v < 1e-3:
         text = "0"

@@ -77,6 +77,7 @@ UNITS: dict[str, Unit] = {
     "per year": Unit("float", 0, 24, "a hazard rate: events per person per year", True),
     "share": Unit("float", 0, 1, "a proportion between 0 and 1"),
     "share per year": Unit("float", 0, 1, "a proportion per year"),
+    "share change": Unit("float", -1, 1, "a proportional change in a rate: a reduction if positive, an increase if negative"),
     "multiplier": Unit("float", 0, 120, "a factor applied to a rate (1 = no effect)", True),
     "days": Unit("float", 0, 3_653, "days", True),
     "weeks": Unit("float", 0, 522, "weeks", True),

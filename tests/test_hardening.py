@@ -147,7 +147,7 @@ def test_every_numeric_unit_has_a_finite_upper_limit_and_the_shipped_ranges_fit(
         unit = UNITS[spec.unit]
         for x in (spec.value, spec.low, spec.high):
             if unit.maximum is not None and isinstance(x, (int, float)) and not isinstance(x, bool):
-                assert x * 10 <= unit.maximum or spec.unit in ("share", "share per year", "spread", "utility", "utility change"), spec.path
+                assert x * 10 <= unit.maximum or spec.unit in ("share", "share per year", "share change", "spread", "utility", "utility change"), spec.path
 
 
 def test_a_run_too_big_for_a_laptop_is_refused_but_fits_at_a_smaller_scale(tmp_path):

@@ -237,36 +237,71 @@ def _value_label(value) -> str:
     return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
+def _whole_numbers(s: ScenarioResults, path: str) -> bool:
+    """Whether an input takes whole numbers only (places, people): its unit's kind, as the decision or the shipped
+    baseline declares it."""
+    from simulation.parameters import UNITS
+    from simulation.scenario import shipped_catalogue
+
+    spec = s.scenario.params.get(path) if s.scenario is not None else None
+    spec = spec or shipped_catalogue().get(path)
+    unit = UNITS.get(spec.unit) if spec is not None else None
+    return unit is not None and unit.kind == "int"
+
+
+def _edge(value, side: str, whole: bool) -> str:
+    """A switch value as said: for a whole-number input the whole number on the switch's side ("below 78.4" is
+    "below 79", "above 78.4" is "above 78"), else as the PSA found it."""
+    v = _float(value)
+    if v is None or not whole:
+        return _value_label(value)
+    return _value_label(math.ceil(v) if side == "below" else math.floor(v) if side == "above" else round(v))
+
+
+def _model_uses(s: ScenarioResults, path: str, base: str) -> str:
+    """'the model uses 41', or, when the decision itself sets the input (its PSA varies the figure the decision
+    starts from), 'the baseline uses 41; this decision sets 79 from month 3'."""
+    sc = s.scenario
+    if sc is not None:
+        if path in sc.overrides:
+            return f"the baseline uses {base}; this decision sets {_value_label(sc.params[path].value)} throughout"
+        for a in sc.actions:
+            for p, v in getattr(a, "values", ()):
+                if p == path:
+                    return f"the baseline uses {base}; this decision sets {_value_label(v)} from {a.when or 'its date'}"
+    return f"the model uses {base}"
+
+
 def flips_if(facts: PsaFacts | None, s: ScenarioResults) -> str | None:
     """'the answer flips if <input> is above <value>' from the PSA's thresholds (the lower threshold first)."""
     if facts is None or not facts.thresholds:
         return None
     t = facts.thresholds[0]
     label = str(t.get("label") or t.get("parameter"))
+    path = str(t.get("parameter") or "")
+    whole = _whole_numbers(s, path)
     below, above = str(t.get("preferred_below", "")), str(t.get("preferred_above", ""))
     wtp = _float(t.get("threshold_wtp"))
     at = f" at £{wtp:,.0f} per QALY" if wtp else ""
-    switch = _value_label(t.get("switch_value"))
-    base = _value_label(t.get("base"))
-    values = [_value_label(v) for v in str(t.get("switch_values") or "").split(";") if v.strip()]
+    uses = _model_uses(s, path, _value_label(t.get("base")))
+    values = [_edge(v, "", whole) for v in str(t.get("switch_values") or "").split(";") if v.strip()]
     if below == above and len(values) >= 2:   # the answer switches and switches back inside the range
         mine = below in (s.name, s.label)
         return (f"it {'stops being' if mine else 'becomes'} the better choice{at} when {label} is between {values[0]} and "
-                f"{values[-1]} (the model uses {base})")
+                f"{values[-1]} ({uses})")
     here = _float(t.get("base"))
     edge = _float(t.get("switch_value"))
     mine_below, mine_above = below in (s.name, s.label), above in (s.name, s.label)
+    side = "below" if mine_below else "above"
+    switch = _edge(t.get("switch_value"), side if mine_below or mine_above else "", whole)
     if (mine_below or mine_above) and here is not None and edge is not None:
         preferred_now = (here < edge) == mine_below       # which side of the switch the model's own value is on
-        side = "below" if mine_below else "above"
         if preferred_now:
-            return f"it stays the better choice{at} only while {label} is {side} {switch} (the model uses {base})"
-        return f"it would become the better choice{at} only if {label} were {side} {switch} (the model uses {base})"
-    if mine_below:
-        return f"it is the better choice{at} while {label} is below {switch} (the model uses {base})"
-    if mine_above:
-        return f"it is the better choice{at} while {label} is above {switch} (the model uses {base})"
-    return f"the better choice{at} flips when {label} passes {switch} ({below} below, {above} above; the model uses {base})"
+            return f"it stays the better choice{at} only while {label} is {side} {switch} ({uses})"
+        return f"it would become the better choice{at} only if {label} were {side} {switch} ({uses})"
+    if mine_below or mine_above:
+        return f"it is the better choice{at} while {label} is {side} {switch} ({uses})"
+    return f"the better choice{at} flips when {label} passes {switch} ({below} below, {above} above; {uses})"
 
 
 def robust_sentence(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | None) -> str:

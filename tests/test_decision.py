@@ -253,3 +253,29 @@ def test_a_qaly_loss_the_runs_cannot_tell_from_zero_is_said_to_be_so():
     assert "-5 to +1, which cannot be told from no change" in text
     assert qaly_loss(change(-2e6, -3e6, -1e6), change(2.0, 1.0, 3.0)) is None
 
+
+def test_a_whole_number_input_switches_at_a_whole_number_and_a_decision_that_sets_it_says_so(tmp_path):
+    """'Fill all 79 tenancies' read 'only while tenancies are below 78.4': a count of places is below 79 or not,
+    and the PSA varies the figure the decision starts from, which the decision itself sets to 79."""
+    from dataclasses import replace
+
+    from simulation.scenario import SHIPPED_SCENARIOS, load_scenario
+
+    fill = load_scenario(SHIPPED_SCENARIOS / "enablement_all_79_tenancies.yaml")
+    decision = replace(CLOSE, label=fill.name, name=fill.name, scenario=fill)
+    path = "services.enablement.tenancies_operative"
+    [(action_path, capacity)] = [pv for a in fill.actions for pv in getattr(a, "values", ()) if pv[0] == path]
+    row = {"metric": "nmb_20k", "parameter": path, "label": "Enablement tenancies in use (places)", "threshold_wtp": 20000,
+           "preferred_below": fill.name, "preferred_above": "Baseline", "switch_value": capacity - 0.57,
+           "switch_values": str(capacity - 0.57), "base": 41, "evppi": 1e4}
+    from dashboard.decision import PsaFacts
+
+    said = flips_if(PsaFacts(tmp_path, thresholds=[row]), decision)
+    assert f"is below {capacity} " in said and f"{capacity - 0.57:.1f}" not in said, said
+    assert f"this decision sets {capacity} from month 3" in said and "the baseline uses 41" in said
+    above = dict(row, preferred_below="Baseline", preferred_above=fill.name, switch_value=40.6, switch_values="40.6")
+    assert "is above 40 " in flips_if(PsaFacts(tmp_path, thresholds=[above]), decision)
+    fractional = dict(row, parameter="recovery.rate_per_year_severe", label="Recovery rate", switch_value=0.0251,
+                      switch_values="0.0251", base=0.04)
+    kept = flips_if(PsaFacts(tmp_path, thresholds=[fractional]), decision)
+    assert "0.0251" in kept and "the model uses 0.04" in kept, "a rate keeps its decimals; the decision does not set it"

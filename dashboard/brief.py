@@ -31,7 +31,10 @@ from simulation.sources import explain
 
 from . import figures as F
 from .data import ScenarioResults, difference
-from .decision import PsaFacts, flips_if, neutrality_words, rank, ranking_sentence, read_psa
+from .decision import (
+    WIDER_SOCIETY, PsaFacts, cost_per_qaly, flips_if, neutrality_words, qaly_loss, rank, ranking_sentence, read_psa,
+    societal_net_benefit,
+)
 from .views import BUDGET_PAYERS, PAYER_NAMES, budget_rows, cohort_facts, cohort_outcomes_frame, cohort_sentence, first_years
 
 PAGE_BREAK_MARKER = 'id="summary-end"'
@@ -164,7 +167,11 @@ def recommendation(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | 
     sure = "" if facts is None or facts.cost_effective.get(20_000) is None else \
         (f" With every uncertain input varied across its plausible range, it is cost-effective at £20,000 per QALY in "
          f"{facts.cost_effective[20_000]:.0%} of the trials.")
-    if nmb.n >= 2 and nmb.low > 0:
+    loss = qaly_loss(cost, difference(s, base, "qalys"))
+    if nmb.n >= 2 and nmb.low > 0 and loss:   # a recommendation that costs QALYs names the loss
+        head = (f"The numbers support '{s.label}': {loss}; at £20,000 per QALY it is worth "
+                f"{number(nmb.mean, '£')} more than '{base.label}' to health and care ({_iv(nmb, '£')}).")
+    elif nmb.n >= 2 and nmb.low > 0:
         head = (f"The numbers support '{s.label}': at £20,000 per QALY it is worth "
                 f"{number(nmb.mean, '£')} more than '{base.label}' to health and care ({_iv(nmb, '£')}).")
     elif nmb.n >= 2 and nmb.high < 0:
@@ -265,10 +272,13 @@ def _sure_words(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
 
 
 def _sure_section(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | None, prices: str) -> str:
-    rows = [(f"Health and care cost (NHS and council, discounted, {prices})", _iv(difference(s, base, "cost_health_and_care"), "£")),
-            ("Quality-adjusted life years (QALYs)", _iv(difference(s, base, "qalys"), "QALYs")),
+    cost, qalys = difference(s, base, "cost_health_and_care"), difference(s, base, "qalys")
+    rows = [(f"Health and care cost (NHS and council, discounted, {prices})", _iv(cost, "£")),
+            ("Quality-adjusted life years (QALYs)", _iv(qalys, "QALYs")),
+            (f"Cost per QALY gained (NHS and council, {prices})", cost_per_qaly(cost, qalys) or "not comparable"),
             (f"Net monetary benefit at £20,000 per QALY ({prices})", _iv(difference(s, base, "nmb_20k"), "£")),
-            (f"Net monetary benefit at £30,000 per QALY ({prices})", _iv(difference(s, base, "nmb_30k"), "£"))]
+            (f"Net monetary benefit at £30,000 per QALY ({prices})", _iv(difference(s, base, "nmb_30k"), "£")),
+            (f"{WIDER_SOCIETY}: net benefit at £20,000 per QALY ({prices})", _iv(societal_net_benefit(base, s), "£"))]
     if facts is None:
         rows.append(("Probability it saves money / is cost-effective", "not yet computed for this decision"))
     else:
@@ -276,7 +286,8 @@ def _sure_section(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | N
                                                                     f"{_pct(facts.saves_nhs)}, council {_pct(facts.saves_council)})"))
         rows.append(("Probability it is cost-effective", f"{_pct(facts.cost_effective.get(20_000))} at £20,000; "
                                                          f"{_pct(facts.cost_effective.get(30_000))} at £30,000 per QALY"))
-    body = "".join(f"<tr><th>{_e(a)}</th><td class='num'>{_e(b)}</td></tr>" for a, b in rows)
+    body = "".join(f"<tr><th>{_e(a)}</th><td class='{'words' if a.startswith('Cost per QALY') else 'num'}'>{_e(b)}</td></tr>"
+                   for a, b in rows)
     return f"<table id='brief-sure'>{body}</table><p>{_e(_sure_words(base, s, facts))}</p>"
 
 
@@ -299,9 +310,11 @@ def _ranking_table(base: ScenarioResults, others: list[ScenarioResults], prices:
         facts = read_psa(s)
         ce = "-" if facts is None or facts.cost_effective.get(20_000) is None else f"{facts.cost_effective[20_000]:.0%}"
         rows.append(f"<tr><td>{_e(s.label)}</td>{_cell(difference(s, base, 'cost_health_and_care'), '£')}"
-                    f"{_cell(difference(s, base, 'qalys'), 'QALYs')}{_cell(nmb, '£')}<td class='num'>{_e(ce)}</td></tr>")
+                    f"{_cell(difference(s, base, 'qalys'), 'QALYs')}{_cell(nmb, '£')}"
+                    f"{_cell(societal_net_benefit(base, s), '£')}<td class='num'>{_e(ce)}</td></tr>")
     return (f"<table id='brief-ranking'><tr><th>Decision (best value first)</th><th>Health and care cost ({_e(prices)})</th>"
-            "<th>QALYs</th><th>Net benefit at £20,000/QALY</th><th>Probability cost-effective</th></tr>"
+            "<th>QALYs</th><th>Net benefit at £20,000/QALY</th><th>The same, including wider society (lost output and "
+            "other costs outside health and care)</th><th>Probability cost-effective</th></tr>"
             + "".join(rows) + "</table>")
 
 

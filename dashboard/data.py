@@ -137,6 +137,20 @@ def budget_impact(base: ScenarioResults, alt: ScenarioResults) -> pd.DataFrame |
     return pd.DataFrame(pair_budget_impact_rows(alt.label, start_date(alt), base.monthly(), alt.monthly()))
 
 
+PERSPECTIVE_COSTS: dict[str, tuple[str, ...]] = {"health_and_care": ("cost_nhs", "cost_council"), "all": ("total_cost",)}
+"""The costs each perspective counts: health and care (the NHS and the council, the reference case the net monetary
+benefit uses), or all costs, including wider society (output lost by people out of work and the other costs outside
+health and care budgets)."""
+
+
+def perspective_cost(s: ScenarioResults, perspective: str) -> list[float]:
+    """Each replication's cost from a perspective of :data:`PERSPECTIVE_COSTS` (empty when the results lack one)."""
+    columns = [s.values(m) for m in PERSPECTIVE_COSTS[perspective]]
+    if any(len(c) != len(s.replications) or not c for c in columns):
+        return []
+    return [sum(row) for row in zip(*columns)]
+
+
 def difference(alt: ScenarioResults, base: ScenarioResults, metric: str) -> Interval | None:
     """Paired difference alt - base, or None if the two cannot be paired."""
     if alt.plan != base.plan:

@@ -1,7 +1,9 @@
 """The answer first: a card for each decision, and the ranking by net monetary benefit.
 
 Every number here is one the model reports (``cost_health_and_care``, ``qalys``,
-``nmb_20k``, ``nmb_30k`` as paired differences; the probabilities from the PSA
+``nmb_20k``, ``nmb_30k`` as paired differences, the cost per QALY from the first two,
+the net benefit including wider society from ``qalys`` and ``total_cost`` as the
+cost-effectiveness plane's "all costs" view counts it; the probabilities from the PSA
 that ``make psa-shipped`` precomputes for each shipped decision into
 ``scenarios/psa/<decision file>/``). This module only reads and words them.
 """
@@ -15,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 from dash import html
 
-from simulation.experiment import Interval
-from simulation.formatting import number
+from simulation.experiment import Interval, paired_difference
+from simulation.formatting import money_per_unit, number
 from simulation.scenario import SHIPPED_SCENARIOS
 
-from .data import ScenarioResults, difference, prices
+from .data import ScenarioResults, difference, perspective_cost, prices
 
 PSA_ROOT = SHIPPED_SCENARIOS / "psa"
 """Where ``make psa-shipped`` writes each shipped decision's PSA (a folder per decision file)."""
@@ -151,11 +153,123 @@ def _cost_words(d: Interval | None) -> str:
     return f"{verb} {number(abs(d.mean), '£')}{more} ({number(d.low, '£', signed=True)}\u00a0to\u00a0{number(d.high, '£', signed=True)})"
 
 
+def _cannot_tell(d: Interval) -> bool:
+    """Whether a paired difference's 95% interval includes zero (or its mean is exactly zero)."""
+    return d.mean == 0 or (d.n >= 2 and d.low <= 0 <= d.high)
+
+
+def _cost_direction(cost: Interval) -> str:
+    """'it saves £9.4m' / 'it costs £1.2m more', and a word when the runs cannot tell the cost change from zero."""
+    said = f"it saves {number(abs(cost.mean), '£')}" if cost.mean < 0 else f"it costs {number(cost.mean, '£')} more"
+    return said + (", though the cost change cannot be told from zero either" if _cannot_tell(cost) else "")
+
+
+def cost_per_qaly(cost: Interval | None, qalys: Interval | None) -> str | None:
+    """The cost per QALY gained in plain words, worded by the quadrant of the cost-effectiveness plane.
+
+    ``cost`` and ``qalys`` are a decision's paired differences against the baseline in health and care cost (NHS
+    plus council, the cost the net monetary benefit counts) and in QALYs; the ratio of their means is the
+    incremental cost per QALY:
+
+    - more cost, more QALYs: "costs £X more per QALY gained";
+    - less cost, more QALYs: "saves money and gains QALYs: better on both";
+    - more cost, fewer QALYs: "costs more and loses QALYs: worse on both";
+    - less cost, fewer QALYs: "saves £X for each QALY lost".
+
+    When the QALY difference's 95% interval includes zero, a ratio to it means nothing: the words say so and give
+    only the direction of the cost. None when either difference is missing (the runs cannot be paired).
+    """
+    if cost is None or qalys is None or not (math.isfinite(cost.mean) and math.isfinite(qalys.mean)):
+        return None
+    if _cannot_tell(qalys):
+        return f"the QALY change cannot be told from zero, so a cost per QALY is not meaningful; {_cost_direction(cost)}"
+    per_qaly = money_per_unit(abs(cost.mean / qalys.mean))
+    if qalys.mean > 0:
+        return f"costs {per_qaly} more per QALY gained" if cost.mean > 0 else "saves money and gains QALYs: better on both"
+    return "costs more and loses QALYs: worse on both" if cost.mean >= 0 else f"saves {per_qaly} for each QALY lost"
+
+
+WIDER_SOCIETY = "Including wider society (lost output and other costs outside health and care)"
+"""How a card and the brief name the societal perspective: all costs, not only health and care's."""
+
+
+def societal_net_benefit(base: ScenarioResults, s: ScenarioResults, wtp: float = 20_000) -> Interval | None:
+    """The paired difference in net monetary benefit at ``wtp`` per QALY counting all costs, including wider
+    society's (the cost-effectiveness plane's "all costs" view: :data:`dashboard.data.PERSPECTIVE_COSTS`), or
+    None if the two cannot be paired or the results lack a cost or the QALYs."""
+    if s.plan != base.plan:
+        return None
+    arms = []
+    for r in (s, base):
+        qalys, cost = r.values("qalys"), perspective_cost(r, "all")
+        if not qalys or len(qalys) != len(cost):
+            return None
+        arms.append([wtp * q - c for q, c in zip(qalys, cost)])
+    if len(arms[0]) != len(arms[1]):
+        return None
+    return paired_difference(arms[0], arms[1])
+
+
+def qaly_loss(cost: Interval | None, qalys: Interval | None) -> str | None:
+    """What a decision that loses QALYs trades them for, for a sentence that recommends it: "it saves £9.4m
+    (-£12.0m to -£7.1m) at a loss of 15 QALYs (13 to 17)". None when it does not lose QALYs on average (or the
+    runs cannot be compared). A loss or a saving the runs cannot tell from zero is said to be so."""
+    if cost is None or qalys is None or not qalys.mean < 0:
+        return None
+    if cost.n >= 2 and cost.low <= 0 <= cost.high:
+        money = (f"its cost change cannot be told from zero ({number(cost.mean, '£', signed=True)}, "
+                 f"{number(cost.low, '£', signed=True)} to {number(cost.high, '£', signed=True)}), at")
+    else:
+        money = f"it {_cost_words(cost)} at"
+    lost = f"a loss of {number(-qalys.mean, 'QALYs')} QALYs"
+    if qalys.n < 2:
+        return f"{money} {lost}"
+    if qalys.high < 0:
+        return f"{money} {lost} ({number(-qalys.high, 'QALYs')} to {number(-qalys.low, 'QALYs')})"
+    return (f"{money} {lost} (a change of {number(qalys.low, 'QALYs', signed=True)} to "
+            f"{number(qalys.high, 'QALYs', signed=True)}, which cannot be told from no change)")
+
+
 def _value_label(value) -> str:
     v = _float(value)
     if v is None:
         return str(value)
     return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def _whole_numbers(s: ScenarioResults, path: str) -> bool:
+    """Whether an input takes whole numbers only (places, people): its unit's kind, as the decision or the shipped
+    baseline declares it."""
+    from simulation.parameters import UNITS
+    from simulation.scenario import shipped_catalogue
+
+    spec = s.scenario.params.get(path) if s.scenario is not None else None
+    spec = spec or shipped_catalogue().get(path)
+    unit = UNITS.get(spec.unit) if spec is not None else None
+    return unit is not None and unit.kind == "int"
+
+
+def _edge(value, side: str, whole: bool) -> str:
+    """A switch value as said: for a whole-number input the whole number on the switch's side ("below 78.4" is
+    "below 79", "above 78.4" is "above 78"), else as the PSA found it."""
+    v = _float(value)
+    if v is None or not whole:
+        return _value_label(value)
+    return _value_label(math.ceil(v) if side == "below" else math.floor(v) if side == "above" else round(v))
+
+
+def _model_uses(s: ScenarioResults, path: str, base: str) -> str:
+    """'the model uses 41', or, when the decision itself sets the input (its PSA varies the figure the decision
+    starts from), 'the baseline uses 41; this decision sets 79 from month 3'."""
+    sc = s.scenario
+    if sc is not None:
+        if path in sc.overrides:
+            return f"the baseline uses {base}; this decision sets {_value_label(sc.params[path].value)} throughout"
+        for a in sc.actions:
+            for p, v in getattr(a, "values", ()):
+                if p == path:
+                    return f"the baseline uses {base}; this decision sets {_value_label(v)} from {a.when or 'its date'}"
+    return f"the model uses {base}"
 
 
 def flips_if(facts: PsaFacts | None, s: ScenarioResults) -> str | None:
@@ -164,30 +278,30 @@ def flips_if(facts: PsaFacts | None, s: ScenarioResults) -> str | None:
         return None
     t = facts.thresholds[0]
     label = str(t.get("label") or t.get("parameter"))
+    path = str(t.get("parameter") or "")
+    whole = _whole_numbers(s, path)
     below, above = str(t.get("preferred_below", "")), str(t.get("preferred_above", ""))
     wtp = _float(t.get("threshold_wtp"))
     at = f" at £{wtp:,.0f} per QALY" if wtp else ""
-    switch = _value_label(t.get("switch_value"))
-    base = _value_label(t.get("base"))
-    values = [_value_label(v) for v in str(t.get("switch_values") or "").split(";") if v.strip()]
+    uses = _model_uses(s, path, _value_label(t.get("base")))
+    values = [_edge(v, "", whole) for v in str(t.get("switch_values") or "").split(";") if v.strip()]
     if below == above and len(values) >= 2:   # the answer switches and switches back inside the range
         mine = below in (s.name, s.label)
         return (f"it {'stops being' if mine else 'becomes'} the better choice{at} when {label} is between {values[0]} and "
-                f"{values[-1]} (the model uses {base})")
+                f"{values[-1]} ({uses})")
     here = _float(t.get("base"))
     edge = _float(t.get("switch_value"))
     mine_below, mine_above = below in (s.name, s.label), above in (s.name, s.label)
+    side = "below" if mine_below else "above"
+    switch = _edge(t.get("switch_value"), side if mine_below or mine_above else "", whole)
     if (mine_below or mine_above) and here is not None and edge is not None:
         preferred_now = (here < edge) == mine_below       # which side of the switch the model's own value is on
-        side = "below" if mine_below else "above"
         if preferred_now:
-            return f"it stays the better choice{at} only while {label} is {side} {switch} (the model uses {base})"
-        return f"it would become the better choice{at} only if {label} were {side} {switch} (the model uses {base})"
-    if mine_below:
-        return f"it is the better choice{at} while {label} is below {switch} (the model uses {base})"
-    if mine_above:
-        return f"it is the better choice{at} while {label} is above {switch} (the model uses {base})"
-    return f"the better choice{at} flips when {label} passes {switch} ({below} below, {above} above; the model uses {base})"
+            return f"it stays the better choice{at} only while {label} is {side} {switch} ({uses})"
+        return f"it would become the better choice{at} only if {label} were {side} {switch} ({uses})"
+    if mine_below or mine_above:
+        return f"it is the better choice{at} while {label} is {side} {switch} ({uses})"
+    return f"the better choice{at} flips when {label} passes {switch} ({below} below, {above} above; {uses})"
 
 
 def robust_sentence(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | None) -> str:
@@ -218,9 +332,9 @@ def robust_sentence(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts |
     return text[:1].upper() + text[1:] + "."
 
 
-def _card_row(label: str, value: str, cls: str) -> html.Tr:
+def _card_row(label: str, value: str, cls: str, wrap: bool = False) -> html.Tr:
     return html.Tr([html.Th(label, style={"textAlign": "left", "fontWeight": "normal", "color": "#333", "paddingRight": "10px"}),
-                    html.Td(value, className=cls, style={"fontWeight": "bold", "whiteSpace": "nowrap"})])
+                    html.Td(value, className=cls, style={"fontWeight": "bold", "whiteSpace": "normal" if wrap else "nowrap"})])
 
 
 def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | None) -> html.Div:
@@ -230,6 +344,8 @@ def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
     rows = [
         _card_row(f"Health and care cost (NHS and council), £, {prices()}", _cost_words(cost), "card-cost"),
         _card_row("Quality-adjusted life years", _interval_text(qalys, "QALYs"), "card-qalys"),
+        _card_row(f"Cost per QALY gained (NHS and council, {prices()})", cost_per_qaly(cost, qalys) or "not comparable",
+                  "card-per-qaly", wrap=True),
         _card_row(f"Net monetary benefit at £20,000 / QALY ({prices()})", _interval_text(difference(s, base, "nmb_20k"), "£"), "card-nmb20"),
         _card_row(f"Net monetary benefit at £30,000 / QALY ({prices()})", _interval_text(difference(s, base, "nmb_30k"), "£"), "card-nmb30"),
     ]
@@ -251,6 +367,9 @@ def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
     return html.Div([
         html.H3(s.label, style={"margin": "0 0 6px 0", "fontSize": "18px"}),
         html.Table(html.Tbody(rows), style={"fontSize": "14px", "borderSpacing": "0 2px"}),
+        html.P([f"{WIDER_SOCIETY}: net benefit at £20,000 / QALY ",
+                html.Span(_interval_text(societal_net_benefit(base, s), "£"), style={"whiteSpace": "nowrap"}),
+                f" ({prices()})."], className="card-society", style={"margin": "6px 0 0 0", "fontSize": "14px"}),
         html.P(robust_sentence(base, s, facts), className="card-sentence", style={"margin": "8px 0 0 0", "fontSize": "14px"}),
         *([html.P(PSA_VERSUS_TABLE, className="card-psa-note", style={"margin": "6px 0 0 0", "fontSize": "13px", "color": "#444"})]
           if facts is not None else []),
@@ -288,8 +407,9 @@ def ranking_sentence(base: ScenarioResults, others: list[ScenarioResults]) -> st
     if not ranked:
         return ""
     best, d = ranked[0]
+    loss = qaly_loss(difference(best, base, "cost_health_and_care"), difference(best, base, "qalys"))
     text = (f"Best value at £20,000 per QALY: {best.label}, net monetary benefit {_interval_text(d, '£')} against "
-            f"{base.label}.")
+            f"{base.label}" + (f"; {loss}." if loss else "."))
     if len(ranked) > 1:
         second = ranked[1][0]
         gap = difference(best, second, "nmb_20k")

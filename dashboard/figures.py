@@ -18,7 +18,8 @@ from simulation.outcomes import METRICS, series_labels
 from simulation.people import PLACE_LABELS, PLACE_NAMES
 
 from .data import (
-    SUBGROUP_LABELS, ScenarioResults, action_months, difference, mean_flows, monthly_band, monthly_difference, prices,
+    SUBGROUP_LABELS, ScenarioResults, action_months, difference, mean_flows, monthly_band, monthly_difference, perspective_cost,
+    prices,
 )
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -419,13 +420,13 @@ def flows_figure(base: ScenarioResults, s: ScenarioResults, top: int = 10) -> go
 def ce_plane_figure(base: ScenarioResults, others: list[ScenarioResults], perspective: str = "health_and_care") -> go.Figure:
     """Cost-effectiveness plane: difference in cost against difference in QALYs, per replication."""
     fig = go.Figure()
-    cost_metrics = ("cost_nhs", "cost_council") if perspective == "health_and_care" else ("total_cost",)
+    view = "health_and_care" if perspective == "health_and_care" else "all"
     xs_all, ys_all = [0.0], [0.0]
     for i, s in enumerate(others):
         if s.plan != base.plan:
             continue
         dq = [a - b for a, b in zip(s.values("qalys"), base.values("qalys"))]
-        dc = [(sum(a) - sum(b)) / 1e6 for a, b in zip(zip(*[s.values(m) for m in cost_metrics]), zip(*[base.values(m) for m in cost_metrics]))]
+        dc = [(a - b) / 1e6 for a, b in zip(perspective_cost(s, view), perspective_cost(base, view))]
         xs_all += dq
         ys_all += dc
         fig.add_trace(go.Scatter(x=dq, y=dc, mode="markers", name=s.label, marker=dict(size=10, color=colour(i + 1), symbol=i % 10),

@@ -44,6 +44,16 @@ def _millions(v: float) -> str:
     return f"£{v / 1e9:,.2f}bn" if round(v / 1e6, 1) >= 1000 else f"£{v / 1e6:,.1f}m"
 
 
+def money_per_unit(value: float, signed: bool = False) -> str:
+    """A sum per unit (a cost per QALY), read like the £20,000 per QALY it is set beside: whole pounds to three
+    significant figures (£51,700, £131,000), millions from a million (£2.4m)."""
+    if _missing(value):
+        return "-"
+    v = float(f"{abs(float(value)):.3g}")
+    text = _millions(v) if v >= 1e6 else f"£{v:,.0f}"
+    return _signed(text, value, signed)
+
+
 def money_m(value: float, signed: bool = False) -> str:
     """Outcome money in one format, millions (or billions) always, so a column never mixes +£49,835 with -£8.4m:
     £8.87bn, £9.4m, £0.31m, £0.05m; what rounds to under £0.01m prints as £0m."""

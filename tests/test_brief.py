@@ -183,3 +183,25 @@ def test_money_in_the_summary_names_the_price_year_of_the_parameters(shipped, no
     rebased = dataclasses.replace(base, scenario=base.scenario.with_values(values))
     words = summary_of(board_brief(rebased, others, focus))
     assert "2022 prices" in words and "2024 prices" not in words
+
+
+def test_the_summary_gives_the_cost_per_qaly_and_each_decisions_net_benefit_including_wider_society(shipped, no_figures):
+    from dashboard.brief import board_brief
+    from dashboard.data import difference
+    from dashboard.decision import cost_per_qaly, societal_net_benefit
+    from simulation.formatting import number
+
+    base, others = shipped
+    focus = next(o for o in others if o.label == DAY_CENTRE)
+    words = html_module.unescape(summary_of(board_brief(base, others, focus)))
+    sure = words.split("id='brief-sure'", 1)[1].split("</table>", 1)[0]
+    said = cost_per_qaly(difference(focus, base, "cost_health_and_care"), difference(focus, base, "qalys"))
+    assert said and "Cost per QALY gained (NHS and council, 2024 prices)" in sure and said in sure
+    assert "Including wider society (lost output and other costs outside health and care)" in sure
+    ranking = words.split("id='brief-ranking'", 1)[1].split("</table>", 1)[0]
+    assert "including wider society" in ranking
+    for o in others:
+        row = ranking.split(f"<td>{o.label}</td>", 1)[1].split("</tr>", 1)[0]
+        society = societal_net_benefit(base, o)
+        assert society is not None and number(society.mean, "£", signed=True) in row, o.label
+    assert "ICER" not in words and "total_cost" not in words

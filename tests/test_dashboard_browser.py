@@ -677,7 +677,7 @@ def test_every_money_figure_says_its_price_year(server):
     rows, _ = grid(base, [day], ["cost_health_and_care", "qalys"])
     assert rows[0]["Outcome"].endswith("(£, 2024 prices)") and "prices" not in rows[1]["Outcome"]
     card = str(answer_card(base, day, None))
-    assert card.count("2024 prices") == 3, "the cost and both net benefits"
+    assert card.count("2024 prices") == 5, "the cost, the cost per QALY, both net benefits and the one including wider society"
     assert "2024 prices" in next(iter(budget_table_frame(t, day.label).columns))
     values = {p: s.value for p, s in shipped_catalogue().items()}
     assert "in 2015 prices" in _now_cost(values, "day_centre"), "the builder's costs are in their own price year"

@@ -127,3 +127,155 @@ def test_a_card_warns_when_the_runs_and_the_probabilities_disagree_about_the_mon
     assert "Read with care" not in agree
     costs_in_runs = str(answer_card(CLOSE, BASE, PsaFacts(tmp_path, 0.9, 0.9, 0.75, {20_000: 0.75, 30_000: 0.75})))
     assert "the runs say it costs health and care more, but across the inputs' plausible ranges it saves money in 75%" in costs_in_runs
+
+
+def change(mean: float, low: float, high: float):
+    """A paired difference as the runs report it: its mean and 95% interval."""
+    from simulation.experiment import Interval
+
+    return Interval(mean, low, high, 1.0, 5)
+
+
+def test_cost_per_qaly_is_worded_by_the_quadrant_of_the_cost_effectiveness_plane():
+    """The ratio of the mean differences in health and care cost and in QALYs, said as a board reads it."""
+    from dashboard.decision import cost_per_qaly
+
+    gains, loses = change(4.0, 2.0, 6.0), change(-4.0, -6.0, -2.0)
+    costs, saves = change(100_000.0, 50_000.0, 150_000.0), change(-160_000.0, -200_000.0, -120_000.0)
+    assert cost_per_qaly(costs, gains) == "costs £25,000 more per QALY gained"
+    assert cost_per_qaly(saves, gains) == "saves money and gains QALYs: better on both"
+    assert cost_per_qaly(costs, loses) == "costs more and loses QALYs: worse on both"
+    assert cost_per_qaly(saves, loses) == "saves £40,000 for each QALY lost"
+    assert cost_per_qaly(change(3_000_000.0, 2e6, 4e6), change(0.5, 0.1, 0.9)) == "costs £6.0m more per QALY gained"
+    assert cost_per_qaly(None, gains) is None and cost_per_qaly(costs, None) is None
+
+
+def test_a_qaly_change_that_cannot_be_told_from_zero_has_no_cost_per_qaly_only_a_direction_of_cost():
+    from dashboard.decision import cost_per_qaly
+
+    unclear = change(0.3, -1.0, 1.6)
+    for cost, direction in ((change(-2_000_000.0, -3e6, -1e6), "it saves £2.0m"),
+                            (change(500_000.0, 1e5, 9e5), "it costs £0.50m more")):
+        text = cost_per_qaly(cost, unclear)
+        assert "the QALY change cannot be told from zero" in text and "a cost per QALY is not meaningful" in text
+        assert text.endswith(direction), text
+        assert "per QALY gained" not in text.replace("a cost per QALY is", "")
+    both = cost_per_qaly(change(-200_000.0, -900_000.0, 500_000.0), unclear)
+    assert both.endswith("it saves £0.20m, though the cost change cannot be told from zero either")
+    assert "not meaningful" in cost_per_qaly(change(1e5, 5e4, 2e5), change(0.0, 0.0, 0.0)), "no change at all: no ratio"
+
+
+def arm(label: str, file: str, hc: list[float], society: list[float], qalys: list[float]) -> ScenarioResults:
+    """Results whose net benefit, total cost and payers' costs are consistent, as the model writes them."""
+    return results(label, file, cost_health_and_care=hc, cost_nhs=[c * 0.6 for c in hc], cost_council=[c * 0.4 for c in hc],
+                   cost_society=society, total_cost=[c + w for c, w in zip(hc, society)], qalys=qalys,
+                   nmb_20k=[20_000 * q - c for q, c in zip(qalys, hc)], nmb_30k=[30_000 * q - c for q, c in zip(qalys, hc)])
+
+
+SOC_BASE = arm("Baseline", "baseline.yaml", [60e6, 63e6, 57e6, 61e6, 59e6], [40e6, 41e6, 39e6, 40e6, 40e6],
+               [1000.0, 1001.0, 999.0, 1000.5, 999.5])
+SOC_CLOSE = arm("Close the day centre", "close_day_centre.yaml", [51e6, 53e6, 47e6, 50e6, 50e6],
+                [45e6, 46e6, 43e6, 45e6, 46e6], [985.0, 987.0, 983.0, 985.5, 984.5])
+
+
+def test_the_net_benefit_including_wider_society_counts_the_planes_all_costs_and_shows_on_the_card():
+    """Saving health and care £10m while wider society loses £5m of output: the societal net benefit is the
+    health-and-care one less those £5m, the same cost the plane's 'all costs' view plots."""
+    from dashboard.decision import societal_net_benefit
+    from dashboard.figures import ce_plane_figure
+
+    society = societal_net_benefit(SOC_BASE, SOC_CLOSE)
+    health = difference_of(SOC_CLOSE, SOC_BASE, "nmb_20k")
+    extra = [a - b for a, b in zip(SOC_CLOSE.values("cost_society"), SOC_BASE.values("cost_society"))]
+    assert society is not None and abs(society.mean - (health.mean - sum(extra) / len(extra))) < 1e-6
+    assert society.low < society.mean < society.high
+    trace = ce_plane_figure(SOC_BASE, [SOC_CLOSE], perspective="all").data[0]
+    plane = [20_000 * q - c * 1e6 for q, c in zip(trace.x, trace.y)]
+    assert abs(sum(plane) / len(plane) - society.mean) < 1e-3, "the card and the plane count the same costs"
+    from simulation.formatting import number
+
+    card = answer_card(SOC_BASE, SOC_CLOSE, None)
+    [line] = ["".join(getattr(part, "children", part) for part in c.children) for c in card.children
+              if getattr(c, "className", None) == "card-society"]
+    assert line.startswith("Including wider society (lost output and other costs outside health and care): net benefit "
+                           "at £20,000 / QALY " + number(society.mean, "£", signed=True))
+    assert number(society.low, "£", signed=True) in line and line.endswith("(2024 prices).")
+    per_qaly_label, _ = card_line(card, "card-per-qaly")
+    for jargon in ("cost_society", "total_cost", "ICER", "PSA"):
+        assert jargon not in line + per_qaly_label, jargon
+    assert societal_net_benefit(BASE, CLOSE) is None, "results without the total cost: nothing to say, no guess"
+
+
+def card_line(card, cls: str) -> tuple[str, str]:
+    """A card's row by its value's class: (its label, its value)."""
+    table = next(c for c in card.children if getattr(c, "children", None) is not None and type(c).__name__ == "Table")
+    for row in table.children.children:
+        th, td = row.children
+        if td.className == cls:
+            return th.children, td.children
+    raise AssertionError(f"no {cls} row")
+
+
+def difference_of(alt, base, metric):
+    from dashboard.data import difference
+
+    return difference(alt, base, metric)
+
+
+def test_a_recommendation_that_loses_qalys_names_the_loss_and_its_interval():
+    """Closing the day centre saves money and is good value at £20,000 per QALY, but people lose QALYs: the
+    sentence that recommends it must say how many, not only the net benefit."""
+    from dashboard.brief import recommendation
+    from dashboard.decision import ranking_sentence
+    from simulation.formatting import number
+
+    qalys = difference_of(SOC_CLOSE, SOC_BASE, "qalys")
+    nmb = difference_of(SOC_CLOSE, SOC_BASE, "nmb_20k")
+    _, on_card = card_line(answer_card(SOC_BASE, SOC_CLOSE, None), "card-per-qaly")
+    assert on_card.startswith("saves £") and on_card.endswith("for each QALY lost"), "the card's cost per QALY"
+    assert qalys.high < 0 < nmb.low, "the premise: a clear QALY loss in a decision the numbers support"
+    said = recommendation(SOC_BASE, SOC_CLOSE, None)
+    assert said.startswith("The numbers support 'Close the day centre': it saves £")
+    loss = (f"at a loss of {number(-qalys.mean, 'QALYs')} QALYs ({number(-qalys.high, 'QALYs')} to "
+            f"{number(-qalys.low, 'QALYs')})")
+    assert loss in said, said
+    assert loss in ranking_sentence(SOC_BASE, [SOC_CLOSE]), "the ranking's best value says it too"
+    gains = arm("Reopen", "reopen.yaml", SOC_CLOSE.values("cost_health_and_care"), SOC_CLOSE.values("cost_society"),
+                [q + 30 for q in SOC_BASE.values("qalys")])
+    assert "loss" not in recommendation(SOC_BASE, gains, None), "a decision that gains QALYs has no loss to name"
+
+
+def test_a_qaly_loss_the_runs_cannot_tell_from_zero_is_said_to_be_so():
+    from dashboard.decision import qaly_loss
+
+    text = qaly_loss(change(-2e6, -3e6, -1e6), change(-2.0, -5.0, 1.0))
+    assert text.startswith("it saves £2.0m") and "a loss of 2 QALYs" in text
+    assert "-5 to +1, which cannot be told from no change" in text
+    assert qaly_loss(change(-2e6, -3e6, -1e6), change(2.0, 1.0, 3.0)) is None
+
+
+def test_a_whole_number_input_switches_at_a_whole_number_and_a_decision_that_sets_it_says_so(tmp_path):
+    """'Fill all 79 tenancies' read 'only while tenancies are below 78.4': a count of places is below 79 or not,
+    and the PSA varies the figure the decision starts from, which the decision itself sets to 79."""
+    from dataclasses import replace
+
+    from simulation.scenario import SHIPPED_SCENARIOS, load_scenario
+
+    fill = load_scenario(SHIPPED_SCENARIOS / "enablement_all_79_tenancies.yaml")
+    decision = replace(CLOSE, label=fill.name, name=fill.name, scenario=fill)
+    path = "services.enablement.tenancies_operative"
+    [(action_path, capacity)] = [pv for a in fill.actions for pv in getattr(a, "values", ()) if pv[0] == path]
+    row = {"metric": "nmb_20k", "parameter": path, "label": "Enablement tenancies in use (places)", "threshold_wtp": 20000,
+           "preferred_below": fill.name, "preferred_above": "Baseline", "switch_value": capacity - 0.57,
+           "switch_values": str(capacity - 0.57), "base": 41, "evppi": 1e4}
+    from dashboard.decision import PsaFacts
+
+    said = flips_if(PsaFacts(tmp_path, thresholds=[row]), decision)
+    assert f"is below {capacity} " in said and f"{capacity - 0.57:.1f}" not in said, said
+    assert f"this decision sets {capacity} from month 3" in said and "the baseline uses 41" in said
+    above = dict(row, preferred_below="Baseline", preferred_above=fill.name, switch_value=40.6, switch_values="40.6")
+    assert "is above 40 " in flips_if(PsaFacts(tmp_path, thresholds=[above]), decision)
+    fractional = dict(row, parameter="recovery.rate_per_year_severe", label="Recovery rate", switch_value=0.0251,
+                      switch_values="0.0251", base=0.04)
+    kept = flips_if(PsaFacts(tmp_path, thresholds=[fractional]), decision)
+    assert "0.0251" in kept and "the model uses 0.04" in kept, "a rate keeps its decimals; the decision does not set it"

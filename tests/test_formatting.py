@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.formatting import money, money_m, number
+from simulation.formatting import money, money_m, money_per_unit, number
 
 
 @pytest.mark.parametrize("value, text", [
@@ -12,6 +12,15 @@ from simulation.formatting import money, money_m, number
 ])
 def test_money_reads_at_a_glance(value, text):
     assert money(value) == text
+
+
+@pytest.mark.parametrize("value, text", [
+    (51_741, "£51,700"), (131_234, "£131,000"), (999_999, "£1.0m"), (2_430_000, "£2.4m"), (-8_742, "-£8,740"), (12.4, "£12"),
+    (float("inf"), "-"),
+])
+def test_a_cost_per_qaly_reads_in_whole_pounds_like_the_threshold_beside_it(value, text):
+    """'£0.13m per QALY' beside '£20,000 per QALY' asks the reader to convert: a sum per unit stays in pounds."""
+    assert money_per_unit(value) == text
 
 
 @pytest.mark.parametrize("value, text", [

@@ -23,7 +23,8 @@ from .data import ScenarioResults, comparison_table, prices
 from .decision import answer_cards, psa_stamp, ranking_sentence
 from .report import HEADLINE, comparison_csv, figures_zip, html_brief, in_words
 from .views import (
-    budget_csv, budget_rows, budget_table_all_frame, budget_table_frame, budget_xlsx, cohort_facts, cohort_outcomes_frame, cohort_sentence, html_table,
+    BUDGET_YEARS, budget_csv, budget_rows, budget_table_all_frame, budget_table_frame, budget_xlsx, cohort_facts,
+    cohort_outcomes_frame, cohort_sentence, html_table,
 )
 
 TIMESERIES_CHOICES = [
@@ -138,7 +139,9 @@ def compare_tab() -> html.Div:
         html.Div(id="cohort-box"),
         html.H3("Budget impact, year by year", style=SECTION),
         html.P(f"Cash spending (undiscounted, £, {prices()}) by financial year, April to March, against the baseline: "
-               "what each budget holder pays more (+) or saves (-), with 95% intervals.", style=HELP),
+               "what each budget holder pays more (+) or saves (-), with 95% intervals. The table and chart show the "
+               f"first {BUDGET_YEARS} financial years; the CSV and XLSX carry every year of the run (a part year is "
+               "marked with its months).", style=HELP, id="budget-help"),
         dcc.RadioItems(id="budget-scope", value="focus", inline=True,
                        options=[{"label": " the decision in detail  ", "value": "focus"},
                                 {"label": " every decision compared (one table, a row per decision and payer)", "value": "every"}]),

@@ -37,6 +37,7 @@ def sent_label(where: str) -> str:
     if where == "kept their place":
         return "Kept their place"
     for suffix, words in (("_granted", "got {x}"), ("_dropped_out", "referred for {x}: dropped out or not eligible (nothing)"),
+                          ("_not_taken", "referred to {x}: not eligible, or it was closed (nothing)"),
                           ("_assessed", "referred for {x}: still being assessed at the end"),
                           ("_place", "got a place in {x}"), ("_waiting_list", "on the waiting list for {x}")):
         if where.endswith(suffix):
@@ -49,7 +50,7 @@ def sent_label(where: str) -> str:
 
 
 def got_nothing(where: str) -> bool:
-    return where == "nothing" or where.endswith("_dropped_out")
+    return where == "nothing" or where.endswith(("_dropped_out", "_not_taken"))
 
 
 def cohort_facts(s: ScenarioResults) -> list[dict]:

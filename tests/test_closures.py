@@ -50,6 +50,27 @@ def test_only_users_eligible_for_a_budget_are_assessed_for_one(baseline):
     assert count(rec, "redirected_nothing") == USERS - assessed
 
 
+def test_the_cohort_tells_users_a_budget_could_not_take_from_those_the_closure_sent_nowhere(baseline):
+    """Half the users are eligible for a budget and the closure refers 80% of them for one, the rest nowhere:
+    the ineligible referred are 'personal_budgets_not_taken' (they got nothing, but were referred), and
+    'nothing' is only the 20% sent nowhere. The page counts both as getting nothing."""
+    from dashboard.views import got_nothing, sent_label
+    from simulation.experiment import cohort_markers, run_replication
+
+    s = quiet(baseline, day_centre_users(population__budget_eligible_share=0.5))
+    s = s.with_actions(close("day_centre", 2, {"personal_budgets": 0.8}))
+    res = run_replication(s, 1, 0, 1.0, 1.0, 0.0, cohorts=cohort_markers([s]))
+    sent = [row[3] for row in res.cohort]
+    nowhere, turned_away = sent.count("nothing"), sent.count("personal_budgets_not_taken")
+    referred = len(sent) - nowhere
+    assert len(sent) == USERS and within(nowhere, USERS, 0.2)
+    assert within(turned_away, referred, 0.5)                       # the ineligible half of those referred
+    assert set(sent) - {"nothing", "personal_budgets_not_taken"} <= {"personal_budgets_assessed", "personal_budgets_granted",
+                                                                     "personal_budgets_dropped_out"}
+    assert got_nothing("personal_budgets_not_taken") and got_nothing("nothing")
+    assert "not eligible" in sent_label("personal_budgets_not_taken") and "personal budget" in sent_label("personal_budgets_not_taken")
+
+
 def test_users_sent_to_peer_support_wait_when_it_is_full(baseline):
     s = quiet(baseline, day_centre_users(services__peer_support__open=True, services__peer_support__base_places=100))
     rec = record(s.with_actions(close("day_centre", 2, {"peer_support": 1.0})))
@@ -207,7 +228,8 @@ def test_users_referred_to_a_closed_service_get_nothing_not_a_waiting_list(basel
 
     s = quiet(baseline, day_centre_users(40)).with_actions(close("day_centre", 2, {"peer_support": 1.0}, (2.0, 3.0)))
     res = run_replication(s, 1, 0, 1.0, 1.0, 0.0, cohorts=cohort_markers([s]))
-    assert {row[3] for row in res.cohort} == {"nothing"}
+    assert {row[3] for row in res.cohort} == {"peer_support_not_taken"}   # referred, not "referred nowhere"
+    assert res.metrics["cohort.day_centre.sent_peer_support_not_taken"] == 40
     rec = record(s)
     assert count(rec, "redirected_nothing") == 40 and count(rec, "redirected_peer_support") == 0
     assert level(rec, "waiting_peer_support") == 0

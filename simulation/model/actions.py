@@ -138,12 +138,12 @@ class Actions:
         else:
             m.supports.take_place_away(name, p)
         ledger.count("support_losses_on_closure", p)
-        target = self.redirect_target(p, action.redirect)
+        referred = target = self.redirect_target(p, action.redirect)
         got_place = False
         if target != "nothing":
             target, got_place = self.send(p, target)
         ledger.counts[f"redirected_{target}"][p.group] += 1
-        m.cohorts.sent(p, sent_to(target, got_place))
+        m.cohorts.sent(p, sent_to(target, got_place, referred))
         if not got_place and level:
             p.risk = level
             ledger.set(p, RAISED_RISK)
@@ -171,10 +171,12 @@ class Actions:
         return "nothing"
 
 
-def sent_to(target: str, got_place: bool) -> str:
-    """Where a closure sent someone, as the cohort reports it."""
+def sent_to(target: str, got_place: bool, referred: str | None = None) -> str:
+    """Where a closure sent someone, as the cohort reports it. Someone referred to a service that could not take
+    them (a budget they are not eligible for, or a closed service) got nothing, but was referred: the cohort says
+    ``<referred>_not_taken``, so that "referred nowhere" means only the share the closure sent nowhere."""
     if target == "nothing":
-        return "nothing"
+        return f"{referred}_not_taken" if referred not in (None, "nothing") else "nothing"
     if target in ("personal_budgets", catalogue.HEALTH_BUDGETS):
         return f"{target}_assessed"
     return f"{target}_place" if got_place else f"{target}_waiting_list"

@@ -65,6 +65,31 @@ def _first_step(t0, y0, f0, arms, cuts, rtol, atol, max_step, order):
 
 
 @njit(cache=True)
+def _advance(y, h, weights, K, stages, out):
+    """``out = y + h * sum_j weights[j] K[j]`` over the first ``stages`` rows, in loops rather than array
+    expressions: no temporaries, and the sums in the same order as NumPy's (zero weights skipped)."""
+    for i in range(y.size):
+        acc = 0.0
+        for j in range(stages):
+            if weights[j] != 0.0:
+                acc += weights[j] * K[j, i]
+        out[i] = y[i] + h * acc
+
+
+@njit(cache=True)
+def _error_norm(y, y_new, h, E, K, rtol, atol):
+    """SciPy's error norm: the root mean square of the error estimate over each component's tolerance."""
+    total = 0.0
+    for i in range(y.size):
+        acc = 0.0
+        for j in range(E.size):
+            acc += E[j] * K[j, i]
+        x = h * acc / (atol + max(abs(y[i]), abs(y_new[i])) * rtol)
+        total += x * x
+    return np.sqrt(total / y.size)
+
+
+@njit(cache=True)
 def explicit_rk(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E, P, error_order):
     """Integrate from ``t0`` to ``t1`` with an embedded Runge-Kutta pair (SciPy's step control and
     error norm); the state at each of ``ticks`` (inside (t0, t1], sorted) by the method's own dense
@@ -90,30 +115,13 @@ def explicit_rk(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E,
         h = min(h, max_step, t1 - t)
         if t + h > t1 - 1e-9 * max(1.0, abs(t1)):
             h = t1 - t
-        # loops rather than array expressions: no temporaries, and the same sums in the same order
         for s in range(1, stages):
-            for i in range(n):
-                acc = 0.0
-                for j in range(s):
-                    if A[s, j] != 0.0:
-                        acc += A[s, j] * K[j, i]
-                y_stage[i] = y[i] + h * acc
+            _advance(y, h, A[s], K, s, y_stage)
             K[s] = _rhs(t + C[s] * h, y_stage, arms, cuts)
-        for i in range(n):
-            acc = 0.0
-            for j in range(stages):
-                acc += B[j] * K[j, i]
-            y_new[i] = y[i] + h * acc
+        _advance(y, h, B, K, stages, y_new)
         K[stages] = _rhs(t + h, y_new, arms, cuts)
         nfev += stages
-        total = 0.0
-        for i in range(n):
-            acc = 0.0
-            for j in range(stages + 1):
-                acc += E[j] * K[j, i]
-            x = h * acc / (atol + max(abs(y[i]), abs(y_new[i])) * rtol)
-            total += x * x
-        norm = np.sqrt(total / n)
+        norm = _error_norm(y, y_new, h, E, K, rtol, atol)
         if norm < 1.0:
             t_new = t + h if t1 - (t + h) > 1e-9 * max(1.0, abs(t1)) else t1
             if nxt < ticks.size and ticks[nxt] <= t_new + 1e-9:

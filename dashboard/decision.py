@@ -351,7 +351,10 @@ def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
     ]
     neutral = neutrality_words(s)
     if neutral:
-        rows.append(_card_row("Budget-neutral for each payer?", neutral, "card-neutral"))
+        rows.append(_card_row("Budget-neutral for each payer? (as planned)", neutral, "card-neutral"))
+        simulated = simulated_year(base, s)
+        if simulated:
+            rows.append(_card_row("As simulated, with its knock-on effects", simulated, "card-neutral-simulated", wrap=True))
     if facts is None:
         why = ("not computed for a decision built in the page (a researcher can compute it: mhsim psa on its YAML)"
                if decision_file(s) is None else PSA_MISSING)
@@ -378,6 +381,30 @@ def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
           if (against := runs_against_psa(cost, facts)) else []),
     ], className="answer-card", style={"border": "1px solid #b8cfe3", "borderRadius": "6px", "padding": "10px 14px",
                                         "background": "#f7fbff", "width": "430px", "verticalAlign": "top"})
+
+
+def simulated_year(base: ScenarioResults, s: ScenarioResults) -> str | None:
+    """What each payer spends more or less in the run's last full financial year, as simulated: the planned
+    budget-neutrality counts only the money moved; this adds what the decision changes elsewhere (crises, beds,
+    budgets taken up). None when the two cannot be paired year by year."""
+    from .data import budget_impact
+
+    t = budget_impact(base, s)
+    if t is None or t.empty:
+        return None
+    full = t[t["months"] == 12]
+    if full.empty:
+        return None
+    fy = list(dict.fromkeys(full["financial_year"]))[-1]
+    parts = []
+    for payer, name in (("nhs", "NHS"), ("council", "council")):
+        r = full[(full["payer"] == payer) & (full["financial_year"] == fy)]
+        if r.empty:
+            continue
+        r = r.iloc[0]
+        iv = Interval(float(r["difference"]), float(r["difference_ci_low"]), float(r["difference_ci_high"]), math.nan, int(r["n"]))
+        parts.append(f"{name} {_interval_text(iv, '£')}")
+    return f"in {fy}: " + "; ".join(parts) + f" ({prices()}, cash)" if parts else None
 
 
 def neutrality_words(s: ScenarioResults) -> str | None:

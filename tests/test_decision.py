@@ -117,6 +117,33 @@ def test_a_reinvestment_card_says_whether_it_is_budget_neutral_for_each_payer():
     assert "Budget-neutral for each payer?" not in str(answer_card(BASE, CLOSE, None))
 
 
+def test_a_reinvestment_card_gives_each_payers_simulated_spending_beside_the_plan():
+    """The plan says which money moves; the run adds what the decision changes elsewhere. The card gives each payer's
+    simulated change in the run's last full financial year (a part year is not a year's budget)."""
+    from dataclasses import replace
+
+    from dashboard.decision import simulated_year
+    from simulation.reinvestment import NEUTRAL_PREFIX
+
+    def row(payer, fy, months, diff):
+        return {"scenario": "x", "payer": payer, "financial_year": fy, "months": months, "baseline_spend": 1e6,
+                "scenario_spend": 1e6 + diff, "difference": diff, "difference_ci_low": diff - 5e4,
+                "difference_ci_high": diff + 5e4, "n": 5}
+
+    frame = pd.DataFrame([row("nhs", "2016/17", 12, -1e5), row("council", "2016/17", 12, 2e5),
+                          row("nhs", "2017/18", 12, -3e5), row("council", "2017/18", 12, 2.9e5),
+                          row("nhs", "2018/19", 6, -9e5), row("council", "2018/19", 6, 9e5)])
+    note = f"# {NEUTRAL_PREFIX} no: NHS: saves £300,000 a year; council: pays £290,000 a year\nname: x\n"
+    base = replace(BASE, content_hash="b")
+    package = replace(CLOSE, yaml_text=note, budget_impact=frame, versus="b")
+    said = simulated_year(base, package)
+    assert said is not None and said.startswith("in 2017/18: ")
+    assert "NHS -£0.30m" in said and "council +£0.29m" in said and "2018/19" not in said
+    card = str(answer_card(base, package, None))
+    assert "As simulated, with its knock-on effects" in card and "in 2017/18" in card
+    assert simulated_year(base, replace(package, budget_impact=None, versus=None)) is None   # no monthly series to pair
+
+
 def test_a_card_warns_when_the_runs_and_the_probabilities_disagree_about_the_money(tmp_path):
     """A new user read 'costs £1.3m more in every run' beside 'saves money: 75%' with nothing to reconcile them."""
     from dashboard.decision import PsaFacts

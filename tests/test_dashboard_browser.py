@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 pytestmark = pytest.mark.browser
 
@@ -151,6 +152,50 @@ def test_building_close_the_day_centre_at_month_6_adds_its_row(browser, server):
     page.get_by_text("Compare decisions", exact=True).click()
     page.wait_for_function("document.querySelector('#table').textContent.includes('Close at month 6 (built)')", timeout=30_000)
     assert "Change: Close at month 6 (built)" in table_text(page)
+    assert errors == []
+    ctx.close()
+
+
+def test_the_builder_is_made_when_its_tab_first_opens_and_keeps_what_was_typed_across_tabs(browser, server, tmp_path):
+    import urllib.request
+
+    with urllib.request.urlopen(server["url"] + "_dash-layout") as r:
+        served = r.read().decode()
+    assert "restore-message" in served, "kept scenarios come back before the tab is opened"
+    assert "build-name" not in served and "lever-status" not in served, "the levers are not in the first view's page"
+    ctx, page, errors = open_page(browser, server)
+    assert page.locator("#build-name").count() == 0
+    page.get_by_text("Build a scenario", exact=True).click()
+    page.wait_for_selector("#build-name", timeout=20_000)
+    day = 'span[id*="now-capacity"][id*="day_centre"]'
+    page.wait_for_function(f"document.querySelector('{day}').textContent.length > 0", timeout=20_000)
+    page.locator("#build-start").click()   # start from a shipped decision: the levers show what it does
+    page.get_by_role("option", name=DAY_CENTRE, exact=True).click()
+    status = page.locator('button[id*="lever-status"][id*="day_centre"]')
+    page.wait_for_function("document.querySelector('button[id*=\"lever-status\"][id*=\"day_centre\"]')"
+                           ".textContent.includes('close')", timeout=20_000)
+    page.wait_for_selector("#inherited-view", timeout=20_000)
+    page.fill("#build-name", "Kept across tabs")
+    _set_lever(page, "enablement", capacity=70, month=2)
+    page.click("#build-check")
+    page.wait_for_selector("#build-ok", timeout=20_000)
+    page.get_by_text("Compare decisions", exact=True).click()
+    page.wait_for_selector("#table .ag-cell", state="attached", timeout=20_000)
+    assert page.locator("#build-name").count() == 0, "the tab is hidden"
+    page.get_by_text("Build a scenario", exact=True).click()
+    page.wait_for_selector("#build-name", timeout=20_000)
+    assert page.input_value("#build-name") == "Kept across tabs"
+    assert page.input_value('input[id*="lever-capacity"][id*="enablement"]') == "70"
+    assert "close" in status.text_content() and DAY_CENTRE in page.inner_text("#build-start")
+    assert "valid scenario" in page.inner_text("#build-ok")
+    with page.expect_download() as info:   # the builder still works after the tabs were switched
+        page.click("#build-download")
+    info.value.save_as(tmp_path / "kept.yaml")
+    built = yaml.safe_load((tmp_path / "kept.yaml").read_text())
+    assert built["name"] == "Kept across tabs"
+    actions = built["actions"]
+    assert any(a.get("close") == "day_centre" for a in actions), actions
+    assert any(a.get("resize") == "enablement" and a.get("capacity") == 70 for a in actions), actions
     assert errors == []
     ctx.close()
 

@@ -53,7 +53,10 @@ def server(tmp_path_factory):
     app = create_app(state, sweeps_root=sweeps)
     srv = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield {"url": f"http://127.0.0.1:{srv.server_port}/", "state": state, "first_run": first_run, "sweeps": sweeps}
+    from plotly.offline import get_plotlyjs_version
+
+    yield {"url": f"http://127.0.0.1:{srv.server_port}/", "state": state, "first_run": first_run, "sweeps": sweeps,
+           "plotlyjs": get_plotlyjs_version()}
     srv.shutdown()
 
 
@@ -645,6 +648,20 @@ def test_the_flows_view_shows_the_decisions_change_and_the_service_it_closes(bro
     text = page.locator("#sankey-graph").text_content()
     assert "Day centre (Basildon): closed at month 6" in text and "Change in moves against the baseline" in text
     page.locator("#sankey-graph").screenshot(path=str(ARTIFACTS / "flows-day-centre.png"))
+    assert errors == []
+    ctx.close()
+
+
+def test_the_charts_are_drawn_with_the_dashboards_own_plotly_bundle_not_the_full_one(browser, server):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    requested: list[str] = []
+    ctx.on("request", lambda r: requested.append(r.url.split("?")[0]))
+    ctx, page, errors = open_page(browser, server, context=ctx)
+    page.wait_for_selector("#sankey-graph .sankey", state="attached", timeout=30_000)   # sankey and bars drawn
+    page.wait_for_selector("#ts-graph .main-svg", state="attached", timeout=30_000)
+    assert any(u.endswith("/assets/plotly-mhsim.min.js") for u in requested), requested
+    assert not any(u.endswith("/plotly.min.js") for u in requested), "the 4.8 MB bundle is not loaded"
+    assert page.evaluate("window.Plotly.version") == server["plotlyjs"]
     assert errors == []
     ctx.close()
 

@@ -26,7 +26,7 @@ from simulation.reinvestment import closable_with_budget, plan_reinvestment, rei
 from simulation.scenario import shipped_catalogue
 
 from .builder import (
-    MAX_UPLOAD_BYTES, PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, block_funded, lever_settings, levers_to_yaml,
+    DEFAULT_REDIRECT, MAX_UPLOAD_BYTES, PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, block_funded, lever_settings, levers_to_yaml,
     read_scenario_text,
 )
 from .compare import compare_tab, register_compare
@@ -121,14 +121,14 @@ def builder_body(start: dict | None = None) -> list:
                    + [html.Tbody(lever_rows)], style={"borderSpacing": "8px 4px", "textAlign": "left"}),
         html.H3("When a service with users closes, they are referred", style=SECTION),
         html.Div([
-            "for ", dcc.Dropdown(id="redirect-target", value="personal_budgets", clearable=False,
+            "for ", dcc.Dropdown(id="redirect-target", value=DEFAULT_REDIRECT["target"], clearable=False,
                                  options=[{"label": "a personal budget (council)", "value": "personal_budgets"},
                                           {"label": "a personal health budget (NHS)", "value": "personal_health_budgets"}],
                                  style={"width": "290px", "display": "inline-block", "verticalAlign": "middle"}),
-            " (share of users) ", dcc.Input(id="redirect-budgets", type="number", min=0, max=1, step=0.05, value=0.45, style={"width": "80px"}),
-            "   to peer support ", dcc.Input(id="redirect-peer", type="number", min=0, max=1, step=0.05, value=0.35, style={"width": "80px"}),
-            "   and those left without a place have crisis risk x ", dcc.Input(id="raised-mult", type="number", min=0, step=0.1, value=1.3, style={"width": "70px"}),
-            " for ", dcc.Input(id="raised-months", type="number", min=0, step=1, value=6, style={"width": "60px"}), " months",
+            " (share of users) ", dcc.Input(id="redirect-budgets", type="number", min=0, max=1, step=0.05, value=DEFAULT_REDIRECT["budgets"], style={"width": "80px"}),
+            "   to peer support ", dcc.Input(id="redirect-peer", type="number", min=0, max=1, step=0.05, value=DEFAULT_REDIRECT["peer"], style={"width": "80px"}),
+            "   and those left without a place have crisis risk x ", dcc.Input(id="raised-mult", type="number", min=0, step=0.1, value=DEFAULT_REDIRECT["multiplier"], style={"width": "70px"}),
+            " for ", dcc.Input(id="raised-months", type="number", min=0, step=1, value=DEFAULT_REDIRECT["months"], style={"width": "60px"}), " months",
         ]),
         html.H3("Move a closing service's budget", style=SECTION),
         html.P("Close a service and move its block contract to other services: the money buys places at each service's "
@@ -184,7 +184,7 @@ def builder_tail() -> list:
 
 def layout(state: AppState, sweeps_root: Path | None = None, builder: bool = False) -> html.Div:
     """The page. The Build tab's levers (``builder_body``) are left out unless ``builder``: they are made when the tab
-    is first opened, so the first view's page is a third smaller (the validation layout has them)."""
+    is first opened, so the first view's page has about 420 components instead of 650 (the validation layout has them)."""
     build_tab = html.Div([html.Div(builder_body() if builder else [], id="build-body"), *builder_tail()])
     about_tab = html.Div([
         html.P(["mhsim simulates adults in contact with secondary mental health or social care in Essex, as the 2015 report ",
@@ -506,10 +506,6 @@ def current_values(state: AppState, session, start_key) -> tuple[list[str], list
     return caps, costs, progs
 
 
-DEFAULT_REDIRECT = {"target": "personal_budgets", "budgets": 0.45, "peer": 0.35, "multiplier": 1.3, "months": 6}
-"""Where a closing service's users are referred unless the start scenario says (the builder's defaults)."""
-
-
 def no_inherited_actions() -> dcc.Checklist:
     """The start scenario's actions to untick, when it has none (hidden: the builder reads it all the same)."""
     return dcc.Checklist(id="inherited-actions", value=[], options=[], style={"display": "none"})
@@ -706,8 +702,9 @@ def _compose(state: AppState, start_key, session, name, description, statuses, m
     dropped = tuple(i for i in range(n_start) if kept is not None and i not in kept)
     reinvest = tuple((n, (_num(v, 0.0) or 0.0) / 100) for n, v in zip(reinvestment_targets(), shares) if (_num(v, 0.0) or 0) > 0)
     levers = Levers(name or "My scenario", description or "", services, programmes, integrated or "keep",
-                    _num(integrated_month, 0.0), _num(r_budgets, 0.45), _num(r_peer, 0.35), _num(r_mult, 1.3), _num(r_months, 6.0),
-                    budget_target=r_target or "personal_budgets", authoritative=True, dropped=dropped,
+                    _num(integrated_month, 0.0), _num(r_budgets, DEFAULT_REDIRECT["budgets"]), _num(r_peer, DEFAULT_REDIRECT["peer"]),
+                    _num(r_mult, DEFAULT_REDIRECT["multiplier"]), _num(r_months, DEFAULT_REDIRECT["months"]),
+                    budget_target=r_target or DEFAULT_REDIRECT["target"], authoritative=True, dropped=dropped,
                     reinvest_from=source or None, reinvest=reinvest, budget_holders=_budget_holders(state, session))
     try:
         text = levers_to_yaml(start.scenario, levers)

@@ -571,6 +571,12 @@ def test_the_reinvestment_package_says_whether_it_is_budget_neutral_and_built_sc
     _wait_for_job(page)
     kept = page.evaluate("localStorage.getItem('own-yaml')")
     assert kept and "Close and reinvest (kept)" in kept
+    page.get_by_text("Compare decisions", exact=True).click()   # its answer card says it, inside the card
+    card = page.locator(".answer-card", has=page.locator(".card-neutral")).first
+    card.wait_for(timeout=30_000)
+    assert "budget-neutral" in card.locator(".card-neutral").inner_text().lower()
+    assert card.evaluate("c => c.scrollWidth <= c.clientWidth"), "the card's text runs out of its box"
+    card.screenshot(path=str(ARTIFACTS / "reinvestment-card.png"))
     second = ctx.new_page()   # a new tab of the same browser: local storage, not session storage
     second.goto(server["url"])
     second.wait_for_function("document.querySelector('#table') && "

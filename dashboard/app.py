@@ -211,6 +211,7 @@ def layout(state: AppState, sweeps_root: Path | None = None, builder: bool = Fal
         dcc.Store(id="own-yaml", storage_type="local"),   # the scenarios this browser built or uploaded, kept across tabs
         dcc.Store(id="build-yaml"),
         dcc.Store(id="build-choices"),   # what the builder's 'Start from' offers and holds, kept while its tab is unopened
+        dcc.Store(id="build-opened"),    # the builder's levers are made (the first time its tab opened)
         dcc.Interval(id="tick", interval=1000),
         html.H1("What happens if we change the system, and who pays?", style={"fontSize": "28px", "marginBottom": "4px"}),
         html.Div(id="plan-info", style={"color": "#333", "fontSize": "15px"}),
@@ -287,10 +288,13 @@ def register_callbacks(app: Dash, state: AppState) -> None:
 def _register_builder_tab(app: Dash, state: AppState) -> None:
     """The Build tab's levers are made the first time the tab is opened, and then kept: switching tabs hides them
     with everything typed in them (the page holds their values), and never makes them again."""
-    @app.callback(Output("build-body", "children"), Input("tabs", "value"), State("build-body", "children"),
-                  State("build-choices", "data"), State("session-id", "data"), prevent_initial_call=True)
-    def open_builder(tab, shown, start, session):
-        return builder_view(state, session, start) if tab == "build" and not shown else no_update
+    @app.callback(Output("build-body", "children"), Output("build-opened", "data"), Input("tabs", "value"),
+                  State("build-opened", "data"), State("build-choices", "data"), State("session-id", "data"),
+                  prevent_initial_call=True)
+    def open_builder(tab, opened, start, session):
+        if tab != "build" or opened:
+            return no_update, no_update
+        return builder_view(state, session, start), True
 
 
 def _register_choices(app: Dash, state: AppState) -> None:
@@ -966,10 +970,9 @@ def serve(results: Path | None = None, host: str = "127.0.0.1", port: int = 8050
 
 def validation_layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
     """Every component a callback names, for Dash to check the callbacks against: those of the page with the builder's
-    levers, and the parts callbacks make (the start scenario's actions to untick, a run's Cancel button). Only their
+    levers, and the part callbacks make (a run's Cancel button). Only their
     ids and types matter, and the page carries this in its config: each is an empty one of its kind, side by side."""
-    full = [layout(state, sweeps_root, builder=True), dcc.Checklist(id="inherited-actions", options=[]),
-            html.Button(id={"type": "cancel-job", "job": "any"})]
+    full = [layout(state, sweeps_root, builder=True), html.Button(id={"type": "cancel-job", "job": "any"})]
     bare = [_bare(c) for top in full for c in [top, *top._traverse()] if getattr(c, "id", None) is not None]
     return html.Div(bare)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import math
 import time
 from pathlib import Path
@@ -25,7 +26,7 @@ from simulation.reinvestment import closable_with_budget, plan_reinvestment, rei
 from simulation.scenario import shipped_catalogue
 
 from .builder import (
-    MAX_UPLOAD_BYTES, PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, block_funded, lever_settings, levers_to_yaml,
+    DEFAULT_REDIRECT, MAX_UPLOAD_BYTES, PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, block_funded, lever_settings, levers_to_yaml,
     read_scenario_text,
 )
 from .compare import compare_tab, register_compare
@@ -58,7 +59,9 @@ def _default_baseline(results: list[ScenarioResults]) -> str | None:
     return results[0].key if results else None
 
 
-def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
+def builder_body(start: dict | None = None) -> list:
+    """The builder's levers, made when the Build tab is first opened (not in the first view's page: see
+    ``_register_builder_tab``). ``start``: what the 'Start from' picker offers and holds (the build-choices store)."""
     catalogue = shipped_catalogue()
     lever_rows = []
     for name in list(SERVICES):
@@ -92,13 +95,14 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                                                    style={"width": "70px"})])])
         for key, (_, label) in PROGRAMME_LEVERS.items()
     ]
-    build_tab = html.Div([
+    return [
         html.P("Start from any scenario, change what you want to test, and run it. It joins the comparison when it finishes "
                "(only you see it). 'Download YAML' gives a file the command line accepts and that reproduces these numbers.",
                style=HELP),
         html.Div([
             html.Label("Start from", style={"fontWeight": "bold"}),
             dcc.Dropdown(id="build-start", clearable=False, style={"width": "480px"},
+                         options=(start or {}).get("options", []), value=(start or {}).get("value"),
                          placeholder="the scenarios appear here when the first run finishes"),
         ]),
         html.Div([
@@ -107,7 +111,7 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
         ], style={"marginTop": "10px"}),
         html.Div([html.Label("What decision does it test?", style={"fontWeight": "bold"}),
                   dcc.Textarea(id="build-description", value="", style={"width": "800px", "height": "50px"})], style={"marginTop": "10px"}),
-        html.Div(id="inherited-box", style={"marginTop": "12px"}),
+        html.Div(no_inherited_actions(), id="inherited-box", style={"marginTop": "12px"}),
         html.H3("Services", style=SECTION),
         html.P("'Places now' is the service's own capacity (peer support also grows by its peer leaders' groups). New places on "
                "a block contract change the contract's cost in proportion from the same month, unless you type a new cost.",
@@ -117,14 +121,14 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                    + [html.Tbody(lever_rows)], style={"borderSpacing": "8px 4px", "textAlign": "left"}),
         html.H3("When a service with users closes, they are referred", style=SECTION),
         html.Div([
-            "for ", dcc.Dropdown(id="redirect-target", value="personal_budgets", clearable=False,
+            "for ", dcc.Dropdown(id="redirect-target", value=DEFAULT_REDIRECT["target"], clearable=False,
                                  options=[{"label": "a personal budget (council)", "value": "personal_budgets"},
                                           {"label": "a personal health budget (NHS)", "value": "personal_health_budgets"}],
                                  style={"width": "290px", "display": "inline-block", "verticalAlign": "middle"}),
-            " (share of users) ", dcc.Input(id="redirect-budgets", type="number", min=0, max=1, step=0.05, value=0.45, style={"width": "80px"}),
-            "   to peer support ", dcc.Input(id="redirect-peer", type="number", min=0, max=1, step=0.05, value=0.35, style={"width": "80px"}),
-            "   and those left without a place have crisis risk x ", dcc.Input(id="raised-mult", type="number", min=0, step=0.1, value=1.3, style={"width": "70px"}),
-            " for ", dcc.Input(id="raised-months", type="number", min=0, step=1, value=6, style={"width": "60px"}), " months",
+            " (share of users) ", dcc.Input(id="redirect-budgets", type="number", min=0, max=1, step=0.05, value=DEFAULT_REDIRECT["budgets"], style={"width": "80px"}),
+            "   to peer support ", dcc.Input(id="redirect-peer", type="number", min=0, max=1, step=0.05, value=DEFAULT_REDIRECT["peer"], style={"width": "80px"}),
+            "   and those left without a place have crisis risk x ", dcc.Input(id="raised-mult", type="number", min=0, step=0.1, value=DEFAULT_REDIRECT["multiplier"], style={"width": "70px"}),
+            " for ", dcc.Input(id="raised-months", type="number", min=0, step=1, value=DEFAULT_REDIRECT["months"], style={"width": "60px"}), " months",
         ]),
         html.H3("Move a closing service's budget", style=SECTION),
         html.P("Close a service and move its block contract to other services: the money buys places at each service's "
@@ -162,13 +166,26 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
                    style={"width": "600px", "height": "60px", "lineHeight": "60px", "borderWidth": "2px", "borderStyle": "dashed",
                           "borderRadius": "6px", "textAlign": "center"}),
         html.Div(id="build-messages", style={"marginTop": "14px"}),
+    ]
+
+
+def builder_tail() -> list:
+    """The part of the Build tab that is in the page from the start: the scenarios kept in this browser come back
+    in a new tab (restore), and the session's runs show their progress, before the tab is ever opened."""
+    return [
         html.Div([html.Span(id="restore-message", style={"color": "#555", "marginRight": "12px"}),
                   html.Button("Forget the scenarios kept in this browser", id="forget-own",
                               style={**BUTTON, "fontSize": "13px", "padding": "2px 10px"})], style={"marginTop": "10px"}),
         html.H3("Your runs", style=SECTION),
         html.Div(id="jobs"),
         html.Div(id="cancel-message", style={"color": "#555"}),
-    ])
+    ]
+
+
+def layout(state: AppState, sweeps_root: Path | None = None, builder: bool = False) -> html.Div:
+    """The page. The Build tab's levers (``builder_body``) are left out unless ``builder``: they are made when the tab
+    is first opened, so the first view's page has about 420 components instead of 650 (the validation layout has them)."""
+    build_tab = html.Div([html.Div(builder_body() if builder else [], id="build-body"), *builder_tail()])
     about_tab = html.Div([
         html.P(["mhsim simulates adults in contact with secondary mental health or social care in Essex, as the 2015 report ",
                 html.I("Hope for Better Mental Health"), " describes it: people move between the community, crisis home treatment, "
@@ -193,6 +210,8 @@ def layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
         dcc.Store(id="auto-chosen"),
         dcc.Store(id="own-yaml", storage_type="local"),   # the scenarios this browser built or uploaded, kept across tabs
         dcc.Store(id="build-yaml"),
+        dcc.Store(id="build-choices"),   # what the builder's 'Start from' offers and holds, kept while its tab is unopened
+        dcc.Store(id="build-opened"),    # the builder's levers are made (the first time its tab opened)
         dcc.Interval(id="tick", interval=1000),
         html.H1("What happens if we change the system, and who pays?", style={"fontSize": "28px", "marginBottom": "4px"}),
         html.Div(id="plan-info", style={"color": "#333", "fontSize": "15px"}),
@@ -261,8 +280,21 @@ def register_callbacks(app: Dash, state: AppState) -> None:
     _register_status(app, state)
     register_compare(app, state)
     _register_current_values(app, state)
+    _register_builder_tab(app, state)
     _register_builder(app, state)
     _register_jobs(app, state)
+
+
+def _register_builder_tab(app: Dash, state: AppState) -> None:
+    """The Build tab's levers are made the first time the tab is opened, and then kept: switching tabs hides them
+    with everything typed in them (the page holds their values), and never makes them again."""
+    @app.callback(Output("build-body", "children"), Output("build-opened", "data"), Input("tabs", "value"),
+                  State("build-opened", "data"), State("build-choices", "data"), State("session-id", "data"),
+                  prevent_initial_call=True)
+    def open_builder(tab, opened, start, session):
+        if tab != "build" or opened:
+            return no_update, no_update
+        return builder_view(state, session, start), True
 
 
 def _register_choices(app: Dash, state: AppState) -> None:
@@ -273,27 +305,33 @@ def _register_choices(app: Dash, state: AppState) -> None:
         return current if state.valid(current) else state.new_session()
 
     @app.callback(
-        Output("known-keys", "data"), Output("baseline", "options"), Output("scenarios", "options"),
-        Output("build-start", "options"), Output("baseline", "value"), Output("scenarios", "value"),
-        Output("build-start", "value"), Output("auto-chosen", "data"),
-        Output("focus", "options"), Output("focus", "value"),
+        *[Output(cid, prop) for cid, prop in CHOICE_PROPS],
         Input("tick", "n_intervals"), Input("session-id", "data"), Input("scenarios", "value"),
         State("known-keys", "data"), State("baseline", "value"),
-        State("build-start", "value"), State("auto-chosen", "data"), State("focus", "value"), State("focus", "options"),
+        State("build-start", "value", allow_optional=True),   # the builder's picker: absent until its tab is opened
+        State("auto-chosen", "data"), State("focus", "value"), State("focus", "options"),
     )
     def refresh_choices(_n, session, chosen, known, base, start, auto, focus, focus_options):
         # the decision in detail follows the choices in this same callback, so the first view is drawn in one pass:
         # no chart waits for another callback to settle which decision it shows
+        none = (no_update,) * len(CHOICE_PROPS)
         if not session:
-            return (no_update,) * 10
+            return none
         if ctx.triggered_id == "scenarios":   # the person changed the comparison: the decision in detail follows it
             options, new_focus = focus_choice(state.visible(session), list(chosen or []), focus)
             if options == (focus_options or []) and new_focus == focus:
-                return (no_update,) * 10
-            return (no_update,) * 8 + (options, new_focus)
+                return none
+            return none[:6] + (options, new_focus, no_update)
         if known == [r.key for r in state.visible(session)]:
-            return (no_update,) * 10
-        return choices(state, session, chosen, known, base, start, auto, focus)
+            return none
+        return choice_props(choices(state, session, chosen, known, base, start, auto, focus))
+
+    @app.callback(Output("build-start", "options"), Output("build-start", "value"), Input("build-choices", "data"),
+                  prevent_initial_call=True)
+    def follow_choices(start):
+        """The builder's picker follows the choices once its tab is open (until then the callback has no output
+        in the page and does not run; the tab is made with the choices of the moment, see builder_body)."""
+        return (start or {}).get("options", []), (start or {}).get("value")
 
 
 def choices(state: AppState, session, chosen=None, known=None, base=None, start=None, auto=None, focus=None) -> tuple:
@@ -319,9 +357,17 @@ def choices(state: AppState, session, chosen=None, known=None, base=None, start=
     return keys, opts, opts, builder_opts, base, chosen, start, auto, focus_options, new_focus
 
 
-CHOICE_PROPS = (("known-keys", "data"), ("baseline", "options"), ("scenarios", "options"), ("build-start", "options"),
-                ("baseline", "value"), ("scenarios", "value"), ("build-start", "value"), ("auto-chosen", "data"),
-                ("focus", "options"), ("focus", "value"))
+CHOICE_PROPS = (("known-keys", "data"), ("baseline", "options"), ("scenarios", "options"), ("baseline", "value"),
+                ("scenarios", "value"), ("auto-chosen", "data"), ("focus", "options"), ("focus", "value"),
+                ("build-choices", "data"))
+"""The props :func:`choice_props` fills, in its order (the outputs of the page's refresh of its choices)."""
+
+
+def choice_props(values: tuple) -> tuple:
+    """:func:`choices` as the page holds it: the builder's options and start go in one store (build-choices), since
+    the builder's picker is only made when its tab is first opened."""
+    keys, opts, scenario_opts, builder_opts, base, chosen, start, auto, focus_options, focus = values
+    return keys, opts, scenario_opts, base, chosen, auto, focus_options, focus, {"options": builder_opts, "value": start}
 
 
 def first_view_props(state: AppState) -> dict[str, dict[str, Any]]:
@@ -333,7 +379,7 @@ def first_view_props(state: AppState) -> dict[str, dict[str, Any]]:
     props: dict[str, dict[str, Any]] = {}
     values = choices(state, None) if state.visible(None) else None
     if values is not None:
-        for (cid, prop), value in zip(CHOICE_PROPS, values):
+        for (cid, prop), value in zip(CHOICE_PROPS, choice_props(values)):
             props.setdefault(cid, {})[prop] = value
     info, bar, about = status_view(state)
     props.update({"plan-info": {"children": info}, "startup": {"children": bar}, "about-plan": {"children": about},
@@ -447,61 +493,112 @@ def _now_cost(values: dict, service: str) -> str:
     return f"£{value:,.0f} {unit}{year}".strip()
 
 
+def current_values(state: AppState, session, start_key) -> tuple[list[str], list[str], list[str]]:
+    """The builder's 'now' columns for a start scenario: each service's places and cost, and each programme's value."""
+    start = state.find(session, start_key)
+    values = start.scenario.values if start and start.scenario else {p: s.value for p, s in shipped_catalogue().items()}
+    opened = {name: values[info.open_path] for name, info in SERVICES.items() if info.open_path}
+    caps = []
+    for s in service_order():
+        info = SERVICES[s]
+        text = f"{values[info.capacity_path]:,}" if info.capacity_path else "-"
+        if info.open_path and not opened[s]:
+            text += " (closed)"
+        caps.append(text)
+    costs = [_now_cost(values, s) for s in service_order()]
+    progs = [f"now {values[path]:,g}" for path, _ in PROGRAMME_LEVERS.values()]
+    return caps, costs, progs
+
+
+def no_inherited_actions() -> dcc.Checklist:
+    """The start scenario's actions to untick, when it has none (hidden: the builder reads it all the same)."""
+    return dcc.Checklist(id="inherited-actions", value=[], options=[], style={"display": "none"})
+
+
+def start_levers(state: AppState, session, start_key) -> tuple | None:
+    """The levers set to what a start scenario does: (statuses, months, places, referral target, budgets' share, peer
+    support's share, crisis multiplier, its months, the box of its actions to untick); None without the scenario."""
+    start = state.find(session, start_key)
+    if start is None or start.scenario is None:
+        return None
+    shown = lever_settings(start.scenario)
+    svc = shown["services"]
+    red = shown["redirect"] or DEFAULT_REDIRECT
+    statuses = [svc.get(n, {}).get("status", "keep") for n in service_order()]
+    months = [svc.get(n, {}).get("month", 0) for n in service_order()]
+    capacities = [svc.get(n, {}).get("capacity") for n in service_order()]
+    actions = start.scenario.actions
+    box: Any = no_inherited_actions()
+    if actions:
+        box = html.Div([
+            html.B(f"What '{start.label}' does (kept unless you untick it; its service actions are shown in the levers "
+                   "below, and changing a lever changes the action):"),
+            dcc.Checklist(id="inherited-actions", value=list(range(len(actions))),
+                          options=[{"label": " " + a.describe(), "value": i} for i, a in enumerate(actions)],
+                          labelStyle={"display": "block"}),
+        ], id="inherited-view", style={**HELP, "border": "1px solid #ccd", "padding": "8px", "borderRadius": "4px"})
+    return (statuses, months, capacities, red["target"], red["budgets"], red["peer"], red["multiplier"], red["months"], box)
+
+
+def builder_view(state: AppState, session, start: dict | None) -> list:
+    """The Build tab's levers as the tab first opens: set to the start scenario at once (its 'now' columns, its
+    actions in the levers), so nothing typed in the tab is overwritten by an answer arriving after it."""
+    body = builder_body(start)
+    start_key = (start or {}).get("value")
+    caps, costs, progs = current_values(state, session, start_key)
+    fill: dict[str, dict[str, Any]] = {}
+    for name, cap, cost in zip(service_order(), caps, costs):
+        fill[_id_key({"type": "now-capacity", "service": name})] = {"children": cap}
+        fill[_id_key({"type": "now-cost", "service": name})] = {"children": cost}
+    for key, prog in zip(PROGRAMME_LEVERS, progs):
+        fill[_id_key({"type": "now-prog", "lever": key})] = {"children": prog}
+    shown = start_levers(state, session, start_key)
+    if shown is not None:
+        statuses, months, capacities, target, budgets, peer, mult, raised_months, box = shown
+        for name, status, month, capacity in zip(service_order(), statuses, months, capacities):
+            fill[_id_key({"type": "lever-status", "service": name})] = {"value": status}
+            fill[_id_key({"type": "lever-month", "service": name})] = {"value": month}
+            fill[_id_key({"type": "lever-capacity", "service": name})] = {"value": capacity}
+        fill.update({"redirect-target": {"value": target}, "redirect-budgets": {"value": budgets},
+                     "redirect-peer": {"value": peer}, "raised-mult": {"value": mult},
+                     "raised-months": {"value": raised_months}, "inherited-box": {"children": box}})
+    for top in body:
+        for component in [top, *top._traverse()]:
+            cid = getattr(component, "id", None)
+            for prop, value in fill.get(_id_key(cid), {}).items() if cid is not None else ():
+                setattr(component, prop, value)
+    return body
+
+
+def _id_key(cid) -> str:
+    return json.dumps(cid, sort_keys=True) if isinstance(cid, dict) else str(cid)
+
+
 def _register_current_values(app: Dash, state: AppState) -> None:
     """The builder's 'now' column, and the levers set to what the start scenario does."""
     @app.callback(Output({"type": "now-capacity", "service": ALL}, "children"),
                   Output({"type": "now-cost", "service": ALL}, "children"),
                   Output({"type": "now-prog", "lever": ALL}, "children"),
-                  Input("build-start", "value"), State("session-id", "data"))
+                  Input("build-start", "value"), State("session-id", "data"), prevent_initial_call=True)
     def show_current_values(start_key, session):
-        start = state.find(session, start_key)
-        values = start.scenario.values if start and start.scenario else {p: s.value for p, s in shipped_catalogue().items()}
-        opened = {name: values[info.open_path] for name, info in SERVICES.items() if info.open_path}
-        caps = []
-        for s in service_order():
-            info = SERVICES[s]
-            text = f"{values[info.capacity_path]:,}" if info.capacity_path else "-"
-            if info.open_path and not opened[s]:
-                text += " (closed)"
-            caps.append(text)
-        costs = [_now_cost(values, s) for s in service_order()]
-        progs = [f"now {values[path]:,g}" for path, _ in PROGRAMME_LEVERS.values()]
-        return caps, costs, progs
+        return current_values(state, session, start_key)
 
     @app.callback(Output({"type": "lever-status", "service": ALL}, "value"),
                   Output({"type": "lever-month", "service": ALL}, "value"),
                   Output({"type": "lever-capacity", "service": ALL}, "value"),
                   Output("redirect-target", "value"), Output("redirect-budgets", "value"), Output("redirect-peer", "value"),
                   Output("raised-mult", "value"), Output("raised-months", "value"), Output("inherited-box", "children"),
-                  Input("build-start", "value"), State("session-id", "data"))
+                  Input("build-start", "value"), State("session-id", "data"), prevent_initial_call=True)
     def show_start(start_key, session):
-        start = state.find(session, start_key)
-        if start is None or start.scenario is None:   # wildcard outputs take a list, even of no_update
+        shown = start_levers(state, session, start_key)
+        if shown is None:   # wildcard outputs take a list, even of no_update
             keep = [no_update] * len(service_order())
             return (keep, keep, keep) + (no_update,) * 6
-        shown = lever_settings(start.scenario)
-        svc = shown["services"]
-        red = shown["redirect"] or {"target": "personal_budgets", "budgets": 0.45, "peer": 0.35, "multiplier": 1.3, "months": 6}
-        statuses = [svc.get(n, {}).get("status", "keep") for n in service_order()]
-        months = [svc.get(n, {}).get("month", 0) for n in service_order()]
-        capacities = [svc.get(n, {}).get("capacity") for n in service_order()]
-        actions = start.scenario.actions
-        box: Any = ""
-        if actions:
-            box = html.Div([
-                html.B(f"What '{start.label}' does (kept unless you untick it; its service actions are shown in the levers "
-                       "below, and changing a lever changes the action):"),
-                dcc.Checklist(id="inherited-actions", value=list(range(len(actions))),
-                              options=[{"label": " " + a.describe(), "value": i} for i, a in enumerate(actions)],
-                              labelStyle={"display": "block"}),
-            ], id="inherited-view", style={**HELP, "border": "1px solid #ccd", "padding": "8px", "borderRadius": "4px"})
-        else:
-            box = dcc.Checklist(id="inherited-actions", value=[], options=[], style={"display": "none"})
-        return (statuses, months, capacities, red["target"], red["budgets"], red["peer"], red["multiplier"], red["months"], box)
+        return shown
 
     @app.callback(Output("reinvest-account", "children"),
                   Input("reinvest-from", "value"), Input({"type": "reinvest-share", "service": ALL}, "value"),
-                  Input("build-start", "value"), State("session-id", "data"))
+                  Input("build-start", "value"), State("session-id", "data"), prevent_initial_call=True)
     def show_reinvestment(source, shares, start_key, session):
         start = state.find(session, start_key)
         if not source or start is None or start.scenario is None:
@@ -609,8 +706,9 @@ def _compose(state: AppState, start_key, session, name, description, statuses, m
     dropped = tuple(i for i in range(n_start) if kept is not None and i not in kept)
     reinvest = tuple((n, (_num(v, 0.0) or 0.0) / 100) for n, v in zip(reinvestment_targets(), shares) if (_num(v, 0.0) or 0) > 0)
     levers = Levers(name or "My scenario", description or "", services, programmes, integrated or "keep",
-                    _num(integrated_month, 0.0), _num(r_budgets, 0.45), _num(r_peer, 0.35), _num(r_mult, 1.3), _num(r_months, 6.0),
-                    budget_target=r_target or "personal_budgets", authoritative=True, dropped=dropped,
+                    _num(integrated_month, 0.0), _num(r_budgets, DEFAULT_REDIRECT["budgets"]), _num(r_peer, DEFAULT_REDIRECT["peer"]),
+                    _num(r_mult, DEFAULT_REDIRECT["multiplier"]), _num(r_months, DEFAULT_REDIRECT["months"]),
+                    budget_target=r_target or DEFAULT_REDIRECT["target"], authoritative=True, dropped=dropped,
                     reinvest_from=source or None, reinvest=reinvest, budget_holders=_budget_holders(state, session))
     try:
         text = levers_to_yaml(start.scenario, levers)
@@ -811,7 +909,8 @@ def create_app(state: AppState, sweeps_root: Path | None = None, hosts: list[str
     """
     root = Path(sweeps_root) if sweeps_root is not None else Path.cwd() / "results"
     app = Dash(__name__, title="mhsim: what if we change the system?", update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
-               suppress_callback_exceptions=True, serve_locally=True)
+               serve_locally=True)
+    app.validation_layout = validation_layout(state, root)  # type: ignore[assignment]  # before the layout: Dash checks every callback against it
     app.layout = lambda: served_layout(state, root)
     register_callbacks(app, state)
     _register_cancel(app, state)
@@ -867,3 +966,20 @@ def serve(results: Path | None = None, host: str = "127.0.0.1", port: int = 8050
     finally:
         state.close()
 
+
+
+def validation_layout(state: AppState, sweeps_root: Path | None = None) -> html.Div:
+    """Every component a callback names, for Dash to check the callbacks against: those of the page with the builder's
+    levers, and the part callbacks make (a run's Cancel button). Only their
+    ids and types matter, and the page carries this in its config: each is an empty one of its kind, side by side."""
+    full = [layout(state, sweeps_root, builder=True), html.Button(id={"type": "cancel-job", "job": "any"})]
+    bare = [_bare(c) for top in full for c in [top, *top._traverse()] if getattr(c, "id", None) is not None]
+    return html.Div(bare)
+
+
+def _bare(component):
+    """A component of the same kind and id, with no other props."""
+    try:
+        return type(component)(id=component.id)
+    except TypeError:   # a kind with other required props keeps them
+        return component

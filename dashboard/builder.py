@@ -38,6 +38,14 @@ PROGRAMME_LEVERS = {
 }
 
 
+DEFAULT_REDIRECT: dict[str, Any] = {"target": "personal_health_budgets", "budgets": 0.45, "peer": 0.35, "multiplier": 1.3,
+                                    "months": 6.0}
+"""Where a closing service's users are referred unless the start scenario says otherwise: as in the shipped closure
+of the day centre (scenarios/close_day_centre.yaml), whose freed NHS block contract is the reinvestment the page
+shows first: 45% for an NHS personal health budget, 35% peer support, and crisis risk x1.3 for six months for those
+left without a place."""
+
+
 @dataclass
 class ServiceLever:
     """What the page lets a commissioner change about one service."""
@@ -58,11 +66,11 @@ class Levers:
     programmes: dict[str, tuple[float | None, float]]   # lever -> (new value, from month)
     integrated_budgets: str = "keep"                      # keep, on, off
     integrated_month: float = 0.0
-    redirect_budgets: float = 0.45
-    redirect_peer: float = 0.35
-    raised_multiplier: float = 1.3
-    raised_months: float = 6.0
-    budget_target: str = "personal_budgets"               # or personal_health_budgets (an NHS budget)
+    redirect_budgets: float = DEFAULT_REDIRECT["budgets"]
+    redirect_peer: float = DEFAULT_REDIRECT["peer"]
+    raised_multiplier: float = DEFAULT_REDIRECT["multiplier"]
+    raised_months: float = DEFAULT_REDIRECT["months"]
+    budget_target: str = DEFAULT_REDIRECT["target"]       # personal_health_budgets (NHS) or personal_budgets (council)
     authoritative: bool = False
     """True when the page showed the start scenario's open/close/resize actions in the levers: the levers then say
     everything about those actions (an inherited one is kept as it was only if a lever says the same)."""

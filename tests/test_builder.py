@@ -43,8 +43,29 @@ def test_a_closure_redirects_users_with_the_pages_shares_and_risk(baseline):
     _, s = build(baseline, ServiceLever("day_centre", "close", month=3), redirect_budgets=0.5, redirect_peer=0.25,
                  raised_multiplier=1.6, raised_months=9)
     a = only_action(s)
-    assert dict(a.redirect) == {"personal_budgets": 0.5, "peer_support": 0.25}
+    assert dict(a.redirect) == {"personal_health_budgets": 0.5, "peer_support": 0.25}   # the default budget: NHS
     assert a.raised_risk == (1.6, 9)
+    _, council = build(baseline, ServiceLever("day_centre", "close", month=3), budget_target="personal_budgets")
+    assert dict(only_action(council).redirect) == {"personal_budgets": 0.45, "peer_support": 0.35}
+
+
+def test_the_builders_default_referral_of_a_closures_users_is_the_shipped_day_centre_closures(close_day_centre, baseline):
+    from dashboard.app import builder_body
+    from dashboard.builder import DEFAULT_REDIRECT
+
+    shipped = lever_settings(close_day_centre)["redirect"]
+    assert shipped["target"] == "personal_health_budgets"
+    assert DEFAULT_REDIRECT == shipped
+    page = {c.id: c.value for top in builder_body() for c in [top, *top._traverse()]
+            if isinstance(getattr(c, "id", None), str) and hasattr(c, "value")}
+    assert (page["redirect-target"], page["redirect-budgets"], page["redirect-peer"], page["raised-mult"],
+            page["raised-months"]) == (shipped["target"], shipped["budgets"], shipped["peer"], shipped["multiplier"],
+                                       shipped["months"])
+    # closing the day centre in the builder from the baseline, with the page's defaults, refers as the shipped file does
+    _, built = build(baseline, ServiceLever("day_centre", "close", month=6))
+    shipped_close = next(a for a in close_day_centre.actions if a.verb == "close")
+    built_close = only_action(built)
+    assert (built_close.redirect, built_close.raised_risk) == (shipped_close.redirect, shipped_close.raised_risk)
 
 
 def test_closing_peer_support_sends_nobody_to_peer_support(baseline):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +53,10 @@ def server(tmp_path_factory):
     app = create_app(state, sweeps_root=sweeps)
     srv = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield {"url": f"http://127.0.0.1:{srv.server_port}/", "state": state, "first_run": first_run, "sweeps": sweeps}
+    from plotly.offline import get_plotlyjs_version
+
+    yield {"url": f"http://127.0.0.1:{srv.server_port}/", "state": state, "first_run": first_run, "sweeps": sweeps,
+           "plotlyjs": get_plotlyjs_version()}
     srv.shutdown()
 
 
@@ -151,6 +155,50 @@ def test_building_close_the_day_centre_at_month_6_adds_its_row(browser, server):
     page.get_by_text("Compare decisions", exact=True).click()
     page.wait_for_function("document.querySelector('#table').textContent.includes('Close at month 6 (built)')", timeout=30_000)
     assert "Change: Close at month 6 (built)" in table_text(page)
+    assert errors == []
+    ctx.close()
+
+
+def test_the_builder_is_made_when_its_tab_first_opens_and_keeps_what_was_typed_across_tabs(browser, server, tmp_path):
+    import urllib.request
+
+    with urllib.request.urlopen(server["url"] + "_dash-layout") as r:
+        served = r.read().decode()
+    assert "restore-message" in served, "kept scenarios come back before the tab is opened"
+    assert "build-name" not in served and "lever-status" not in served, "the levers are not in the first view's page"
+    ctx, page, errors = open_page(browser, server)
+    assert page.locator("#build-name").count() == 0
+    page.get_by_text("Build a scenario", exact=True).click()
+    page.wait_for_selector("#build-name", timeout=20_000)
+    day = 'span[id*="now-capacity"][id*="day_centre"]'
+    page.wait_for_function(f"document.querySelector('{day}').textContent.length > 0", timeout=20_000)
+    page.locator("#build-start").click()   # start from a shipped decision: the levers show what it does
+    page.get_by_role("option", name=DAY_CENTRE, exact=True).click()
+    status = page.locator('button[id*="lever-status"][id*="day_centre"]')
+    page.wait_for_function("document.querySelector('button[id*=\"lever-status\"][id*=\"day_centre\"]')"
+                           ".textContent.includes('close')", timeout=20_000)
+    page.wait_for_selector("#inherited-view", timeout=20_000)
+    page.fill("#build-name", "Kept across tabs")
+    _set_lever(page, "enablement", capacity=70, month=2)
+    page.click("#build-check")
+    page.wait_for_selector("#build-ok", timeout=20_000)
+    page.get_by_text("Compare decisions", exact=True).click()
+    page.wait_for_selector("#table .ag-cell", state="attached", timeout=20_000)
+    assert page.locator("#build-name").count() == 0, "the tab is hidden"
+    page.get_by_text("Build a scenario", exact=True).click()
+    page.wait_for_selector("#build-name", timeout=20_000)
+    assert page.input_value("#build-name") == "Kept across tabs"
+    assert page.input_value('input[id*="lever-capacity"][id*="enablement"]') == "70"
+    assert "close" in status.text_content() and DAY_CENTRE in page.inner_text("#build-start")
+    assert "valid scenario" in page.inner_text("#build-ok")
+    with page.expect_download() as info:   # the builder still works after the tabs were switched
+        page.click("#build-download")
+    info.value.save_as(tmp_path / "kept.yaml")
+    built = yaml.safe_load((tmp_path / "kept.yaml").read_text())
+    assert built["name"] == "Kept across tabs"
+    actions = built["actions"]
+    assert any(a.get("close") == "day_centre" for a in actions), actions
+    assert any(a.get("resize") == "enablement" and a.get("capacity") == 70 for a in actions), actions
     assert errors == []
     ctx.close()
 
@@ -523,6 +571,12 @@ def test_the_reinvestment_package_says_whether_it_is_budget_neutral_and_built_sc
     _wait_for_job(page)
     kept = page.evaluate("localStorage.getItem('own-yaml')")
     assert kept and "Close and reinvest (kept)" in kept
+    page.get_by_text("Compare decisions", exact=True).click()   # its answer card says it, inside the card
+    card = page.locator(".answer-card", has=page.locator(".card-neutral")).first
+    card.wait_for(timeout=30_000)
+    assert "budget-neutral" in card.locator(".card-neutral").inner_text().lower()
+    assert card.evaluate("c => c.scrollWidth <= c.clientWidth"), "the card's text runs out of its box"
+    card.screenshot(path=str(ARTIFACTS / "reinvestment-card.png"))
     second = ctx.new_page()   # a new tab of the same browser: local storage, not session storage
     second.goto(server["url"])
     second.wait_for_function("document.querySelector('#table') && "
@@ -600,6 +654,20 @@ def test_the_flows_view_shows_the_decisions_change_and_the_service_it_closes(bro
     text = page.locator("#sankey-graph").text_content()
     assert "Day centre (Basildon): closed at month 6" in text and "Change in moves against the baseline" in text
     page.locator("#sankey-graph").screenshot(path=str(ARTIFACTS / "flows-day-centre.png"))
+    assert errors == []
+    ctx.close()
+
+
+def test_the_charts_are_drawn_with_the_dashboards_own_plotly_bundle_not_the_full_one(browser, server):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    requested: list[str] = []
+    ctx.on("request", lambda r: requested.append(r.url.split("?")[0]))
+    ctx, page, errors = open_page(browser, server, context=ctx)
+    page.wait_for_selector("#sankey-graph .sankey", state="attached", timeout=30_000)   # sankey and bars drawn
+    page.wait_for_selector("#ts-graph .main-svg", state="attached", timeout=30_000)
+    assert any(u.endswith("/assets/plotly-mhsim.min.js") for u in requested), requested
+    assert not any(u.endswith("/plotly.min.js") for u in requested), "the 4.8 MB bundle is not loaded"
+    assert page.evaluate("window.Plotly.version") == server["plotlyjs"]
     assert errors == []
     ctx.close()
 

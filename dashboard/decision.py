@@ -237,16 +237,40 @@ def _value_label(value) -> str:
     return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
+def _spec(s: ScenarioResults, path: str):
+    """The parameter's declaration, as the decision or else the shipped baseline declares it (None if neither does)."""
+    from simulation.scenario import shipped_catalogue
+
+    spec = s.scenario.params.get(path) if s.scenario is not None else None
+    return spec or shipped_catalogue().get(path)
+
+
 def _whole_numbers(s: ScenarioResults, path: str) -> bool:
     """Whether an input takes whole numbers only (places, people): its unit's kind, as the decision or the shipped
     baseline declares it."""
     from simulation.parameters import UNITS
-    from simulation.scenario import shipped_catalogue
 
-    spec = s.scenario.params.get(path) if s.scenario is not None else None
-    spec = spec or shipped_catalogue().get(path)
+    spec = _spec(s, path)
     unit = UNITS.get(spec.unit) if spec is not None else None
     return unit is not None and unit.kind == "int"
+
+
+def _sets(s: ScenarioResults, path: str) -> bool:
+    """Whether the decision itself sets the input (then its PSA varies the figure the decision starts from)."""
+    sc = s.scenario
+    return sc is not None and (path in sc.overrides or any(p == path for a in sc.actions for p, _ in getattr(a, "values", ())))
+
+
+def _input_words(s: ScenarioResults, path: str, stored: str) -> tuple[str, str]:
+    """How a sentence names an uncertain input, and the prefix its values take: the label the parameter declares
+    now (the PSA's file keeps the label of the day it ran), "the baseline's ..." when the decision sets the input
+    itself (the switch is on the figure it starts from, not on the one it sets), and "£" for money."""
+    spec = _spec(s, path)
+    label = spec.plain_label() if spec is not None else stored
+    if _sets(s, path):
+        label = "the baseline's " + label[:1].lower() + label[1:]
+    money = spec is not None and str(spec.unit).startswith("£")
+    return label, "£" if money else ""
 
 
 def _edge(value, side: str, whole: bool) -> str:
@@ -258,17 +282,17 @@ def _edge(value, side: str, whole: bool) -> str:
     return _value_label(math.ceil(v) if side == "below" else math.floor(v) if side == "above" else round(v))
 
 
-def _model_uses(s: ScenarioResults, path: str, base: str) -> str:
+def _model_uses(s: ScenarioResults, path: str, base: str, unit: str = "") -> str:
     """'the model uses 41', or, when the decision itself sets the input (its PSA varies the figure the decision
     starts from), 'the baseline uses 41; this decision sets 79 from month 3'."""
     sc = s.scenario
     if sc is not None:
         if path in sc.overrides:
-            return f"the baseline uses {base}; this decision sets {_value_label(sc.params[path].value)} throughout"
+            return f"the baseline uses {base}; this decision sets {unit}{_value_label(sc.params[path].value)} throughout"
         for a in sc.actions:
             for p, v in getattr(a, "values", ()):
                 if p == path:
-                    return f"the baseline uses {base}; this decision sets {_value_label(v)} from {a.when or 'its date'}"
+                    return f"the baseline uses {base}; this decision sets {unit}{_value_label(v)} from {a.when or 'its date'}"
     return f"the model uses {base}"
 
 
@@ -277,14 +301,14 @@ def flips_if(facts: PsaFacts | None, s: ScenarioResults) -> str | None:
     if facts is None or not facts.thresholds:
         return None
     t = facts.thresholds[0]
-    label = str(t.get("label") or t.get("parameter"))
     path = str(t.get("parameter") or "")
+    label, unit = _input_words(s, path, str(t.get("label") or path))
     whole = _whole_numbers(s, path)
     below, above = str(t.get("preferred_below", "")), str(t.get("preferred_above", ""))
     wtp = _float(t.get("threshold_wtp"))
     at = f" at £{wtp:,.0f} per QALY" if wtp else ""
-    uses = _model_uses(s, path, _value_label(t.get("base")))
-    values = [_edge(v, "", whole) for v in str(t.get("switch_values") or "").split(";") if v.strip()]
+    uses = _model_uses(s, path, unit + _value_label(t.get("base")), unit)
+    values = [unit + _edge(v, "", whole) for v in str(t.get("switch_values") or "").split(";") if v.strip()]
     if below == above and len(values) >= 2:   # the answer switches and switches back inside the range
         mine = below in (s.name, s.label)
         return (f"it {'stops being' if mine else 'becomes'} the better choice{at} when {label} is between {values[0]} and "
@@ -293,7 +317,7 @@ def flips_if(facts: PsaFacts | None, s: ScenarioResults) -> str | None:
     edge = _float(t.get("switch_value"))
     mine_below, mine_above = below in (s.name, s.label), above in (s.name, s.label)
     side = "below" if mine_below else "above"
-    switch = _edge(t.get("switch_value"), side if mine_below or mine_above else "", whole)
+    switch = unit + _edge(t.get("switch_value"), side if mine_below or mine_above else "", whole)
     if (mine_below or mine_above) and here is not None and edge is not None:
         preferred_now = (here < edge) == mine_below       # which side of the switch the model's own value is on
         if preferred_now:

@@ -150,7 +150,22 @@ class ParamSpec:
         """A label a commissioner can read, from ``label`` or the path."""
         if self.label:
             return self.label
-        return self.path.replace("services.", "").replace("_", " ").replace(".", ": ")
+        return path_words(self.path)
+
+
+_PATH_SECTIONS = ("services.", "programmes.", "population.", "costs.", "census.", "settings.")
+
+
+def path_words(path: str) -> str:
+    """A parameter's path in words, for one without a label: its section dropped, the group capitalised and set
+    off by a colon ("programmes.zero_suicide.crisis_reduction_at_full_coverage" is "Zero suicide: crisis
+    reduction at full coverage"), never the underscores and dots of code."""
+    for section in _PATH_SECTIONS:
+        if path.startswith(section) and path.count(".") >= 2:
+            path = path[len(section):]
+            break
+    words = path.replace("_", " ").replace(".", ": ")
+    return words[:1].upper() + words[1:]
 
 
 _MONEY_TEXT = re.compile(r"^\s*£?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*$")

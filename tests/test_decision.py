@@ -306,3 +306,34 @@ def test_a_whole_number_input_switches_at_a_whole_number_and_a_decision_that_set
                       switch_values="0.0251", base=0.04)
     kept = flips_if(PsaFacts(tmp_path, thresholds=[fractional]), decision)
     assert "0.0251" in kept and "the model uses 0.04" in kept, "a rate keeps its decimals; the decision does not set it"
+
+
+def test_the_input_that_would_change_the_answer_is_named_as_its_declaration_says_never_as_code(tmp_path):
+    """The PSA's file keeps the label of the day it ran ('programmes: zero suicide: ...' from a path); the card says
+    the label the parameter declares now, in words, 'the baseline's' when the decision sets that input itself, and
+    money with its pound sign."""
+    from dataclasses import replace
+
+    from dashboard.decision import PsaFacts
+    from simulation.scenario import SHIPPED_SCENARIOS, load_scenario, shipped_catalogue
+
+    zs = load_scenario(SHIPPED_SCENARIOS / "zero_suicide_scale_up.yaml")
+    decision = replace(CLOSE, label=zs.name, name=zs.name, scenario=zs)
+    path = "programmes.zero_suicide.crisis_reduction_at_full_coverage"
+    row = {"metric": "nmb_20k", "parameter": path, "label": "programmes: zero suicide: crisis reduction at full coverage",
+           "threshold_wtp": 20000, "preferred_below": "Baseline", "preferred_above": zs.name, "switch_value": 0.0053,
+           "switch_values": "0.0053", "base": 0.0, "evppi": 1e4}
+    said = flips_if(PsaFacts(tmp_path, thresholds=[row]), decision)
+    assert shipped_catalogue()[path].plain_label() in said
+    assert "programmes:" not in said and "_" not in said and "zero suicide:" not in said, said
+
+    trained = "programmes.zero_suicide.trainees_per_year"     # set by the decision: the switch is on the baseline's figure
+    sets = dict(row, parameter=trained, label=trained, switch_value=60.0, switch_values="60", base=50)
+    said = flips_if(PsaFacts(tmp_path, thresholds=[sets]), decision)
+    assert "the baseline's " in said and "this decision sets 1,000" in said, said
+
+    block = "services.day_centre.block_cost_per_year"
+    money = dict(row, parameter=block, label=block, switch_value=419509.0, switch_values="419509;820875", base=610000,
+                 preferred_below=zs.name, preferred_above=zs.name)
+    said = flips_if(PsaFacts(tmp_path, thresholds=[money]), decision)
+    assert "between £419,509 and £820,875" in said and "the model uses £610,000" in said, said

@@ -199,8 +199,13 @@ def layout(state: AppState, sweeps_root: Path | None = None, builder: bool = Fal
             columnDefs=[{"headerName": c, "field": c, "filter": True, "sortable": True, "wrapText": True, "autoHeight": True,
                          "flex": 3 if c == "Source or assumption" else 1, "minWidth": 120}
                         for c in ("Parameter", "Value", "Unit", "Range", "Source or assumption")],
+            # wrapped text at a text's line height, not the row's (ag-grid's cells inherit a line height of a whole
+            # row, about 40 px, so every wrapped line was a row tall)
+            defaultColDef={"cellStyle": {"lineHeight": "1.4", "paddingTop": "8px", "paddingBottom": "8px",
+                                         "wordBreak": "normal"}},
             rowData=[],   # filled when the tab is first opened (assumption_rows): the first view's layout stays small
-            dashGridOptions={"pagination": True, "paginationPageSize": 40},
+            # the page size is one the 'Page Size' selector offers (ag-grid's own are 20, 50 and 100)
+            dashGridOptions={"pagination": True, "paginationPageSize": 50, "paginationPageSizeSelector": [20, 50, 100]},
         ),
     ])
     return html.Div([

@@ -57,7 +57,8 @@ def page(url):
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install -y chromium"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        # bypass_csp: wait_for_function evaluates a string, which the page's CSP forbids (as test_dashboard_browser does)
+        page = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True).new_page()
         page.messages = []
         page.on("console", lambda m: page.messages.append(m.text) if m.type in ("warning", "error") else None)
         page.goto(url)

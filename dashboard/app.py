@@ -27,7 +27,7 @@ from simulation.scenario import shipped_catalogue
 
 from .builder import (
     DEFAULT_REDIRECT, MAX_UPLOAD_BYTES, PROGRAMME_LEVERS, UNIT_COSTS, Levers, ServiceLever, block_funded, lever_settings, levers_to_yaml,
-    read_scenario_text,
+    read_scenario_text, reinvestment_choices,
 )
 from .compare import compare_tab, register_compare
 from .data import ScenarioResults, price_year, prices
@@ -140,10 +140,13 @@ def builder_body(start: dict | None = None) -> list:
                                    style={"width": "300px", "display": "inline-block", "verticalAlign": "middle"}),
             " (at the month set for it above) and move its budget to:",
         ]),
+        # a row for every target; the closing service's own row is hidden (show_reinvestment_choices): its budget
+        # cannot move to itself
         html.Table([html.Tr([html.Td(SERVICES[n].label, style={"fontWeight": "bold"}),
                              html.Td(dcc.Input(id={"type": "reinvest-share", "service": n}, type="number", min=0, max=100, step=5,
                                                placeholder="0", style={"width": "90px"})),
-                             html.Td("% of the freed budget")]) for n in reinvestment_targets()],
+                             html.Td("% of the freed budget")], id={"type": "reinvest-row", "service": n})
+                    for n in reinvestment_targets()],
                    style={"borderSpacing": "8px 4px"}),
         html.Div(id="reinvest-account", style={"marginTop": "8px"}),
         html.H3("Programmes and budgets", style=SECTION),
@@ -199,8 +202,13 @@ def layout(state: AppState, sweeps_root: Path | None = None, builder: bool = Fal
             columnDefs=[{"headerName": c, "field": c, "filter": True, "sortable": True, "wrapText": True, "autoHeight": True,
                          "flex": 3 if c == "Source or assumption" else 1, "minWidth": 120}
                         for c in ("Parameter", "Value", "Unit", "Range", "Source or assumption")],
+            # wrapped text at a text's line height, not the row's (ag-grid's cells inherit a line height of a whole
+            # row, about 40 px, so every wrapped line was a row tall)
+            defaultColDef={"cellStyle": {"lineHeight": "1.4", "paddingTop": "8px", "paddingBottom": "8px",
+                                         "wordBreak": "normal"}},
             rowData=[],   # filled when the tab is first opened (assumption_rows): the first view's layout stays small
-            dashGridOptions={"pagination": True, "paginationPageSize": 40},
+            # the page size is one the 'Page Size' selector offers (ag-grid's own are 20, 50 and 100)
+            dashGridOptions={"pagination": True, "paginationPageSize": 50, "paginationPageSizeSelector": [20, 50, 100]},
         ),
     ])
     return html.Div([
@@ -596,6 +604,12 @@ def _register_current_values(app: Dash, state: AppState) -> None:
             return (keep, keep, keep) + (no_update,) * 6
         return shown
 
+    @app.callback(Output({"type": "reinvest-row", "service": ALL}, "style"),
+                  Output({"type": "reinvest-share", "service": ALL}, "value"),
+                  Input("reinvest-from", "value"), prevent_initial_call=True)
+    def show_reinvestment_choices(source):
+        return reinvestment_rows(source)
+
     @app.callback(Output("reinvest-account", "children"),
                   Input("reinvest-from", "value"), Input({"type": "reinvest-share", "service": ALL}, "value"),
                   Input("build-start", "value"), State("session-id", "data"), prevent_initial_call=True)
@@ -610,6 +624,15 @@ def _register_current_values(app: Dash, state: AppState) -> None:
         except ValueError as exc:
             return html.Div(str(exc), className="problem", style={"color": "#a33b00"})
         return reinvestment_view(pkg)
+
+
+def reinvestment_rows(source: str | None) -> tuple[list, list]:
+    """The reinvestment targets' rows for a closing service: each row's style (the closing service's own hidden, as
+    it is not a choice: reinvestment_choices) and its share (the closing service's set to 0, the others kept)."""
+    choices = set(reinvestment_choices(source))
+    styles = [{} if n in choices else {"display": "none"} for n in reinvestment_targets()]
+    values = [no_update if n in choices else 0 for n in reinvestment_targets()]   # 0, not None: a number box shows None as "NaN"
+    return styles, values
 
 
 def _budget_holders(state: AppState, session) -> float | None:
@@ -658,8 +681,9 @@ def _range_problems(named, low: float, high: float | None, allowed: str) -> list
 
 
 def builder_problems(horizon_months: float, statuses, months, caps, costs, prog_values, prog_months, integrated_month,
-                     r_budgets, r_peer, r_mult, r_months, shares) -> list[Problem]:
-    """Every invalid field of the builder at once: not a number, negative, a month past the run, shares over 1."""
+                     r_budgets, r_peer, r_mult, r_months, shares, source: str | None = None) -> list[Problem]:
+    """Every invalid field of the builder at once: not a number, negative, a month past the run, shares over 1, a
+    share of the freed budget given to the closing service ``source`` itself."""
     svc = service_order()
     named_months = ([(f"{SERVICES[n].label}: from month", m) for n, m in zip(svc, months)]
                     + [(f"{PROGRAMME_LEVERS[k][1]}: from month", m) for k, m in zip(PROGRAMME_LEVERS, prog_months)]
@@ -681,7 +705,20 @@ def builder_problems(horizon_months: float, statuses, months, caps, costs, prog_
     if sum(_num(v, 0) or 0 for v in shares) > 100 + 1e-9:
         problems.append(Problem("the page", "more than all of the freed budget is moved", field="reinvestment",
                                 value=f"{sum(_num(v, 0) or 0 for v in shares):g}%", allowed="at most 100% together"))
+    problems += _self_reinvestment_problems(source, shares)
     return problems
+
+
+def _self_reinvestment_problems(source: str | None, shares) -> list[Problem]:
+    """A share of the freed budget given to the service that closes (its row is hidden, but a share can still arrive)."""
+    from simulation.reinvestment import self_reinvestment_message
+
+    out = []
+    for n, v in zip(reinvestment_targets(), shares):
+        if source and n == source and (_num(v, 0) or 0) > 0:
+            out.append(Problem("the page", self_reinvestment_message(SERVICES[n].label),
+                               field=f"{SERVICES[n].label}: % of the freed budget", value=v, allowed="0"))
+    return out
 
 
 def _compose(state: AppState, start_key, session, name, description, statuses, months, caps, costs, prog_values, prog_months,
@@ -690,7 +727,7 @@ def _compose(state: AppState, start_key, session, name, description, statuses, m
     if start is None or start.scenario is None:
         raise InputError([])
     problems = builder_problems(state.plan.years * 12, statuses, months, caps, costs, prog_values, prog_months,
-                                integrated_month, r_budgets, r_peer, r_mult, r_months, shares)
+                                integrated_month, r_budgets, r_peer, r_mult, r_months, shares, source)
     statuses = list(statuses)
     if source and source in service_order():
         i = service_order().index(source)

@@ -16,6 +16,7 @@ import yaml
 
 from simulation.catalogue import SERVICES, on_change, unit_cost_paths
 from simulation.errors import InputError, Problem
+from simulation.reinvestment import reinvestment_targets_for, self_reinvestment
 from simulation.scenario import BASELINE_FILE, SHIPPED_SCENARIOS, Scenario, scenario_from_text, shipped_catalogue
 from simulation.schema import Action, CloseService, OpenService, ResizeService, SetParameters, at_month
 
@@ -130,8 +131,14 @@ def levers_to_yaml(start: Scenario, levers: Levers) -> str:
     return scenario_to_yaml(start, levers.name, levers.description, values, actions, inherited, note)
 
 
+def reinvestment_choices(closing: str | None) -> tuple[str, ...]:
+    """Where the builder offers to move a closing service's budget: every reinvestment target but that service."""
+    return reinvestment_targets_for(closing)
+
+
 def reinvestment_package(start: Scenario, levers: Levers):
-    """The reinvestment account of the levers (None without one): simulation.reinvestment does the arithmetic."""
+    """The reinvestment account of the levers (None without one): simulation.reinvestment does the arithmetic (and
+    refuses, in words, a package that moves the closing service's budget to itself)."""
     from simulation.reinvestment import plan_reinvestment
 
     if not levers.reinvest_from or not any(share > 0 for _, share in levers.reinvest):
@@ -296,4 +303,9 @@ def read_scenario_text(text: bytes | str, name: str = "uploaded.yaml", years: fl
     size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
     if size > MAX_UPLOAD_BYTES:
         raise InputError([Problem(name, f"file is too large ({size:,} bytes)", allowed=f"at most {MAX_UPLOAD_BYTES:,} bytes")])
-    return scenario_from_text(text, name, base_dir=SHIPPED_SCENARIOS, years=years, scale=scale, warmup_years=warmup_years)
+    scenario = scenario_from_text(text, name, base_dir=SHIPPED_SCENARIOS, years=years, scale=scale, warmup_years=warmup_years)
+    decoded = text.decode("utf-8-sig", errors="replace") if isinstance(text, bytes) else text
+    why = self_reinvestment(decoded, scenario.actions)   # a closing service's budget moved to itself (never built here)
+    if why:
+        raise InputError([Problem(name, why, field="reinvestment")])
+    return scenario

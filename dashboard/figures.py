@@ -52,12 +52,52 @@ pio.templates.default = "plotly_white"   # every figure starts from it (setting 
 
 def layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
     fig.update_layout(
-        title=dict(text=title, x=0.01, xanchor="left", y=0.97, yref="container", yanchor="top"),
+        title=dict(text=title, x=0.01, xanchor="left", y=1, yref="container", yanchor="top", pad=dict(t=14)),
         font=FONT, height=height,
         margin=dict(l=80, r=30, t=120, b=70),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=14)),
         separators=".,",
     )
+    return fit_axis_titles(fig)
+
+
+CHAR_WIDTH = 0.55
+"""A generous average width of a character of an axis title, in ems (Arial's in these titles is nearer 0.46)."""
+MIN_TITLE_LINE = 12
+GLUE = "\u2060"   # holds two words together through wrap() (a word joiner: not whitespace to str.split)
+
+
+def axis_title_room(fig: go.Figure, axis: str, height: int | float | None = None) -> float:
+    """The height in pixels a y-axis title has: the figure's height less its top and bottom margins, times the share
+    of the plotting area the axis spans."""
+    height = height or fig.layout.height or 450
+    margin = fig.layout.margin
+    top = margin.t if margin.t is not None else 100
+    bottom = margin.b if margin.b is not None else 80
+    domain = fig.layout[axis].domain or (0, 1)
+    return max(0.0, (height - top - bottom) * (domain[1] - domain[0]))
+
+
+def title_font_size(fig: go.Figure, axis: str) -> float:
+    """An axis title's font size: its own, or Plotly's default of 1.2 times the figure's."""
+    return fig.layout[axis].title.font.size or round(1.2 * float(fig.layout.font.size or 15))
+
+
+def fit_axis_titles(fig: go.Figure, height: int | float | None = None) -> go.Figure:
+    """Break every y-axis title into lines that fit the height of its axis, so that none is cut at the foot of the
+    figure (a rotated title is centred on its axis and runs off both ends when longer than it), and let the left
+    margin grow for the extra lines. ``height`` is the height the figure is drawn at (its own if not given)."""
+    for axis in [k for k in fig.layout if k.startswith("yaxis")]:
+        text = fig.layout[axis].title.text
+        if not text:
+            continue
+        room = axis_title_room(fig, axis, height)
+        width = max(MIN_TITLE_LINE, int(room / (CHAR_WIDTH * title_font_size(fig, axis))))
+        plain = " ".join(text.replace("<br>", " ").split())
+        for phrase in (prices(), "£ million"):   # never split: "2024 prices" is looked for whole
+            plain = plain.replace(phrase, phrase.replace(" ", GLUE))
+        fig.layout[axis].title.text = wrap(plain, width).replace(GLUE, " ")
+        fig.layout[axis].automargin = True
     return fig
 
 

@@ -142,11 +142,15 @@ def _kaleido_server() -> None:
 
 def figure_png(fig: go.Figure, width: int = 1280, height: int | None = None) -> bytes:
     """A figure as PNG (kaleido drives Debian's chromium)."""
+    from .figures import fit_axis_titles
+
+    height = height or fig.layout.height or 600
+    fig = fit_axis_titles(go.Figure(fig), height)   # its axis titles fit the height it is drawn at (a copy: the page's is kept)
     _kaleido_server()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         with _KALEIDO_LOCK:
-            return fig.to_image(format="png", width=width, height=height or fig.layout.height or 600, scale=1)
+            return fig.to_image(format="png", width=width, height=height, scale=1)
 
 
 def figures_zip(figures: dict[str, go.Figure]) -> bytes:

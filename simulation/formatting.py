@@ -102,6 +102,33 @@ def parameter_value(value) -> str:
     return f"{value:,.6g}" if abs(value) >= 1e-4 else f"{value:.3g}"
 
 
+PLAIN_UNIT_NUMBER = ("index", "utility", "utility change", "spread")
+"""Units that are no words after a number: the value is followed by the unit in brackets."""
+
+
+def parameter_with_unit(value, unit: str | None, label: str = "") -> str:
+    """A parameter's value with its unit in words, as a sentence says it: '£272,000 a year', '45%', 'x1.3',
+    '120 places', '0.082 a year', 'on'. A rate's 'a year' (or 'a week', ...) is left out when the parameter's
+    ``label`` already says it ('Zero Suicide trainees a year' is set to '1,000 people', not '1,000 people a year')."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if not isinstance(value, (int, float)) or not unit:
+        return parameter_value(value)
+    head, _, per = (" " + unit).partition(" per ")   # 'people per year': ('people', 'year'); 'per year': ('', 'year')
+    head = head.strip()
+    lowered = label.lower()
+    rate = f" a {per}" if per and f"per {per}" not in lowered and f"a {per}" not in lowered else ""
+    if head == "£":
+        return f"£{parameter_value(value)}{rate}"
+    if head in ("share", "share change"):
+        return f"{parameter_value(value * 100)}%{' change' if head == 'share change' else ''}{rate}"
+    if head == "multiplier":
+        return f"x{parameter_value(value)}"
+    if head in PLAIN_UNIT_NUMBER or head == "switch":
+        return f"{parameter_value(value)} ({head}){rate}"
+    return f"{parameter_value(value)}{' ' + head if head else ''}{rate}"
+
+
 def range_end(value: float | None, unit: str) -> str:
     """One end of a parameter's swept range, short enough for a figure's axis or a table cell: pounds as
     money, other numbers to four significant figures, '-' when there is none."""

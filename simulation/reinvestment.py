@@ -230,7 +230,9 @@ def plan_reinvestment(specs: Mapping[str, Any], values: Mapping[str, Any], closi
     if sum(s for _, s in targets) > 1 + 1e-9:
         raise ValueError("the shares of the freed budget add up to more than all of it")
     for service, share in targets:
-        if service not in allowed or service == closing:
+        if service == closing:
+            raise ValueError(self_reinvestment_message(SERVICES[closing].label))
+        if service not in allowed:
             raise ValueError(f"{service}: freed money cannot buy places or budgets there")
         if not 0 <= share <= 1:
             raise ValueError(f"{service}: a share of the freed budget is between 0 and 1")
@@ -245,6 +247,38 @@ def plan_reinvestment(specs: Mapping[str, Any], values: Mapping[str, Any], closi
                 one_off[p] = one_off.get(p, 0.0) + v
     spent = sum(a.amount for a in allocations)
     return Package(closing, info.label, freed, tuple(allocations), max(0.0, total - spent), one_off)
+
+
+def self_reinvestment_message(label: str) -> str:
+    return (f"{label} is the service that closes: its freed budget cannot be moved to {label} itself "
+            "(choose other services for it)")
+
+
+def reinvestment_targets_for(closing: str | None) -> tuple[str, ...]:
+    """The services a closing service's freed budget can move to: every target but the closing service itself."""
+    return tuple(t for t in reinvestment_targets() if t != closing)
+
+
+def self_reinvestment(text: str | None, actions: Iterable[Any] = ()) -> str | None:
+    """Why a scenario moves a closing service's budget to that same service, in words (None if it does not): its
+    reinvestment comment (as the builder writes it: "Reinvestment: X closes at month M and its budget (...) moves to
+    X (60%: ...)"), or an action that opens or resizes a service on the very day the scenario closes it (the places a
+    reinvestment in it would buy)."""
+    for line in (text or "").splitlines():
+        body = line.lstrip().lstrip("#").strip()
+        if not body.startswith("Reinvestment: ") or " closes at month " not in body or " moves to " not in body:
+            continue
+        closing = body[len("Reinvestment: "):].split(" closes at month ", 1)[0].strip()
+        moved_to = body.split(" moves to ", 1)[1]
+        if closing and (moved_to.startswith(closing + " (") or f", {closing} (" in moved_to):
+            return self_reinvestment_message(closing)
+    closes = {(a.service, a.day) for a in actions if getattr(a, "verb", None) == "close"}
+    for a in actions:
+        if getattr(a, "verb", None) in ("open", "resize") and (a.service, a.day) in closes:
+            label = SERVICES[a.service].label if a.service in SERVICES else str(a.service)
+            return (f"{label} closes and is given places on the same day ({a.describe()}): "
+                    + self_reinvestment_message(label))
+    return None
 
 
 # ---------------------------------------------------------------------------

@@ -396,21 +396,19 @@ class SetParameters(_NoRedirect, Action):
         return None
 
     def describe(self) -> str:
-        """In words, with each parameter's label rather than its name (the page, the brief and the manifest show it)."""
-        from .formatting import parameter_value
+        """In words, with each parameter's label rather than its name and its value with its unit (the page's
+        charts, the brief and the manifest show it): 'month 6: Zero Suicide trainees a year set to 1,000 people'."""
+        from .formatting import parameter_with_unit
         from .scenario import shipped_catalogue
 
         catalogue = shipped_catalogue()
 
-        def label(path: str) -> str:
+        def words(path: str, v: Any) -> str:
             spec = catalogue.get(path)
-            return spec.plain_label() if spec is not None else path
+            label = spec.plain_label() if spec is not None else path.replace("_", " ").replace(".", ": ")
+            return f"{label} set to {parameter_with_unit(v, spec.unit if spec is not None else None, label)}"
 
-        def value(v: Any) -> str:
-            return ("on" if v else "off") if isinstance(v, bool) else parameter_value(v)
-
-        what = ", ".join(f"{label(p)} to {value(v)}" for p, v in self.values)
-        return f"{self.when}: set {what}"
+        return f"{self.when}: " + "; ".join(words(p, v) for p, v in self.values)
 
     def body(self) -> dict[str, Any]:
         return {"set": {path: _jsonable(v) for path, v in self.values}}

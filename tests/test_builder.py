@@ -225,3 +225,54 @@ def test_check_reports_every_invalid_field_at_once():
     assert "600" in text and "months the run covers" in text
     assert "referral shares add up to more than everyone" in text
     assert ("more than all of the freed budget" in text) == (len(shares) > 1)
+
+
+DAY_CENTRE_LABEL = SERVICES["day_centre"].label
+
+
+def test_the_closing_service_is_not_offered_as_where_its_own_budget_goes():
+    """The reported bug: 'Day centre (Basildon)' could be chosen as where the day centre's freed budget goes."""
+    from dashboard.app import reinvestment_rows
+    from dashboard.builder import reinvestment_choices
+    from simulation.reinvestment import reinvestment_targets
+
+    assert "day_centre" in reinvestment_targets() and "day_centre" in reinvestment_choices(None)
+    assert "day_centre" not in reinvestment_choices("day_centre")
+    assert set(reinvestment_choices("day_centre")) == set(reinvestment_targets()) - {"day_centre"}
+    styles, values = reinvestment_rows("day_centre")
+    shown = {n for n, style in zip(reinvestment_targets(), styles) if style.get("display") != "none"}
+    assert shown == set(reinvestment_targets()) - {"day_centre"}
+    cleared = [n for n, v in zip(reinvestment_targets(), values) if v == 0]
+    assert cleared == ["day_centre"], "its share is set to none of the budget, the others' kept"
+    styles, _ = reinvestment_rows(None)
+    assert all(style.get("display") != "none" for style in styles)
+
+
+def test_check_refuses_moving_the_closing_services_budget_to_itself_in_words(baseline):
+    from dashboard.app import PROGRAMME_LEVERS as LEVERS, builder_problems, service_order
+    from simulation.errors import InputError
+    from simulation.reinvestment import reinvestment_targets
+
+    n = len(service_order())
+    shares = [60 if t == "day_centre" else None for t in reinvestment_targets()]
+    problems = builder_problems(120, ["keep"] * n, [0] * n, [None] * n, [None] * n, [None] * len(LEVERS), [0] * len(LEVERS),
+                                0, 0.45, 0.35, 1.3, 6, shares, "day_centre")
+    assert len(problems) == 1
+    assert f"{DAY_CENTRE_LABEL} is the service that closes" in str(problems[0]) and "day_centre" not in str(problems[0])
+    assert not builder_problems(120, ["keep"] * n, [0] * n, [None] * n, [None] * n, [None] * len(LEVERS), [0] * len(LEVERS),
+                                0, 0.45, 0.35, 1.3, 6, shares, "county_day_services")
+    levers = Levers("Self", "", [ServiceLever("day_centre", "close", 6)], {}, reinvest_from="day_centre",
+                    reinvest=(("day_centre", 0.6),))
+    with pytest.raises(ValueError, match=r"Day centre \(Basildon\) is the service that closes"):
+        levers_to_yaml(baseline, levers)
+    # from a file: the builder's comment saying so, or places given to a service on the day it closes
+    good = levers_to_yaml(baseline, Levers("Reinvest", "", [ServiceLever("day_centre", "close", 6)], {},
+                                           reinvest_from="day_centre", reinvest=(("peer_support", 0.6),)))
+    read_scenario_text(good, "reinvest.yaml")
+    assert f"moves to {SERVICES['peer_support'].label} (" in good
+    commented = good.replace(f"moves to {SERVICES['peer_support'].label} (", f"moves to {DAY_CENTRE_LABEL} (")
+    resized = good + "- resize: day_centre\n  capacity: 200\n  at: month 6\n"
+    for text in (commented, resized):
+        with pytest.raises(InputError) as raised:
+            read_scenario_text(text, "uploaded.yaml")
+        assert f"{DAY_CENTRE_LABEL} is the service that closes" in str(raised.value.problems[0])

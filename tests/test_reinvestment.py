@@ -141,3 +141,13 @@ def test_pairwise_budget_impact_and_horizons_are_paired_replication_by_replicati
     assert set(y for _, y in hz) == {1}  # 24 months reach 1 year only among 1, 3, 5, 10
     assert hz[("cost_health_and_care", 1)]["delta_mean"] == pytest.approx(((90 + 60 - 150) + (104 + 60 - 160)) / 2 * 12)
     assert hz[("nmb_20k", 1)]["delta_mean"] == pytest.approx(20_000 * 1.2 - hz[("cost_health_and_care", 1)]["delta_mean"])
+
+
+def test_a_closing_services_budget_moved_to_itself_is_refused_in_plain_words(base):
+    from simulation.reinvestment import reinvestment_targets_for
+
+    with pytest.raises(ValueError, match=r"^Day centre \(Basildon\) is the service that closes: its freed budget cannot be "
+                                         r"moved to Day centre \(Basildon\) itself"):
+        plan_reinvestment(base.params, base.values, "day_centre", [("peer_support", 0.4), ("day_centre", 0.5)])
+    assert "day_centre" not in reinvestment_targets_for("day_centre")
+    assert "day_centre" in reinvestment_targets_for("county_day_services")

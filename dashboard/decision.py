@@ -35,6 +35,10 @@ PSA_VERSUS_TABLE = ("The probabilities vary the uncertain assumptions (every inp
                     "the intervals in the table show only the runs' chance with the assumptions fixed, so the two can "
                     "point different ways.")
 """One plain sentence on every card with a PSA: why its probabilities and the table's intervals can disagree."""
+PSA_AT_SMALL_SCALE = ("The probabilities are for the whole county; these runs simulate {pct} of it, where rare events "
+                      "(suicides, a few dozen a year county-wide) are too few to show and every count is scaled up, so the "
+                      "runs' figures can differ from them for that reason alone.")
+"""Said on a card with probabilities when the runs are at a smaller scale than the precomputed PSA (the whole county)."""
 PSA_AGAINST_RUNS = ("Read with care: the runs say it {runs}, but across the inputs' plausible ranges it {psa} in {share} of "
                     "the draws. Some uncertain inputs sit at one end of their range in the runs (for example an effect set "
                     "to none, with a range of benefits): what would change the answer, below, names the one that matters most.")
@@ -400,6 +404,9 @@ def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
         html.P(robust_sentence(base, s, facts), className="card-sentence", style={"margin": "8px 0 0 0", "fontSize": "14px"}),
         *([html.P(PSA_VERSUS_TABLE, className="card-psa-note", style={"margin": "6px 0 0 0", "fontSize": "13px", "color": "#444"})]
           if facts is not None else []),
+        *([html.P(PSA_AT_SMALL_SCALE.format(pct=f"{s.plan.scale:.0%}"), className="card-psa-scale",
+                  style={"margin": "6px 0 0 0", "fontSize": "13px", "color": "#444"})]
+          if facts is not None and s.plan.scale < 1 else []),
         *([html.P(against, className="card-psa-against", style={"margin": "6px 0 0 0", "fontSize": "13px", "color": "#a33b00",
                                                                  "fontWeight": "bold"})]
           if (against := runs_against_psa(cost, facts)) else []),

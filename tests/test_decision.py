@@ -337,3 +337,21 @@ def test_the_input_that_would_change_the_answer_is_named_as_its_declaration_says
                  preferred_below=zs.name, preferred_above=zs.name)
     said = flips_if(PsaFacts(tmp_path, thresholds=[money]), decision)
     assert "between £419,509 and £820,875" in said and "the model uses £610,000" in said, said
+
+
+def test_a_card_with_probabilities_says_when_its_runs_cover_only_part_of_the_county(tmp_path):
+    """A new user at 5% of the county read 'suicides 0 (0 to 0)' beside Zero Suicide's probabilities and could not
+    tell why they disagreed: the card says the probabilities are for the whole county and the runs for a part."""
+    from dataclasses import replace
+
+    write_psa(tmp_path, "close_day_centre", switch=False)
+    facts = read_psa(CLOSE, tmp_path)
+
+    def scale_notes(s):
+        return [c.children for c in answer_card(BASE, s, facts).children if getattr(c, "className", None) == "card-psa-scale"]
+
+    small = replace(CLOSE, plan=replace(PLAN, scale=0.05))
+    [note] = scale_notes(small)
+    assert "whole county" in note and "5%" in note and "rare events" in note
+    assert scale_notes(replace(CLOSE, plan=replace(PLAN, scale=1.0))) == []
+    assert not [c for c in answer_card(BASE, small, None).children if getattr(c, "className", None) == "card-psa-scale"]

@@ -519,3 +519,27 @@ def test_the_wards_overflow_is_erlangs_loss_formula_at_its_expected_occupancy():
     assert loss_room(0.0, 290.0) == 1.0 and loss_room(290.0, 290.0) == 0.0 and loss_room(10.0, 0.0) == 0.0
     assert 0.96 < loss_room(273.5, 290.0) < 0.975           # 3% overflow at the baseline's occupancy (the simulation: 3.6%)
     assert not math.isnan(loss_room(289.999, 290.0))
+
+
+def test_peer_support_opens_with_its_founding_leaders_whose_places_the_day_centres_users_find(baseline):
+    """As the model's Peer.on_open: opening peer support makes its founding leaders, people in the community, and
+    their places count at once, so users of a service closing the same day find base places plus eight a leader
+    (the twin had left them out: the day centre's users found 15 places, not 47, and the closure's QALYs were
+    13% off the simulation's)."""
+    import numpy as np
+
+    from simulation.scenario import SHIPPED_SCENARIOS, load_scenario
+    from simulation.twin import run_twins
+
+    close = load_scenario(SHIPPED_SCENARIOS / "close_day_centre.yaml")
+    base_run, closed = run_twins([baseline, close], years=1.0)
+    ps = baseline.params
+    founders = ps["services.peer_support.founding_leaders"].value
+    places = ps["services.peer_support.base_places"].value + ps["services.peer_support.people_per_leader"].value * founders
+    sent = closed.metrics["redirected_to_peer_support"]
+    assert 0 < sent < places
+    members = np.array(closed.monthly["peer_support_members"]) - np.array(base_run.monthly["peer_support_members"])
+    month = 6   # the closure's month: everyone sent to peer support has a place by the month's end
+    assert members[month] >= 0.95 * sent, (members[month], sent)
+    leaders = np.array(closed.monthly["peer_leaders"])
+    assert leaders[month] == pytest.approx(founders, rel=0.1)

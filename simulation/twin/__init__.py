@@ -433,8 +433,22 @@ class Twin:
             self.close(action, y)
         if opening:
             self._count_once(y, f"openings_{action.service}")
+            if action.service == "peer_support":
+                self._found_peer_leaders(y)
         self._configure()
         return y
+
+    def _found_peer_leaders(self, y: np.ndarray) -> None:
+        """Peer support opens with its founding leaders, people in the community not leading already, picked
+        evenly among them (as the model's ``Peer.on_open``). Their places count at once: the users of a service
+        closing the same day find them (the twin had left them out, so the day centre's users sent to peer
+        support found 15 places, not 47)."""
+        want = float(self.P.services.peer_support.founding_leaders)
+        N, A = self.people(y), self.holders(y)
+        free = np.clip(N[IN_COMMUNITY] - A[A_PEER_LEADER, IN_COMMUNITY], 0.0, None)
+        if want <= 0 or free.sum() <= 0:
+            return
+        A[A_PEER_LEADER, IN_COMMUNITY] += free * min(1.0, want / free.sum())
 
     def _count_once(self, y: np.ndarray, name: str) -> None:
         """A service closed or opened: one-off costs are charged on these counters (as the model's, in group 0)."""

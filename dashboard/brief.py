@@ -257,7 +257,7 @@ def _sure_words(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
     """One plain sentence: what is robust to chance, and what depends on the uncertain inputs."""
     cost = difference(s, base, "cost_health_and_care")
     parts = []
-    if cost is not None and cost.n >= 2 and not cost.low <= 0 <= cost.high:
+    if cost is not None and cost.n >= 2 and not cost.includes_zero:
         parts.append(f"that it {'saves' if cost.mean < 0 else 'costs'} health and care money holds in every plausible "
                      "run of chance")
     elif cost is not None:

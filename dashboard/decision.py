@@ -150,7 +150,7 @@ def _interval_text(d: Interval | None, unit: str) -> str:
 def _cost_words(d: Interval | None) -> str:
     if d is None:
         return "not comparable"
-    if d.n >= 2 and d.low <= 0 <= d.high:
+    if d.includes_zero:
         return f"no clear change ({_interval_text(d, '£')})"
     verb = "saves" if d.mean < 0 else "costs"
     more = "" if d.mean < 0 else " more"
@@ -159,7 +159,7 @@ def _cost_words(d: Interval | None) -> str:
 
 def _cannot_tell(d: Interval) -> bool:
     """Whether a paired difference's 95% interval includes zero (or its mean is exactly zero)."""
-    return d.mean == 0 or (d.n >= 2 and d.low <= 0 <= d.high)
+    return d.mean == 0 or d.includes_zero
 
 
 def _cost_direction(cost: Interval) -> str:
@@ -220,7 +220,7 @@ def qaly_loss(cost: Interval | None, qalys: Interval | None) -> str | None:
     runs cannot be compared). A loss or a saving the runs cannot tell from zero is said to be so."""
     if cost is None or qalys is None or not qalys.mean < 0:
         return None
-    if cost.n >= 2 and cost.low <= 0 <= cost.high:
+    if cost.includes_zero:
         money = (f"its cost change cannot be told from zero ({number(cost.mean, '£', signed=True)}, "
                  f"{number(cost.low, '£', signed=True)} to {number(cost.high, '£', signed=True)}), at")
     else:
@@ -337,11 +337,11 @@ def robust_sentence(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts |
     cost = difference(s, base, "cost_health_and_care")
     nmb = difference(s, base, "nmb_20k")
     parts = []
-    if cost is not None and cost.n >= 2 and not cost.low <= 0 <= cost.high:
+    if cost is not None and cost.n >= 2 and not cost.includes_zero:
         parts.append(f"that it {'saves' if cost.mean < 0 else 'costs'} health and care money is robust to the model's chance")
     elif cost is not None:
         parts.append("whether it saves health and care money is not clear from the runs")
-    if nmb is not None and nmb.n >= 2 and not nmb.low <= 0 <= nmb.high:
+    if nmb is not None and nmb.n >= 2 and not nmb.includes_zero:
         parts.append(f"it is {'good' if nmb.mean > 0 else 'poor'} value at £20,000 per QALY in every plausible run of chance")
     ce = facts.cost_effective.get(20_000) if facts is not None else None
     if ce is not None and (ce >= 0.9 or ce <= 0.1):

@@ -254,6 +254,12 @@ class Interval:
     def half_width(self) -> float:
         return (self.high - self.low) / 2
 
+    @property
+    def includes_zero(self) -> bool:
+        """Whether the runs cannot tell this difference from none: two or more replications whose 95% interval
+        holds zero (one replication has no interval, so it is not said to include zero)."""
+        return self.n >= 2 and self.low <= 0 <= self.high
+
 
 def t_interval(values: Iterable[float], confidence: float = 0.95) -> Interval:
     """Mean and t-interval; with one value the interval is that value (width unknown)."""

@@ -143,3 +143,20 @@ def test_a_real_capacity_miss_below_half_scale_is_printed_not_judged():
     assert shown.passed is None and "not judged at scale 0.05" in shown.expected
     hit = agree("x", 101.0, [100.0, 101.0, 99.0], 0.02)
     assert _not_judged(hit, 0.05).passed is True
+
+
+def test_with_real_capacities_the_wards_split_is_measured_and_every_hospital_stay_judged():
+    """The twin's ward overflows by Erlang's formula, the simulation's one admission at a time: the acute stock
+    alone may miss (a queue effect, printed as a measured gap), while in area and out of area together must agree."""
+    from simulation.verification import _ward_lines, agree_stock
+
+    months = 24
+    twin = {"acute": [100.0 + m for m in range(months)], "out_of_area": [10.0] * months}
+    sims = [{"acute": [95.0 + m + r for m in range(months)], "out_of_area": [15.0 - r] * months} for r in (-0.1, 0.0, 0.1)]
+    acute = agree_stock("acute", twin["acute"], [s["acute"] for s in sims])
+    assert acute.passed is False
+    measured, total = _ward_lines(acute, "a closure", months, twin, sims)
+    assert measured.passed is None and "queue effect" in measured.expected
+    assert total.passed is True and "in area and out of area" in total.check
+    far = {"acute": twin["acute"], "out_of_area": [40.0] * months}     # a total that misses is still a failure
+    assert _ward_lines(acute, "a closure", months, far, sims)[1].passed is False

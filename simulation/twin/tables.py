@@ -152,6 +152,8 @@ def build_tables(rules: HazardRules, layout: Layout, relevance: list[list[int]] 
                 base[e][ix] = r0
                 for j in f0:
                     base_factor[e, j][ix] = 1.0
+                if r0 == 0.0:   # no rate here for any holder to multiply: its probes would only cost time (1/6 of them)
+                    continue
                 for a in rel:
                     bit = layout.attributes[a]
                     r1, f1 = probe.rate(mp, flags | bit, 1 if bit == RAISED_RISK else 0, event)

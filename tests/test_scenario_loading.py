@@ -1246,3 +1246,24 @@ def test_restating_a_parameter_with_value_outside_its_range_is_allowed(tmp_path)
                  "  services.enablement.tenancies_operative: {value: 120}\n")
     s = load_scenario(f)
     assert s.values["services.enablement.tenancies_operative"] == 120
+
+
+def test_parameters_read_as_attributes_and_cannot_be_written():
+    """``P.group.name`` reads a resolved value; a name that is not there says its whole path; nothing can be
+    written or deleted; a pickled copy (as sent to worker processes) reads the same."""
+    import pickle
+
+    from simulation.parameters import Params
+
+    P = Params({"crisis.rate_per_year_severe": 0.25, "services.day_centre.places": 120, "top": 1.5})
+    assert (P.crisis.rate_per_year_severe, P.services.day_centre.places, P.top) == (0.25, 120, 1.5)
+    assert P.get("services.day_centre.places") == 120
+    with pytest.raises(AttributeError, match="no parameter 'services.day_centre.nope'"):
+        P.services.day_centre.nope
+    with pytest.raises(AttributeError, match="read-only"):
+        P.crisis.rate_per_year_severe = 1.0
+    with pytest.raises(AttributeError, match="read-only"):
+        del P.top
+    assert not hasattr(P, "missing")
+    copy = pickle.loads(pickle.dumps(P))
+    assert copy.crisis.rate_per_year_severe == 0.25 and copy.services.day_centre.places == 120

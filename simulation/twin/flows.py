@@ -246,6 +246,18 @@ def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, keep, 
     """Move ``f * frac`` people a day from ``src`` to ``dst`` (-1: out of the county's books), with
     what they hold: the relevant attributes' holders from ``hrel``, the others by their share."""
     n_a = dA.shape[0]
+    # where each attribute (and the attribute its holders all hold) stands among the relevant ones: found once,
+    # not for every cell
+    own = np.full(n_a, -1, dtype=np.int64)
+    via = np.full(n_a, -1, dtype=np.int64)
+    for a in range(n_a):
+        outer = _outer(a)
+        for i in range(nr):
+            if relevant_row[i] == a:
+                own[a] = i
+                break
+            if relevant_row[i] == outer:
+                via[a] = i
     for k in range(K_):
         fk = f[k] * frac[k]
         if fk == 0.0:
@@ -255,15 +267,14 @@ def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, keep, 
         if dst >= 0:
             dN[dst, dest] += fk
         for a in range(n_a):
-            h = share[a, src, k] * fk
-            outer = _outer(a)
-            for i in range(nr):
-                if relevant_row[i] == a:
-                    h = hrel[i, k] * frac[k]
-                    break
-                if relevant_row[i] == outer and share[outer, src, k] > 0.0:
-                    # held only with the outer attribute: its holders go as the outer's holders do
-                    h = hrel[i, k] * frac[k] * min(1.0, share[a, src, k] / share[outer, src, k])
+            if own[a] >= 0:
+                h = hrel[own[a], k] * frac[k]
+            elif via[a] >= 0 and share[_outer(a), src, k] > 0.0:
+                # held only with the outer attribute: its holders go as the outer's holders do
+                outer = _outer(a)
+                h = hrel[via[a], k] * frac[k] * min(1.0, share[a, src, k] / share[outer, src, k])
+            else:
+                h = share[a, src, k] * fk
             dA[a, src, k] -= h
             if dst >= 0:
                 dA[a, dst, dest] += h * keep[a]

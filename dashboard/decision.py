@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from dash import html
@@ -259,10 +260,19 @@ def _whole_numbers(s: ScenarioResults, path: str) -> bool:
     return unit is not None and unit.kind == "int"
 
 
-def _sets(s: ScenarioResults, path: str) -> bool:
-    """Whether the decision itself sets the input (then its PSA varies the figure the decision starts from)."""
+def _set_by_decision(s: ScenarioResults, path: str) -> tuple[Any, str] | None:
+    """The value the decision itself gives the input and from when ('throughout' for an override, else its action's
+    date), or None when it leaves the input at the baseline's (then its PSA varies the figure it starts from)."""
     sc = s.scenario
-    return sc is not None and (path in sc.overrides or any(p == path for a in sc.actions for p, _ in getattr(a, "values", ())))
+    if sc is None:
+        return None
+    if path in sc.overrides:
+        return sc.params[path].value, "throughout"
+    for a in sc.actions:
+        for p, v in getattr(a, "values", ()):
+            if p == path:
+                return v, f"from {a.when or 'its date'}"
+    return None
 
 
 def _input_words(s: ScenarioResults, path: str, stored: str) -> tuple[str, str]:
@@ -271,7 +281,7 @@ def _input_words(s: ScenarioResults, path: str, stored: str) -> tuple[str, str]:
     itself (the switch is on the figure it starts from, not on the one it sets), and "£" for money."""
     spec = _spec(s, path)
     label = spec.plain_label() if spec is not None else stored
-    if _sets(s, path):
+    if _set_by_decision(s, path) is not None:
         label = "the baseline's " + label[:1].lower() + label[1:]
     money = spec is not None and str(spec.unit).startswith("£")
     return label, "£" if money else ""
@@ -289,15 +299,11 @@ def _edge(value, side: str, whole: bool) -> str:
 def _model_uses(s: ScenarioResults, path: str, base: str, unit: str = "") -> str:
     """'the model uses 41', or, when the decision itself sets the input (its PSA varies the figure the decision
     starts from), 'the baseline uses 41; this decision sets 79 from month 3'."""
-    sc = s.scenario
-    if sc is not None:
-        if path in sc.overrides:
-            return f"the baseline uses {base}; this decision sets {unit}{_value_label(sc.params[path].value)} throughout"
-        for a in sc.actions:
-            for p, v in getattr(a, "values", ()):
-                if p == path:
-                    return f"the baseline uses {base}; this decision sets {unit}{_value_label(v)} from {a.when or 'its date'}"
-    return f"the model uses {base}"
+    found = _set_by_decision(s, path)
+    if found is None:
+        return f"the model uses {base}"
+    value, when = found
+    return f"the baseline uses {base}; this decision sets {unit}{_value_label(value)} {when}"
 
 
 def flips_if(facts: PsaFacts | None, s: ScenarioResults) -> str | None:

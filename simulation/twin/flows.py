@@ -176,6 +176,25 @@ def _mult(e, a, p, k, mult, held, slot_of):
 
 
 @njit(cache=True)
+def anyone_holds(present, a):
+    """Someone, somewhere, holds attribute ``a`` (flows of its holders are all zero otherwise)."""
+    for p in range(P_):
+        if present[a, p]:
+            return True
+    return False
+
+
+@njit(cache=True)
+def can_happen(b, e):
+    """Event ``e`` has a rate somewhere (a closed service's referrals have none)."""
+    for p in range(P_):
+        for k in range(K_):
+            if b[e, p, k] != 0.0:
+                return True
+    return False
+
+
+@njit(cache=True)
 def attribute_flow(e, population, held_attr, share, b, mult, held, slot_of, relevant, n_relevant):
     """People a day (place x cell) among ``population`` for whom an attribute event happens.
 
@@ -242,15 +261,25 @@ def _outer(a):
 
 
 @njit(cache=True)
-def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, keep, into_window):
+def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, present, keep, into_window, where):
     """Move ``f * frac`` people a day from ``src`` to ``dst`` (-1: out of the county's books), with
-    what they hold: the relevant attributes' holders from ``hrel``, the others by their share."""
+    what they hold: the relevant attributes' holders from ``hrel``, the others by their share.
+
+    Only attributes someone in ``src`` holds (``present``) are visited: the others would move nobody.
+    ``where`` is scratch space (3 x attributes), kept by the caller: this runs some sixty times an evaluation."""
     n_a = dA.shape[0]
+    held_here, own, via = where[0], where[1], where[2]
+    n_here = 0
+    for a in range(n_a):
+        if present[a, src]:
+            held_here[n_here] = a
+            n_here += 1
     # where each attribute (and the attribute its holders all hold) stands among the relevant ones: found once,
     # not for every cell
-    own = np.full(n_a, -1, dtype=np.int64)
-    via = np.full(n_a, -1, dtype=np.int64)
-    for a in range(n_a):
+    own[:] = -1
+    via[:] = -1
+    for j in range(n_here):
+        a = held_here[j]
         outer = _outer(a)
         for i in range(nr):
             if relevant_row[i] == a:
@@ -266,7 +295,8 @@ def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, keep, 
         dN[src, k] -= fk
         if dst >= 0:
             dN[dst, dest] += fk
-        for a in range(n_a):
+        for j in range(n_here):
+            a = held_here[j]
             if own[a] >= 0:
                 h = hrel[own[a], k] * frac[k]
             elif via[a] >= 0 and share[_outer(a), src, k] > 0.0:
@@ -411,7 +441,7 @@ def crisis_from(e, src, home, scale, S, dN, dA, cnt, par, rooms, f, hrel):
     """People with event ``e`` in ``src`` (times ``scale``) go into crisis care: home treatment (from
     the community, unless admission is needed or the team is full), else a bed in area or out of area,
     returning afterwards to ``home``."""
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
     nr = event_rates(e, src, N, A, share, b, mult, held, slot_of, relevant, n_relevant, f, hrel)
     room_ht, room_acute = rooms[0], rooms[1]
     to_ht, to_acute, to_away = np.zeros(K_), np.zeros(K_), np.zeros(K_)
@@ -432,9 +462,9 @@ def crisis_from(e, src, home, scale, S, dN, dA, cnt, par, rooms, f, hrel):
     else:
         acute, away = ACUTE_FROM_ENABLEMENT, OUT_OF_AREA_FROM_ENABLEMENT
     row = relevant[e]
-    move_people(dN, dA, src, IN_HOME_TREATMENT, f, to_ht, hrel, row, nr, share, keep_all, False)
-    move_people(dN, dA, src, acute, f, to_acute, hrel, row, nr, share, keep_all, False)
-    move_people(dN, dA, src, away, f, to_away, hrel, row, nr, share, keep_all, False)
+    move_people(dN, dA, src, IN_HOME_TREATMENT, f, to_ht, hrel, row, nr, share, present, keep_all, False, where)
+    move_people(dN, dA, src, acute, f, to_acute, hrel, row, nr, share, present, keep_all, False, where)
+    move_people(dN, dA, src, away, f, to_away, hrel, row, nr, share, present, keep_all, False, where)
     return nr
 
 
@@ -450,14 +480,14 @@ def discharges(S, dN, dA, cnt, par, rooms, keep_res, f, hrel):
     """End of home treatment and of admissions: back home, or (severe, from the community)
     to residential care or a tenancy; everyone enters the window after crisis care.
     Returns the tenancies taken a day (they free no place for the list)."""
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
     room_ena = rooms[2]
     row = relevant[0]
     ones = np.ones(K_)
     for k in range(K_):
         f[k] = N[IN_HOME_TREATMENT, k] / par[HT_MEAN]
     count(cnt, C_DISCHARGES, f)
-    move_people(dN, dA, IN_HOME_TREATMENT, IN_COMMUNITY, f, ones, hrel, row, 0, share, keep_all, True)
+    move_people(dN, dA, IN_HOME_TREATMENT, IN_COMMUNITY, f, ones, hrel, row, 0, share, present, keep_all, True, where)
     tenancies_taken = 0.0
     to_comm, to_ena, to_res = np.zeros(K_), np.zeros(K_), np.zeros(K_)
     for stay in (ACUTE_FROM_COMMUNITY, ACUTE_FROM_RESIDENTIAL, ACUTE_FROM_ENABLEMENT,
@@ -466,10 +496,10 @@ def discharges(S, dN, dA, cnt, par, rooms, keep_res, f, hrel):
             f[k] = N[stay, k] / par[STAY_MEAN]
         count(cnt, C_DISCHARGES, f)
         if stay == ACUTE_FROM_RESIDENTIAL or stay == OUT_OF_AREA_FROM_RESIDENTIAL:
-            move_people(dN, dA, stay, IN_RESIDENTIAL, f, ones, hrel, row, 0, share, keep_all, True)
+            move_people(dN, dA, stay, IN_RESIDENTIAL, f, ones, hrel, row, 0, share, present, keep_all, True, where)
             continue
         if stay == ACUTE_FROM_ENABLEMENT or stay == OUT_OF_AREA_FROM_ENABLEMENT:
-            move_people(dN, dA, stay, IN_ENABLEMENT, f, ones, hrel, row, 0, share, keep_all, True)
+            move_people(dN, dA, stay, IN_ENABLEMENT, f, ones, hrel, row, 0, share, present, keep_all, True, where)
             continue
         for k in range(K_):
             severe = CELL_SEVERE[k] == 1
@@ -480,9 +510,9 @@ def discharges(S, dN, dA, cnt, par, rooms, keep_res, f, hrel):
             to_res[k] = res + ena_referred * (1.0 - room_ena)
             dA[A_WAIT_ENABLEMENT, IN_RESIDENTIAL, (k // N_STAGES) * N_STAGES + 1] += (
                 f[k] * ena_referred * (1.0 - room_ena) * par[ENABLEMENT_OPEN])
-        move_people(dN, dA, stay, IN_COMMUNITY, f, to_comm, hrel, row, 0, share, keep_all, True)
-        move_people(dN, dA, stay, IN_ENABLEMENT, f, to_ena, hrel, row, 0, share, keep_all, True)
-        move_people(dN, dA, stay, IN_RESIDENTIAL, f, to_res, hrel, row, 0, share, keep_res, True)
+        move_people(dN, dA, stay, IN_COMMUNITY, f, to_comm, hrel, row, 0, share, present, keep_all, True, where)
+        move_people(dN, dA, stay, IN_ENABLEMENT, f, to_ena, hrel, row, 0, share, present, keep_all, True, where)
+        move_people(dN, dA, stay, IN_RESIDENTIAL, f, to_res, hrel, row, 0, share, present, keep_res, True, where)
         tenancies_taken += (f * to_ena).sum()
         count(cnt, C_ENABLEMENT_ENTRIES, f * to_ena)
         count(cnt, C_RESIDENTIAL_PLACEMENTS, f * to_res)
@@ -490,7 +520,7 @@ def discharges(S, dN, dA, cnt, par, rooms, keep_res, f, hrel):
 
 
 @njit(cache=True)
-def windows(N, A, dN, dA, par):
+def windows(N, A, present, dN, dA, par):
     """Raised risk after losing a support wears off; the window after crisis care moves on a stage."""
     if par[RISK_DAYS] > 0:
         for p in range(P_):
@@ -508,6 +538,8 @@ def windows(N, A, dN, dA, par):
             dN[p, k] -= fw
             dN[p, nxt] += fw
             for a in range(n_a):
+                if not present[a, p]:
+                    continue
                 hw = A[a, p, k] * step
                 dA[a, p, k] -= hw
                 dA[a, p, nxt] += hw
@@ -515,10 +547,10 @@ def windows(N, A, dN, dA, par):
 
 @njit(cache=True)
 def _change_place(e, src, dst, keep, c, S, dN, dA, cnt, f, hrel, ones):
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
     nr = event_rates(e, src, N, A, share, b, mult, held, slot_of, relevant, n_relevant, f, hrel)
     count(cnt, c, f)
-    move_people(dN, dA, src, dst, f, ones, hrel, relevant[e], nr, share, keep, False)
+    move_people(dN, dA, src, dst, f, ones, hrel, relevant[e], nr, share, present, keep, False, where)
     return f.sum()
 
 
@@ -526,7 +558,7 @@ def _change_place(e, src, dst, keep, c, S, dN, dA, cnt, f, hrel, ones):
 def place_changes(S, dN, dA, cnt, par, rooms, keep_res, keep_recovered, keep_moving_on, f, hrel):
     """Step-up, recovery, moves on from a tenancy or residential care, breakdown, relapse.
     Returns the tenancies freed and the residents moving on (a day)."""
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
     ones = np.ones(K_)
     _change_place(E_STEP_UP, IN_COMMUNITY, IN_RESIDENTIAL, keep_res, C_RESIDENTIAL_PLACEMENTS, S, dN, dA, cnt, f, hrel, ones)
     _change_place(E_RECOVER, IN_COMMUNITY, IN_RECOVERED, keep_recovered, C_RECOVERIES, S, dN, dA, cnt, f, hrel, ones)
@@ -541,7 +573,7 @@ def place_changes(S, dN, dA, cnt, par, rooms, keep_res, keep_recovered, keep_mov
     cs = par[RELAPSE_IN_CRISIS]
     nr = event_rates(E_RELAPSE, IN_RECOVERED, N, A, share, b, mult, held, slot_of, relevant, n_relevant, f, hrel)
     count(cnt, C_RELAPSES, f)
-    move_people(dN, dA, IN_RECOVERED, IN_COMMUNITY, f, ones * (1.0 - cs), hrel, relevant[E_RELAPSE], nr, share, keep_all, False)
+    move_people(dN, dA, IN_RECOVERED, IN_COMMUNITY, f, ones * (1.0 - cs), hrel, relevant[E_RELAPSE], nr, share, present, keep_all, False, where)
     crisis_from(E_RELAPSE, IN_RECOVERED, IN_COMMUNITY, cs, S, dN, dA, cnt, par, rooms, f, hrel)
     return freed + broke, moved_on
 
@@ -549,7 +581,7 @@ def place_changes(S, dN, dA, cnt, par, rooms, keep_res, keep_recovered, keep_mov
 @njit(cache=True)
 def exits(S, dN, dA, cnt, f, hrel):
     """Deaths and moving away, from every place. Returns (tenancies freed, residents leaving) a day."""
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
     freed, residents = 0.0, 0.0
     ones = np.ones(K_)
     for e in (E_DIE_OTHER, E_SUICIDE, E_MOVE_AWAY):
@@ -580,7 +612,7 @@ def arrivals(dN, dA, cnt, par, mix, rooms, keep_all):
 @njit(cache=True)
 def work(S, dA, cnt):
     """Jobs gained and lost (paid peer workers and tutors keep theirs while in the role)."""
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
     paid = A[A_PAID_PEER_WORKER] + A[A_TUTOR]
     gain = attribute_flow(E_JOB_GAIN, N - A[A_EMPLOYED], -1, share, b, mult, held, slot_of, relevant, n_relevant)
     loss = attribute_flow(E_JOB_LOSS, np.maximum(A[A_EMPLOYED] - paid, 0.0), A_EMPLOYED, share, b, mult, held, slot_of,
@@ -592,13 +624,14 @@ def work(S, dA, cnt):
     # out of work as often as anyone in their compartment
     out_of_work = 1.0 - share[A_EMPLOYED]
     for a in (A_RC_STUDENT, A_RC_GRADUATE):
-        count_all(cnt, C_COLLEGE_JOB_GAINS, attribute_flow(E_JOB_GAIN, A[a] * out_of_work, a, share, b, mult, held, slot_of,
-                                                           relevant, n_relevant))
+        if anyone_holds(present, a):
+            count_all(cnt, C_COLLEGE_JOB_GAINS, attribute_flow(E_JOB_GAIN, A[a] * out_of_work, a, share, b, mult, held,
+                                                               slot_of, relevant, n_relevant))
 
 
 @njit(cache=True)
 def carers(S, dA, cnt):
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
     assess = attribute_flow(E_CARER_ASSESS, N - A[A_CARER_SUPPORTED], -1, share, b, mult, held, slot_of, relevant, n_relevant)
     lapse = attribute_flow(E_CARER_LAPSE, A[A_CARER_SUPPORTED], A_CARER_SUPPORTED, share, b, mult, held, slot_of, relevant,
                            n_relevant)
@@ -611,7 +644,7 @@ def budgets(S, dA, cnt, par, nhs_route):
     """Applications, the assessment (an exponential delay with the model's mean), grants and dropouts, ends.
     ``nhs_route`` is the share of assessments under way on the NHS route: their budgets are personal
     health budgets (the model's ``budget_route``). Returns the applications a day."""
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
     apply = attribute_flow(E_BUDGET_APPLY, N - A[A_BUDGET] - A[A_ASSESSING], -1, share, b, mult, held, slot_of, relevant,
                            n_relevant)
     done = A[A_ASSESSING] / par[ASSESSMENT_DAYS]
@@ -653,7 +686,7 @@ def waiting_list(A, dA, hold, wait, capacity, is_open, join, quits):
 def peer_leadership(S, dA, cnt, hold, paid_burnout):
     """Members doing well step up to lead (freeing a member place); leaders burn out, paid ones
     losing their job. Leaders add places (see :func:`place_supports`)."""
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
     recruit = attribute_flow(E_LEADER_RECRUIT, A[hold], hold, share, b, mult, held, slot_of, relevant, n_relevant)
     burn = attribute_flow(E_LEADER_BURNOUT, np.maximum(A[A_PEER_LEADER] - A[A_PAID_PEER_WORKER], 0.0), A_PEER_LEADER,
                           share, b, mult, held, slot_of, relevant, n_relevant)
@@ -669,10 +702,13 @@ def peer_leadership(S, dA, cnt, hold, paid_burnout):
 @njit(cache=True)
 def place_supports(S, dA, cnt, par, sup, sup_f, excluded, paid_burnout):
     """Every declared place support: referrals (a place or its list), leaving, giving up waiting."""
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
     n_a = A.shape[0]
     for s in range(sup.shape[0]):
         hold, wait = sup[s, S_HOLD], sup[s, S_WAIT]
+        if not (anyone_holds(present, hold) or anyone_holds(present, wait) or can_happen(b, sup[s, S_JOIN])
+                or (sup[s, S_PEER] and anyone_holds(present, A_PEER_LEADER))):
+            continue      # nobody holds a place, waits for one or is referred: nothing happens (a closed service)
         is_open = sup_f[s, SF_OPEN] > 0
         capacity = sup_f[s, SF_PLACES]
         if sup[s, S_PEER]:
@@ -693,14 +729,16 @@ def place_supports(S, dA, cnt, par, sup, sup_f, excluded, paid_burnout):
 @njit(cache=True)
 def college(S, dA, cnt, par, peer_open):
     """Applications, a term's seats (places, limited by tutors), completions, graduates' paid roles."""
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
+    # each part runs only if someone can be in it: a closed college with no students costs nothing here
     in_community = np.zeros((P_, K_))
     in_community[IN_COMMUNITY] = 1.0
     in_community[IN_ENABLEMENT] = 1.0
-    applying = attribute_flow(E_COLLEGE_APPLY, (N - A[A_WAIT_RC] - A[A_RC_STUDENT] - A[A_RC_GRADUATE]) * in_community, -1,
-                              share, b, mult, held, slot_of, relevant, n_relevant)
-    dA[A_WAIT_RC] += applying - attribute_flow(E_COLLEGE_GIVE_UP, A[A_WAIT_RC], A_WAIT_RC, share, b, mult, held, slot_of,
-                                               relevant, n_relevant)
+    if can_happen(b, E_COLLEGE_APPLY) or anyone_holds(present, A_WAIT_RC):
+        applying = attribute_flow(E_COLLEGE_APPLY, (N - A[A_WAIT_RC] - A[A_RC_STUDENT] - A[A_RC_GRADUATE]) * in_community,
+                                  -1, share, b, mult, held, slot_of, relevant, n_relevant)
+        dA[A_WAIT_RC] += applying - attribute_flow(E_COLLEGE_GIVE_UP, A[A_WAIT_RC], A_WAIT_RC, share, b, mult, held,
+                                                   slot_of, relevant, n_relevant)
     term = par[TERM_DAYS]
     waiting = A[A_WAIT_RC].sum()
     if par[COLLEGE_OPEN] > 0 and waiting > 1e-12:
@@ -709,33 +747,36 @@ def college(S, dA, cnt, par, peer_open):
         dA[A_WAIT_RC] -= enrol
         dA[A_RC_STUDENT] += enrol
         count_all(cnt, C_ENROLMENTS, enrol)
-    finish = A[A_RC_STUDENT] / term
-    complete = finish * par[COMPLETION]
-    dA[A_RC_STUDENT] -= finish
-    dA[A_RC_GRADUATE] += complete
-    count_all(cnt, C_COMPLETIONS, complete)
-    roles = complete * in_community
-    to_peer = roles * par[GRAD_PEER_SHARE] * peer_open
-    to_tutor = roles * par[GRAD_TUTOR_SHARE]
-    dA[A_PEER_LEADER] += to_peer
-    dA[A_PAID_PEER_WORKER] += to_peer
-    dA[A_TUTOR] += to_tutor
-    dA[A_EMPLOYED] += (to_peer + to_tutor) * (1.0 - share[A_EMPLOYED])
-    count_all(cnt, C_GRAD_PEER, to_peer)
-    count_all(cnt, C_GRAD_TUTOR, to_tutor)
-    quits = attribute_flow(E_TUTOR_LEAVE, A[A_TUTOR], A_TUTOR, share, b, mult, held, slot_of, relevant, n_relevant)
-    dA[A_TUTOR] -= quits
-    dA[A_EMPLOYED] -= quits
-    # what a course gave wears off: no longer a graduate (and free to enrol again)
-    dA[A_RC_GRADUATE] -= attribute_flow(E_RC_WANE, A[A_RC_GRADUATE], A_RC_GRADUATE, share, b, mult, held, slot_of, relevant,
-                                        n_relevant)
+    if anyone_holds(present, A_RC_STUDENT):
+        finish = A[A_RC_STUDENT] / term
+        complete = finish * par[COMPLETION]
+        dA[A_RC_STUDENT] -= finish
+        dA[A_RC_GRADUATE] += complete
+        count_all(cnt, C_COMPLETIONS, complete)
+        roles = complete * in_community
+        to_peer = roles * par[GRAD_PEER_SHARE] * peer_open
+        to_tutor = roles * par[GRAD_TUTOR_SHARE]
+        dA[A_PEER_LEADER] += to_peer
+        dA[A_PAID_PEER_WORKER] += to_peer
+        dA[A_TUTOR] += to_tutor
+        dA[A_EMPLOYED] += (to_peer + to_tutor) * (1.0 - share[A_EMPLOYED])
+        count_all(cnt, C_GRAD_PEER, to_peer)
+        count_all(cnt, C_GRAD_TUTOR, to_tutor)
+    if anyone_holds(present, A_TUTOR):
+        quits = attribute_flow(E_TUTOR_LEAVE, A[A_TUTOR], A_TUTOR, share, b, mult, held, slot_of, relevant, n_relevant)
+        dA[A_TUTOR] -= quits
+        dA[A_EMPLOYED] -= quits
+    if anyone_holds(present, A_RC_GRADUATE):
+        # what a course gave wears off: no longer a graduate (and free to enrol again)
+        dA[A_RC_GRADUATE] -= attribute_flow(E_RC_WANE, A[A_RC_GRADUATE], A_RC_GRADUATE, share, b, mult, held, slot_of,
+                                            relevant, n_relevant)
 
 
 @njit(cache=True)
 def enablement_list(S, dN, dA, cnt, par, freed, ena_occupied, keep_list):
     """Residents referred to the enablement list (and giving up); tenancies freed or spare go to them.
     Returns the residents moving into a tenancy a day."""
-    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all = S
+    N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
     dA[A_WAIT_ENABLEMENT] += (attribute_flow(E_ENABLEMENT_REFERRAL, N - A[A_WAIT_ENABLEMENT], -1, share, b, mult, held, slot_of,
                                              relevant, n_relevant)
                               - attribute_flow(E_ENABLEMENT_GIVE_UP, A[A_WAIT_ENABLEMENT], A_WAIT_ENABLEMENT, share, b,
@@ -797,24 +838,28 @@ def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, base_factor, d
     o_ar = o_c + n_counters * G_
     o_co = o_ar + open_levels.size
     dy = np.zeros_like(y)
+    dN = dy[:n_p].reshape(P_, K_)                   # views: the flows add straight into dy
+    dA = dy[o_a:o_c].reshape(n_a, P_, K_)
+    cnt = dy[o_c:o_ar].reshape(n_counters, G_)
     N = np.maximum(y[:n_p], 0.0).reshape(P_, K_)
     A = np.empty((n_a, P_, K_))
     share = np.zeros((n_a, P_, K_))
+    present = np.zeros((n_a, P_), dtype=np.bool_)     # someone in the place holds the attribute
     for a in range(n_a):
         for p in range(P_):
             for k in range(K_):
                 n = N[p, k]
                 v = min(max(y[o_a + (a * P_ + p) * K_ + k], 0.0), n)
                 A[a, p, k] = v
+                if v != 0.0:
+                    present[a, p] = True
                 if n > 1e-12:
                     share[a, p, k] = v / n
-    dN = np.zeros((P_, K_))
-    dA = np.zeros((n_a, P_, K_))
-    cnt = np.zeros((n_counters, G_))
     fv = programme_factors(t, par)
     b, held = rates_now(fv, base, base_factor, dynamic, held_event, held_attr, held_factor, held_mask, slot_of)
     keep_all, keep_res, keep_recovered, keep_moving_on, keep_list = keep[0], keep[1], keep[2], keep[3], keep[4]
-    S = (N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all)
+    where = np.empty((3, n_a), dtype=np.int64)
+    S = (N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where)
 
     # occupancy and room (smooth capacity limits)
     acute = N[ACUTE_FROM_COMMUNITY].sum() + N[ACUTE_FROM_RESIDENTIAL].sum() + N[ACUTE_FROM_ENABLEMENT].sum()
@@ -828,7 +873,7 @@ def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, base_factor, d
     hrel = np.zeros((max(n_a, 1), K_))
     crisis_care(S, dN, dA, cnt, par, rooms, f, hrel)
     tenancies_taken = discharges(S, dN, dA, cnt, par, rooms, keep_res, f, hrel)
-    windows(N, A, dN, dA, par)
+    windows(N, A, present, dN, dA, par)
     freed, moved_on = place_changes(S, dN, dA, cnt, par, rooms, keep_res, keep_recovered, keep_moving_on, f, hrel)
     freed_by_exits, residents_left = exits(S, dN, dA, cnt, f, hrel)
     arrivals(dN, dA, cnt, par, mix, rooms, keep_all)
@@ -843,9 +888,6 @@ def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, base_factor, d
     filled = enablement_list(S, dN, dA, cnt, par, freed + freed_by_exits - tenancies_taken, ena_occupied, keep_list)
     d_cohort = cohort(t, y[o_co], N, cnt, par, moved_on + filled, residents_left)
 
-    dy[:n_p] = dN.ravel()
-    dy[o_a:o_c] = dA.ravel()
-    dy[o_c:o_ar] = cnt.ravel()
     areas(y, n_p * (1 + n_a), ptr, idx, val, open_levels, dy[o_ar:o_co])
     dy[o_co] = d_cohort
     # assessments on the NHS route: new ones at its share; all leave (granted, dropped out, given up) at the same rate

@@ -249,7 +249,10 @@ def compare(base: Path = typer.Argument(..., help="The baseline scenario file.",
 @app.command()
 def preview(files: List[Path] = FILES_ARG, years: Optional[float] = YEARS, out_dir: Path = OUT,
             warmup_years: Optional[float] = WARMUP) -> None:
-    """Answer at once with the mean-field twin (deterministic; same output files as 'run', one replication)."""
+    """Answer at once with the mean-field twin (deterministic; same output files as 'run', one replication).
+
+    With several files, the first is the comparator: the table shows each other scenario's paired
+    difference from it, and comparison.csv holds every metric's (no interval: the twin has no chance)."""
     from .results import check_output_folder
 
     problems = _check_numbers(1, years, 1, None, warmup_years) + _check_out_dir(out_dir)
@@ -260,15 +263,26 @@ def preview(files: List[Path] = FILES_ARG, years: Optional[float] = YEARS, out_d
     from .experiment import run_preview
 
     exp = run_preview(scenarios, years=years, warmup_years=warmup_years)
-    written = _write(exp, out_dir, "preview")
+    comparator = exp.labels[0] if len(exp.labels) > 1 else None   # the first file, as in 'compare'
+    written = _write(exp, out_dir, "preview", comparator)
     out.print(tables.preview_table(exp))
     _say(f"Wrote {', '.join(p.name for p in written)} to {display_path(out_dir)} in {exp.wall_seconds:.1f} s.")
 
 
+QUICK_RUNS = (3, 0.2, 3.0)
+"""verify --quick's replications, scale and years (each unless given): enough to exercise the machinery."""
+
+
+def _verify_runs(reps: int | None, scale: float | None, years: float | None, quick: bool) -> tuple[int, float, float]:
+    """The replications, scale and years verify runs: those given, else the defaults (shorter with --quick)."""
+    d_reps, d_scale, d_years = QUICK_RUNS if quick else (10, 1.0, 10.0)
+    return (d_reps if reps is None else reps, d_scale if scale is None else scale, d_years if years is None else years)
+
+
 @app.command()
-def verify(reps: int = typer.Option(10, "--reps", help="Replications of the baseline for calibration."),
-           scale: float = typer.Option(1.0, "--scale", help="Fraction of the county for the calibration runs (below 1 changes the queueing regime)."),
-           years: float = typer.Option(10.0, "--years", help="Years simulated for calibration."),
+def verify(reps: Optional[int] = typer.Option(None, "--reps", help="Replications of the baseline for calibration [default: 10; 3 with --quick].", show_default=False),
+           scale: Optional[float] = typer.Option(None, "--scale", help="Fraction of the county for the calibration runs (below 1 changes the queueing regime) [default: 1; 0.2 with --quick].", show_default=False),
+           years: Optional[float] = typer.Option(None, "--years", help="Years simulated for calibration [default: 10; 3 with --quick].", show_default=False),
            seed: int = SEED, workers: int = WORKERS,
            quick: bool = typer.Option(False, "--quick", help="Fewer and shorter runs: checks the machinery; calibration is shown, not judged."),
            json_file: Optional[Path] = typer.Option(None, "--json", help="Also write both tables as JSON to this file (targets: target, kind, model, low, high, pass, source)."),
@@ -281,6 +295,7 @@ def verify(reps: int = typer.Option(10, "--reps", help="Replications of the base
     Exits 1 if any verification check fails, or (except with --quick) if a calibration
     target misses its band with no stated reason. With --agreement, exits 1 if the twin
     disagrees with the simulation on any decision and headline metric (gaps queues explain are shown, not judged)."""
+    reps, scale, years = _verify_runs(reps, scale, years, quick)
     problems = _check_numbers(reps, years, workers, scale)
     if problems:
         _fail(problems)

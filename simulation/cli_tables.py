@@ -108,12 +108,18 @@ def precision_lines(exp: Any) -> list[str]:
 
 def preview_table(exp: Any) -> Table:
     """The twin's headline outcomes (one deterministic answer per scenario)."""
+    first, others = exp.labels[0], exp.labels[1:]
     title = (f"Mean-field preview over {exp.plan.years_for(exp.scenarios[0]):g} years "
-             "(deterministic; 'mhsim run' adds chance and queues)")
-    table = _table(title, ("Outcome", *(escape(lb) for lb in exp.labels)), right=tuple(escape(lb) for lb in exp.labels),
+             "(deterministic; 'mhsim compare' adds chance and queues)")
+    if others:
+        title += escape(f"; each change is the paired difference from {first}")
+    columns = (first, *(f"{lb}: change" for lb in others))
+    table = _table(title, ("Outcome", *(escape(c) for c in columns)), right=tuple(escape(c) for c in columns),
                    left_title=False)
     for metric in HEADLINE:
-        table.add_row(label(metric), *[fmt(metric, exp.results[lb][0].metrics[metric]) for lb in exp.labels])
+        base = exp.results[first][0].metrics[metric]
+        table.add_row(label(metric), fmt(metric, base),
+                      *[fmt(metric, exp.results[lb][0].metrics[metric] - base, signed=True) for lb in others])
     return table
 
 
@@ -125,7 +131,7 @@ def calibration_table(cal: list, reps: int, years: float, scale: float, quick: b
     """The baseline against published figures, with each target's verdict."""
     from .verification import KINDS
 
-    judged = "" if not quick else " [quick run: shown, not judged]"
+    judged = "" if not quick else escape(" [quick run: shown, not judged]")
     table = _table(f"Calibration: the baseline against published figures ({reps} replications, {years:g} years, "
                    f"scale {scale:g}; mean and 95% interval; a pass needs the whole interval inside the band){judged}",
                    ("Target", "Kind", "Model", "Expected", "Result", "Source"))
@@ -134,6 +140,8 @@ def calibration_table(cal: list, reps: int, years: float, scale: float, quick: b
         explanation = (line.detail or {}).get("explanation", "")
         result = ("[green]pass[/]" if line.passed
                   else f"[red]{escape(verdict)}[/]" + (f" ({escape(explanation)})" if explanation else ""))
+        if quick:   # a handful of short runs: the figure is shown, the verdict would mean nothing
+            result = f"[dim]not judged ({'pass' if line.passed else escape(verdict)})[/]"
         table.add_row(escape(line.check), KINDS.get(line.kind, line.kind), line.figure, escape(line.expected), result,
                       line.source)
     return table

@@ -356,4 +356,5 @@ def run_preview(scenarios: Sequence[Scenario], years: float | None = None, warmu
     runs = run_twins(scenarios, years=years, warmup_years=warmup_years)
     results: dict[str, tuple[ReplicationResult, ...]] = {label: (r,) for label, r in zip(labels, runs)}
     return Experiment(tuple(scenarios), tuple(labels), plan, results, time.perf_counter() - started, 1,
-                      extra={"method": "mean-field twin (ordinary differential equations, deterministic)"})
+                      extra={"method": "mean-field twin (ordinary differential equations, deterministic)",
+                             "deterministic": True})

@@ -197,7 +197,21 @@ def tables(exp: Experiment, baseline: str | None = None) -> dict[str, pd.DataFra
         out["budget_impact.csv"] = pd.DataFrame(budget_impact_rows(exp, baseline), columns=[
             "scenario", "payer", "financial_year", "months", "baseline_spend", "scenario_spend", "difference",
             "difference_ci_low", "difference_ci_high", "n"])
+        if exp.extra.get("deterministic"):
+            _no_intervals(out)
     return out
+
+
+DETERMINISTIC_VERDICT = "deterministic (the twin): no interval"
+
+
+def _no_intervals(frames: dict[str, pd.DataFrame]) -> None:
+    """A deterministic answer (the twin's preview) has its paired difference but no interval: left empty,
+    not the difference repeated, and no verdict that waits for replications."""
+    for name, low, high in (("comparison.csv", "delta_ci_low", "delta_ci_high"), ("horizons.csv", "delta_ci_low", "delta_ci_high"),
+                            ("budget_impact.csv", "difference_ci_low", "difference_ci_high")):
+        frames[name][[low, high]] = float("nan")
+    frames["comparison.csv"]["verdict"] = DETERMINISTIC_VERDICT
 
 
 def cohort_table(exp: Experiment, baseline: str | None) -> pd.DataFrame | None:

@@ -52,6 +52,9 @@ def test_verify_passes_every_check_and_prints_each_with_its_figure(tmp_path):
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "verification checks pass" in proc.stdout and "FAIL" not in proc.stdout
+    # a quick run's calibration is shown, not judged, and its table says so (rich once ate the bracketed note)
+    assert "[quick run: shown, not judged]" in " ".join(proc.stdout.split())
+    assert "not judged (" in proc.stdout
     data = json.loads(report.read_text())
     checks = " | ".join(line["check"] + " " + line["expected"] for line in data["verification"])
     for check in ("Erlang C", "Erlang B", "Little's law", "People conserved", "Common random numbers", "Determinism",
@@ -133,6 +136,27 @@ def test_preview_writes_run_format_outputs(tmp_path):
     assert {"summary.csv", "replications.parquet", "timeseries.parquet", "manifest.json"} <= {p.name for p in out.iterdir()}
 
 
+def test_preview_of_several_scenarios_shows_and_writes_paired_differences_without_intervals(tmp_path):
+    """The twin's answer to 'what does the closure change': each scenario's difference from the first, in the
+    table and in comparison.csv, with the interval left empty (deterministic) rather than faked."""
+    import pandas as pd
+
+    out = tmp_path / "preview"
+    proc = subprocess.run([sys.executable, "-m", "simulation.cli", "preview", "scenarios/baseline.yaml",
+                           "scenarios/close_day_centre.yaml", "--years", "2", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Close the day centre: change" in " ".join(proc.stdout.split())
+    summary = pd.read_csv(out / "summary.csv").set_index(["scenario", "metric"])["mean"]
+    comparison = pd.read_csv(out / "comparison.csv")
+    assert set(comparison["scenario"]) == {"Close the day centre"}
+    row = comparison.set_index("metric").loc["cost_council"]
+    expected = summary[("Close the day centre", "cost_council")] - summary[("Baseline (Essex, autumn 2015)", "cost_council")]
+    assert row["delta_mean"] == pytest.approx(expected, rel=1e-9) and expected != 0
+    assert comparison[["delta_ci_low", "delta_ci_high"]].isna().all().all()
+    assert set(comparison["verdict"]) == {"deterministic (the twin): no interval"}
+
+
 def test_a_real_capacity_miss_below_half_scale_is_printed_not_judged():
     """A small ward is a different queueing system: below scale 0.5 a twin miss under real capacities is shown as
     measured, never as a pass, and a pass stays a pass."""
@@ -160,3 +184,13 @@ def test_with_real_capacities_the_wards_split_is_measured_and_every_hospital_sta
     assert total.passed is True and "in area and out of area" in total.check
     far = {"acute": twin["acute"], "out_of_area": [40.0] * months}     # a total that misses is still a failure
     assert _ward_lines(acute, "a closure", months, far, sims)[1].passed is False
+
+
+def test_verify_quick_runs_fewer_shorter_runs_unless_told():
+    from simulation.cli import QUICK_RUNS, _verify_runs
+
+    assert _verify_runs(None, None, None, quick=False) == (10, 1.0, 10.0)
+    assert _verify_runs(None, None, None, quick=True) == QUICK_RUNS
+    reps, scale, years = QUICK_RUNS
+    assert reps < 10 and scale < 1 and years < 10
+    assert _verify_runs(5, 0.5, 2.0, quick=True) == (5, 0.5, 2.0)      # what is given wins

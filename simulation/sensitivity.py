@@ -203,6 +203,8 @@ def sobol_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd.
     n_base = len(y) // (k + 2)
     noise = noise_ratio(data, metric, block["point"])
     withheld = withheld_reason(data, noise)
+    if np.ptp(y) == 0:
+        withheld = f"{metric} is the same at every point: there is no variance for the parameters to explain"
     result = _sobol(data, y, num_resamples)
     half = n_base // 2
     halfway = _sobol(data, y[: half * (k + 2)], num_resamples) if half >= 2 else None
@@ -211,11 +213,11 @@ def sobol_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd.
         s1, s1c, st, stc = (float(result[key][i]) for key in ("S1", "S1_conf", "ST", "ST_conf"))
         st_half = float(halfway["ST"][i]) if halfway is not None else float("nan")
         flags = [] if withheld else impossible_index_flags(s1, s1 - s1c, s1 + s1c, st, st - stc, st + stc)
-        if noise != noise:
+        if noise != noise and not withheld:
             flags.append("replication noise not measured (one replication per point): these indices may measure chance")
         flag = "; ".join(flags)
-        if withheld:
-            s1 = s1c = st = stc = float("nan")
+        if withheld:   # the convergence check too: half the samples measure the same chance
+            s1 = s1c = st = stc = st_half = float("nan")
         rows.append({"metric": metric, "parameter": f.path, "label": _label(f), "low": f.low, "high": f.high,
                      "S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c, "ST": st, "ST_low": st - stc, "ST_high": st + stc,
                      "N": n_base, "ST_at_half_N": st_half, "ST_change_from_half_N": abs(st - st_half),

@@ -185,13 +185,20 @@ class Noisy:
         return {"y": values["x1"] + 0.2 * values["x2"] + self.noise * (1 if rep % 2 else -1)}
 
 
-def _noisy_sobol(tmp: Path, noise: float, reps: int = 2, samples: int = 16):
+class Flat:
+    """An output no parameter moves (a count a small run never sees change)."""
+
+    def __call__(self, values, seed, rep):
+        return {"y": 3.0}
+
+
+def _noisy_sobol(tmp: Path, noise: float, reps: int = 2, samples: int = 16, model=None):
     factors = (Factor("x1", 0.0, 1.0), Factor("x2", 0.0, 1.0))
     spec = SweepSpec("sweep", "sobol", factors, (Arm("", "function", "", ""),), samples, reps, 5, 1.0, 1.0, 0.0, oneway=False)
     d = make_design(spec)
     store = SweepStore(tmp)
     store.create(spec, d, design_hash(spec, d), "test")
-    run_sweep(store, Noisy(noise), workers=1)
+    run_sweep(store, model or Noisy(noise), workers=1)
     return load_sweep(tmp)
 
 
@@ -205,8 +212,18 @@ def test_sobol_indices_are_withheld_with_the_reason_when_noise_rivals_the_spread
     assert (loud["noise_ratio"] > 0.1).all()
     assert loud["ST"].isna().all() and loud["S1"].isna().all()
     assert loud["withheld"].str.contains("replication noise is").all()
+    assert loud["ST_at_half_N"].isna().all()      # the convergence check of withheld indices is withheld too
     one_rep = sobol_indices(_noisy_sobol(tmp_path / "one", 0.0, reps=1), "y")
     assert one_rep["ST"].notna().all() and one_rep["flag"].str.contains("noise not measured").all()
+
+
+def test_indices_of_an_output_that_never_varies_are_withheld_not_reported_as_zero(tmp_path):
+    from simulation.sensitivity import index_warnings, sobol_indices
+
+    flat = sobol_indices(_noisy_sobol(tmp_path / "flat", 0.0, model=Flat()), "y")
+    assert flat[["S1", "ST", "ST_at_half_N"]].isna().all().all()
+    assert flat["withheld"].str.contains("the same at every point").all()
+    assert any("the same at every point" in w for w in index_warnings(flat))
 
 
 def test_a_total_index_outside_zero_to_one_is_flagged(tmp_path, monkeypatch):
@@ -287,3 +304,7 @@ def test_a_twin_sweep_gives_noise_free_sobol_indices_that_find_the_driver(tmp_pa
     bad = mhsim("sweep", str(SCENARIOS / "baseline.yaml"), "--engine", "twin", "--reps", "3", "--vary",
                 "crisis.rate_per_year_moderate", "--out", str(tmp_path / "bad"))
     assert bad.returncode == 2 and "the twin is deterministic" in bad.stderr
+    scaled = mhsim("sweep", str(SCENARIOS / "baseline.yaml"), "--engine", "twin", "--scale", "0.05", "--vary",
+                   "crisis.rate_per_year_moderate", "--out", str(tmp_path / "scaled"))
+    assert scaled.returncode == 2 and "the twin is the whole county" in scaled.stderr and "0.05" in scaled.stderr
+    assert not (tmp_path / "scaled").exists() and not (tmp_path / "bad").exists()

@@ -265,7 +265,8 @@ class _SweepFile:
 
 
 def engine_problems(req: SweepRequest, where: str) -> list[Problem]:
-    """The engine is known, and the twin (deterministic) runs each point once; fills in the default --reps."""
+    """The engine is known, and the twin (deterministic, whole county) runs each point once at scale 1;
+    fills in the default --reps."""
     if req.reps is None:
         req.reps = 1 if req.engine == "twin" else 2
     if req.engine not in ENGINES:
@@ -273,6 +274,9 @@ def engine_problems(req: SweepRequest, where: str) -> list[Problem]:
     if req.engine == "twin" and req.reps != 1:
         return [Problem(where, "the twin is deterministic: one replication per point", None, "--reps", req.reps,
                         "1 (or leave --reps out) with --engine twin")]
+    if req.engine == "twin" and req.scale is not None and req.scale != 1:
+        return [Problem(where, "the twin is the whole county: it has no scale", None, "--scale", req.scale,
+                        "1 (or leave --scale out) with --engine twin")]
     return []
 
 

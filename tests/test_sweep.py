@@ -378,12 +378,12 @@ def _bad(tmp_path: Path, *args: str, expect: str, subprocess_run: bool = False):
     ("services.day_centre.plces=1:2", "unknown parameter (did you mean 'services.day_centre.places'?)"),
     ("population.carer_share=0.5:0.5", "the range is empty"),
     ("population.carer_share=0.6:0.3", "LOW is above HIGH"),
-    ("population.carer_share=0.3:1.5", "HIGH must be a number from 0 to 1"),
-    ("population.carer_share=a:b", "LOW is not a number"),
+    ("population.carer_share=0.3:1.5", "HIGH of population.carer_share must be a number from 0 to 1"),
+    ("population.carer_share=a:b", "LOW of population.carer_share is not a number"),
     ("population.carer_share=0.1", "a --vary is PATH=LOW:HIGH[:STEPS] or PATH"),
     ("services.day_centre.open=0:1", "not a number, so it cannot be varied"),
-    ("services.day_centre.places=100.5:200", "LOW must be a whole number"),
-    ("population.carer_share=0.3:0.5:1", "STEPS must be a whole number from 2 to 1000"),
+    ("services.day_centre.places=100.5:200", "LOW of services.day_centre.places must be a whole number"),
+    ("population.carer_share=0.3:0.5:1", "STEPS of population.carer_share must be a whole number from 2 to 1000"),
 ])
 def test_bad_ranges(tmp_path, vary, expect):
     _bad(tmp_path, "sweep", str(SCENARIOS / "baseline.yaml"), "--vary", vary, "--design", "grid", expect=expect)

@@ -70,7 +70,7 @@ def make_factor(path: str, low: Any, high: Any, steps: Any, params: Mapping[str,
     bounds, problems = _range(path, low, high, spec, problem)
     if bounds is None:
         return None, problems
-    n_steps, problems = _steps(steps, design, problem)
+    n_steps, problems = _steps(path, steps, design, problem)
     if problems:
         return None, problems
     lo, hi = bounds
@@ -92,8 +92,8 @@ def _range(path: str, low: Any, high: Any, spec: Any, problem: Callable[..., lis
         lo, issue_lo = _number(low, spec.unit)
         hi, issue_hi = _number(high, spec.unit)
         allowed = f"{UNITS[spec.unit].allowed(spec.unit)} ({spec.unit})"
-        problems = (problem(f"LOW {issue_lo}", low, allowed) if issue_lo else []) + \
-            (problem(f"HIGH {issue_hi}", high, allowed) if issue_hi else [])
+        problems = (problem(f"LOW of {path} {issue_lo}", low, allowed) if issue_lo else []) + \
+            (problem(f"HIGH of {path} {issue_hi}", high, allowed) if issue_hi else [])
         if problems:
             return None, problems
     if lo > hi:
@@ -104,7 +104,7 @@ def _range(path: str, low: Any, high: Any, spec: Any, problem: Callable[..., lis
     return (lo, hi), []
 
 
-def _steps(steps: Any, design: str, problem: Callable[..., list[Problem]]) -> tuple[int | None, list[Problem]]:
+def _steps(path: str, steps: Any, design: str, problem: Callable[..., list[Problem]]) -> tuple[int | None, list[Problem]]:
     """Grid levels: as given (2 to 1000, grid designs only), DEFAULT_STEPS on a grid, else none."""
     if steps in (None, ""):
         return (DEFAULT_STEPS if design == "grid" else None), []
@@ -115,9 +115,10 @@ def _steps(steps: Any, design: str, problem: Callable[..., list[Problem]]) -> tu
     except ValueError:
         n_steps = None
     if n_steps is None or n_steps < 2 or n_steps > 1000:
-        return None, problem("STEPS must be a whole number from 2 to 1000", steps, "e.g. services.day_centre.places=200:350:4")
+        return None, problem(f"STEPS of {path} must be a whole number from 2 to 1000", steps,
+                             "e.g. services.day_centre.places=200:350:4")
     if design != "grid":
-        return None, problem(f"STEPS only applies to a grid design (this one is {design})", steps,
+        return None, problem(f"STEPS of {path} only applies to a grid design (this one is {design})", steps,
                              "leave STEPS out, or use --design grid")
     return n_steps, []
 

@@ -22,6 +22,11 @@ from .figures import PALETTE, colour, layout, rgba, wrap
 LOW_COLOUR, HIGH_COLOUR = PALETTE[0], PALETTE[1]
 
 
+SWEEP_ALIASES = {"cost_nhs_and_council": "cost_health_and_care", "net_benefit_20000": "nmb_20k",
+                 "net_benefit_30000": "nmb_30k"}
+"""The decision columns a sweep adds (``simulation.sensitivity.with_decision_metrics``) and the metric each one is."""
+
+
 def metric_words(metric: str, arms: dict[str, str] | None = None) -> tuple[str, str]:
     """(label, unit) for a stored column: 'delta.total_cost' -> ('Change in total cost', '£')."""
     prefix, name = "", metric
@@ -32,7 +37,7 @@ def metric_words(metric: str, arms: dict[str, str] | None = None) -> tuple[str, 
         prefix = f"{arms[key]}: "
     elif metric.startswith("base."):
         prefix, name = "Comparator: ", metric[len("base."):]
-    info = METRICS.get(name)
+    info = METRICS.get(SWEEP_ALIASES.get(name, name))
     label = info.label if info else name.replace("_", " ")
     unit = info.unit if info else ""
     if prefix == "Change in ":

@@ -9,13 +9,14 @@ library and print what these return. Names and paths from files are escaped
 from __future__ import annotations
 
 import math
+from pathlib import PurePath
 from typing import Any, Iterator, NamedTuple, Sequence
 
 from rich.markup import escape as _escape
 from rich.table import Table
 
 from .errors import printable
-from .formatting import number, range_end
+from .formatting import money, number, range_end
 from .outcomes import HEADLINE, METRICS
 
 
@@ -320,9 +321,32 @@ def _switch_text(thresholds: Any, path: str, lam: int) -> str:
 
 
 def _words(metric: str) -> str:
+    return _metric_words(metric)[0]
+
+
+def _metric_words(metric: str) -> tuple[str, str]:
     from dashboard.sweep_figures import metric_words
 
-    return metric_words(metric)[0]
+    return metric_words(metric)
+
+
+def _formatter(metric: str, values: Sequence[float]) -> Any:
+    """How one table shows a metric's values: in its unit, and money in whole pounds when every value is under
+    £100,000 (in millions a council's -£2,607 and +£377 both read '£0m')."""
+    unit = _metric_words(metric)[1]
+    finite = [abs(float(v)) for v in values if v == v]
+    if unit == "£" and finite and max(finite) < 1e5:
+        return lambda v, signed=False: money(v, signed)
+    return lambda v, signed=False: number(v, unit, signed)
+
+
+def _by_sweep(frame: Any) -> Iterator[tuple[str, str, Any]]:
+    """A report's rows per metric: (title, metric, rows), and per sweep when several sweeps are read at once
+    (the title then starts with the sweep's folder: their rows would otherwise share one table)."""
+    several = "sweep" in frame and frame["sweep"].nunique() > 1
+    for _, t in frame.groupby(["sweep", "metric"] if several else "metric", sort=False):
+        m = str(t["metric"].iloc[0])
+        yield (f"{PurePath(str(t['sweep'].iloc[0])).name}: " if several else "") + _words(m), m, t
 
 
 class Shown(NamedTuple):
@@ -350,13 +374,13 @@ def sobol_report(sobol: Any) -> Iterator[Shown]:
     or why the indices were withheld."""
     from .sensitivity import NOISE_LIMIT
 
-    for m, t in sobol.groupby("metric", sort=False):
+    for title, m, t in _by_sweep(sobol):
         reason = _withheld(t)
         if reason:
-            yield Shown(f"{_words(m)}: Sobol indices withheld: {reason}.", stderr=True)
+            yield Shown(f"{title}: Sobol indices withheld: {reason}.", stderr=True)
             continue
         n = int(t["N"].iloc[0])
-        table = _table(f"{_words(m)}: parameters by total-order Sobol index (95% bootstrap intervals, N = {n:,})",
+        table = _table(f"{escape(title)}: parameters by total-order Sobol index (95% bootstrap intervals, N = {n:,})",
                        ("Parameter", "First order", "Total order"), right=("First order", "Total order"))
         for r in t.head(10).itertuples():
             table.add_row(escape(r.label), f"{r.S1:.2f} ({r.S1_low:.2f} to {r.S1_high:.2f})",
@@ -376,29 +400,39 @@ def sobol_report(sobol: Any) -> Iterator[Shown]:
 
 def morris_report(morris: Any) -> Iterator[Shown]:
     """Per metric: Morris screening, or why it was withheld."""
-    for m, t in morris.groupby("metric", sort=False):
+    for title, m, t in _by_sweep(morris):
         reason = _withheld(t)
         if reason:
-            yield Shown(f"{_words(m)}: Morris indices withheld: {reason}.", stderr=True)
+            yield Shown(f"{title}: Morris indices withheld: {reason}.", stderr=True)
             continue
-        table = _table(f"{_words(m)}: Morris screening (mu* = mean absolute change across a parameter's range)",
+        table = _table(f"{escape(title)}: Morris screening (mu* = mean absolute change across a parameter's range)",
                        ("Parameter", "mu*", "sigma"), right=("mu*", "sigma"))
-        name = m.split(".", 1)[-1]
+        show = _formatter(m, [*t["mu_star"], *t["sigma"]])
         for r in t.head(10).itertuples():
-            table.add_row(escape(r.label), fmt(name, r.mu_star), fmt(name, r.sigma))
+            table.add_row(escape(r.label), show(r.mu_star), show(r.sigma))
         yield Shown(table)
 
 
 def tornado_tables(tornado: Any) -> Iterator[Table]:
     """Per metric: one parameter at a time, at the low and high ends of its range."""
-    for m, t in tornado.groupby("metric", sort=False):
-        name = m.split(".", 1)[-1] if m.startswith("delta.") else m
+    for title, m, t in _by_sweep(tornado):
+        replicated = "replications" in t and int(t["replications"].max()) > 1
+        shown = [c for c in t.columns if c.startswith("change_at_") and (replicated or not c.endswith(("_ci_low", "_ci_high")))]
+        show = _formatter(m, t[shown].to_numpy().ravel())
+        base = _formatter(m, t["base_mean"].iloc[:1])(t["base_mean"].iloc[0])
         columns = ("Parameter", "Range", "Change at low", "Change at high")
-        table = _table(f"{_words(m)}: one parameter at a time (base case {fmt(name, t['base_mean'].iloc[0])})",
+        note = "; paired changes with 95% intervals" if replicated else ""
+        table = _table(escape(f"{title}: one parameter at a time (base case {base}{note})"),
                        columns, right=columns[1:])
         for r in t.head(10).itertuples():
-            table.add_row(escape(r.label), f"{range_end(r.low, r.unit)} to {range_end(r.high, r.unit)}",
-                          fmt(name, r.change_at_low, signed=True), fmt(name, r.change_at_high, signed=True))
+            cells = []
+            for end in ("low", "high"):
+                text = show(getattr(r, f"change_at_{end}"), signed=True)
+                if replicated:
+                    text += (f" ({show(getattr(r, f'change_at_{end}_ci_low'), signed=True)} to "
+                             f"{show(getattr(r, f'change_at_{end}_ci_high'), signed=True)})")
+                cells.append(text)
+            table.add_row(escape(r.label), f"{range_end(r.low, r.unit)} to {range_end(r.high, r.unit)}", *cells)
         yield table
 
 

@@ -308,3 +308,42 @@ def test_a_twin_sweep_gives_noise_free_sobol_indices_that_find_the_driver(tmp_pa
                    "crisis.rate_per_year_moderate", "--out", str(tmp_path / "scaled"))
     assert scaled.returncode == 2 and "the twin is the whole county" in scaled.stderr and "0.05" in scaled.stderr
     assert not (tmp_path / "scaled").exists() and not (tmp_path / "bad").exists()
+
+
+def _render(tables) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    for t in tables:
+        console.print(t)
+    return " ".join(console.export_text().split())
+
+
+def _tornado_rows(sweep: str, reps: int, scale: float = 1.0) -> list[dict]:
+    return [{"metric": "delta.cost_council", "parameter": "services.day_centre.places", "label": "Day centre places",
+             "unit": "places", "base_value": 120, "low": 60, "high": 180, "base_mean": 61_737.0 * scale,
+             "change_at_low": -2_607.0 * scale, "change_at_low_ci_low": -3_000.0 * scale, "change_at_low_ci_high": -2_200.0 * scale,
+             "change_at_high": 42.0 * scale, "change_at_high_ci_low": -400.0 * scale, "change_at_high_ci_high": 480.0 * scale,
+             "swing": 2_649.0 * scale, "replications": reps, "sweep": sweep}]
+
+
+def test_tornado_tables_show_small_money_in_pounds_intervals_when_replicated_and_each_sweep_apart():
+    import pandas as pd
+
+    from simulation.cli_tables import tornado_tables
+
+    twin = _render(tornado_tables(pd.DataFrame(_tornado_rows("a", 1))))
+    assert "-£2,607" in twin and "+£42" in twin and "£0m" not in twin     # not '£0m' for every cell
+    assert "Change in cost to the council" in twin and "(-£3,000" not in twin   # one run: no interval
+    sim = _render(tornado_tables(pd.DataFrame(_tornado_rows("a", 5, scale=100.0))))
+    assert "-£0.26m (-£0.30m to -£0.22m)" in sim and "paired changes with 95% intervals" in sim
+    both = _render(tornado_tables(pd.DataFrame(_tornado_rows("first-sweep", 1) + _tornado_rows("second-sweep", 1))))
+    assert "first-sweep: Change in cost to the council" in both and "second-sweep: Change in cost to the council" in both
+    assert both.count("Day centre places") == 2      # one row in each sweep's own table
+
+
+def test_the_decision_columns_a_sweep_adds_are_named_and_priced():
+    from dashboard.sweep_figures import metric_words
+
+    assert metric_words("delta.cost_nhs_and_council") == ("Change in cost to health and care (NHS and council)", "£")
+    assert metric_words("delta.net_benefit_20000")[1] == "£"

@@ -295,19 +295,25 @@ def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, presen
         dN[src, k] -= fk
         if dst >= 0:
             dN[dst, dest] += fk
-        for j in range(n_here):
-            a = held_here[j]
-            if own[a] >= 0:
-                h = hrel[own[a], k] * frac[k]
-            elif via[a] >= 0 and share[_outer(a), src, k] > 0.0:
+    # attribute by attribute, so that each one's cells are read and written in memory order
+    for j in range(n_here):
+        a = held_here[j]
+        mine, with_outer, outer, kept = own[a], via[a], _outer(a), keep[a]
+        for k in range(K_):
+            fk = f[k] * frac[k]
+            if fk == 0.0:
+                continue
+            dest = (k // N_STAGES) * N_STAGES + 1 if into_window else k
+            if mine >= 0:
+                h = hrel[mine, k] * frac[k]
+            elif with_outer >= 0 and share[outer, src, k] > 0.0:
                 # held only with the outer attribute: its holders go as the outer's holders do
-                outer = _outer(a)
-                h = hrel[via[a], k] * frac[k] * min(1.0, share[a, src, k] / share[outer, src, k])
+                h = hrel[with_outer, k] * frac[k] * min(1.0, share[a, src, k] / share[outer, src, k])
             else:
                 h = share[a, src, k] * fk
             dA[a, src, k] -= h
             if dst >= 0:
-                dA[a, dst, dest] += h * keep[a]
+                dA[a, dst, dest] += h * kept
 
 
 # ---------------------------------------------------------------------------
@@ -318,7 +324,8 @@ def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, presen
 def leave(dN, dA, p, f, h):
     for k in range(K_):
         dN[p, k] -= f[k]
-        for a in range(dA.shape[0]):
+    for a in range(dA.shape[0]):
+        for k in range(K_):
             dA[a, p, k] -= h[a, k]
 
 
@@ -327,11 +334,11 @@ def arrive(dN, dA, p, f, h, keep, into_window):
     """Arrivals in place ``p``: attributes not kept are given up; ``into_window`` puts
     everyone at the first stage of the window after crisis care."""
     for k in range(K_):
-        dest = k
-        if into_window:
-            dest = (k // N_STAGES) * N_STAGES + 1
+        dest = (k // N_STAGES) * N_STAGES + 1 if into_window else k
         dN[p, dest] += f[k]
-        for a in range(dA.shape[0]):
+    for a in range(dA.shape[0]):
+        for k in range(K_):
+            dest = (k // N_STAGES) * N_STAGES + 1 if into_window else k
             dA[a, p, dest] += h[a, k] * keep[a]
 
 
@@ -537,9 +544,15 @@ def windows(N, A, present, dN, dA, par):
             fw = N[p, k] * step
             dN[p, k] -= fw
             dN[p, nxt] += fw
-            for a in range(n_a):
-                if not present[a, p]:
+    for a in range(n_a):
+        for p in range(P_):
+            if not present[a, p]:
+                continue
+            for k in range(K_):
+                stage = k % N_STAGES
+                if stage == 0:
                     continue
+                nxt = k + 1 if stage < N_STAGES - 1 else k - stage
                 hw = A[a, p, k] * step
                 dA[a, p, k] -= hw
                 dA[a, p, nxt] += hw
@@ -831,13 +844,23 @@ def areas(y, n_people_attrs, ptr, idx, val, open_levels, out):
 def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, base_factor, dynamic, held_event, held_attr, held_factor,
                 held_mask, slot_of, sup, sup_f, excluded, keep, ptr, idx, val, open_levels, n_counters):
     """Rates of change of every stock, counter and area at time ``t``."""
+    dy = np.empty_like(y)
+    derivatives_into(dy, t, y, par, mix, base, mult, relevant, n_relevant, base_factor, dynamic, held_event, held_attr,
+                     held_factor, held_mask, slot_of, sup, sup_f, excluded, keep, ptr, idx, val, open_levels, n_counters)
+    return dy
+
+
+@njit(cache=True)
+def derivatives_into(dy, t, y, par, mix, base, mult, relevant, n_relevant, base_factor, dynamic, held_event, held_attr,
+                     held_factor, held_mask, slot_of, sup, sup_f, excluded, keep, ptr, idx, val, open_levels, n_counters):
+    """:func:`derivatives` written into ``dy`` (the integrator's own stage array: no copy of some 8,000 numbers)."""
     n_a = mult.shape[1]
     n_p = P_ * K_
     o_a = n_p
     o_c = o_a + n_a * n_p
     o_ar = o_c + n_counters * G_
     o_co = o_ar + open_levels.size
-    dy = np.zeros_like(y)
+    dy[:] = 0.0
     dN = dy[:n_p].reshape(P_, K_)                   # views: the flows add straight into dy
     dA = dy[o_a:o_c].reshape(n_a, P_, K_)
     cnt = dy[o_c:o_ar].reshape(n_counters, G_)
@@ -892,4 +915,3 @@ def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, base_factor, d
     dy[o_co] = d_cohort
     # assessments on the NHS route: new ones at its share; all leave (granted, dropped out, given up) at the same rate
     dy[o_co + 1] = applied * par[HEALTH_ROUTE] - nhs_route * (applied - dA[A_ASSESSING].sum())
-    return dy

@@ -22,7 +22,7 @@ from numba.core.dispatcher import Dispatcher
 from numba.typed import List
 from scipy.integrate._ivp.rk import RK23, RK45
 
-from .flows import derivatives
+from .flows import derivatives_into
 
 TABLEAUS = {
     name: tuple(np.asarray(getattr(cls, k), dtype=np.float64) for k in ("C", "A", "B", "E", "P")) + (float(cls.error_estimator_order),)
@@ -33,13 +33,19 @@ SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
 
 
 @njit(cache=True)
-def _rhs(t, y, arms, cuts):
-    out = np.empty_like(y)
+def _rhs_into(t, y, arms, cuts, out):
+    """Every arm's right-hand side, each written into its own part of ``out``."""
     for i in range(len(arms)):
         a = arms[i]
-        out[cuts[i]:cuts[i + 1]] = derivatives(t, y[cuts[i]:cuts[i + 1]], a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-                                               a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
-                                               a[17], a[18], a[19], a[20], a[21])
+        derivatives_into(out[cuts[i]:cuts[i + 1]], t, y[cuts[i]:cuts[i + 1]], a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+                         a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20],
+                         a[21])
+
+
+@njit(cache=True)
+def _rhs(t, y, arms, cuts):
+    out = np.empty_like(y)
+    _rhs_into(t, y, arms, cuts, out)
     return out
 
 
@@ -65,26 +71,39 @@ def _first_step(t0, y0, f0, arms, cuts, rtol, atol, max_step, order):
 
 
 @njit(cache=True)
-def _advance(y, h, weights, K, stages, out):
-    """``out = y + h * sum_j weights[j] K[j]`` over the first ``stages`` rows, in loops rather than array
-    expressions: no temporaries, and the sums in the same order as NumPy's (zero weights skipped)."""
-    for i in range(y.size):
-        acc = 0.0
-        for j in range(stages):
-            if weights[j] != 0.0:
-                acc += weights[j] * K[j, i]
-        out[i] = y[i] + h * acc
+def _weighted(weights, K, stages, acc):
+    """``acc = sum_j weights[j] K[j]`` over the first ``stages`` rows, a row at a time (the compiler can
+    vectorise the inner loop), each element's terms added in the same order as NumPy's (zero weights skipped)."""
+    acc[:] = 0.0
+    for j in range(stages):
+        w = weights[j]
+        if w != 0.0:
+            row = K[j]
+            for i in range(acc.size):
+                acc[i] += w * row[i]
 
 
 @njit(cache=True)
-def _error_norm(y, y_new, h, E, K, rtol, atol):
+def _advance(y, h, weights, K, stages, out, acc):
+    """``out = y + h * sum_j weights[j] K[j]`` over the first ``stages`` rows, without temporaries (``acc`` is
+    scratch space)."""
+    _weighted(weights, K, stages, acc)
+    for i in range(y.size):
+        out[i] = y[i] + h * acc[i]
+
+
+@njit(cache=True)
+def _error_norm(y, y_new, h, E, K, rtol, atol, acc):
     """SciPy's error norm: the root mean square of the error estimate over each component's tolerance."""
+    acc[:] = 0.0
+    for j in range(E.size):      # every weight, zero or not, as before
+        w = E[j]
+        row = K[j]
+        for i in range(acc.size):
+            acc[i] += w * row[i]
     total = 0.0
     for i in range(y.size):
-        acc = 0.0
-        for j in range(E.size):
-            acc += E[j] * K[j, i]
-        x = h * acc / (atol + max(abs(y[i]), abs(y_new[i])) * rtol)
+        x = h * acc[i] / (atol + max(abs(y[i]), abs(y_new[i])) * rtol)
         total += x * x
     return np.sqrt(total / y.size)
 
@@ -100,7 +119,7 @@ def explicit_rk(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E,
     out = np.empty((ticks.size, n))
     t, y = t0, y0.copy()
     K = np.empty((stages + 1, n))
-    K[0] = _rhs(t, y, arms, cuts)
+    _rhs_into(t, y, arms, cuts, K[0])
     nfev = 1
     h = _first_step(t, y, K[0], arms, cuts, rtol, atol, max_step, error_order)
     nfev += 1
@@ -111,17 +130,18 @@ def explicit_rk(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E,
     rejected = False
     y_stage = np.empty(n)
     y_new = np.empty(n)
+    acc = np.empty(n)
     while t < t1:
         h = min(h, max_step, t1 - t)
         if t + h > t1 - 1e-9 * max(1.0, abs(t1)):
             h = t1 - t
         for s in range(1, stages):
-            _advance(y, h, A[s], K, s, y_stage)
-            K[s] = _rhs(t + C[s] * h, y_stage, arms, cuts)
-        _advance(y, h, B, K, stages, y_new)
-        K[stages] = _rhs(t + h, y_new, arms, cuts)
+            _advance(y, h, A[s], K, s, y_stage, acc)
+            _rhs_into(t + C[s] * h, y_stage, arms, cuts, K[s])
+        _advance(y, h, B, K, stages, y_new, acc)
+        _rhs_into(t + h, y_new, arms, cuts, K[stages])
         nfev += stages
-        norm = _error_norm(y, y_new, h, E, K, rtol, atol)
+        norm = _error_norm(y, y_new, h, E, K, rtol, atol, acc)
         if norm < 1.0:
             t_new = t + h if t1 - (t + h) > 1e-9 * max(1.0, abs(t1)) else t1
             if nxt < ticks.size and ticks[nxt] <= t_new + 1e-9:

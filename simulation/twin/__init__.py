@@ -236,8 +236,8 @@ class Twin:
         keep = np.vstack([keep_all, keep_res, keep_recovered, keep_moving_on, keep_moving_on])
         sup, sup_f, excluded = self._supports_table()
         M = self.matrix
-        return (self._par(), self._arrival_mix(), tb.base, tb.mult, tb.relevant, tb.n_relevant, tb.base_factor, tb.dynamic,
-                tb.held_event, tb.held_attribute, tb.held_factor_index, tb.held_mask, slot_of, sup, sup_f, excluded, keep,
+        return (self._par(), self._arrival_mix(), tb.base, tb.mult, tb.relevant, tb.n_relevant, tb.factor_cells,
+                tb.held_event, tb.held_attribute, tb.held_factor_index, tb.held_cells, slot_of, sup, sup_f, excluded, keep,
                 M.indptr.astype(np.int64), M.indices.astype(np.int64), M.data, open_levels(lay, self.contracts),
                 len(lay.counter_names))
 

@@ -142,27 +142,23 @@ def programme_factors(t: float, par: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def rates_now(fv, base, base_factor, dynamic, held_event, held_attr, held_factor, held_mask, slot_of):
-    """Base rates with the dynamic factors' values, and the held-attribute factors per (event, attribute) slot."""
+def rates_now(fv, base, factor_cells, held_event, held_attr, held_factor, held_cells, slot_of):
+    """Base rates with the dynamic factors' values, and the held-attribute factors per (event, attribute) slot
+    (``factor_cells`` and ``held_cells``: where each factor applies, from ``RateTables``)."""
     b = base.copy()
-    for e in dynamic:
-        for j in range(fv.size):
-            if fv[j] != 1.0:
-                for p in range(P_):
-                    for k in range(K_):
-                        if base_factor[e, j, p, k] != 0.0:
-                            b[e, p, k] *= fv[j]
+    flat = b.reshape(-1)
+    for r in range(factor_cells.shape[0]):
+        e, j, c = factor_cells[r, 0], factor_cells[r, 1], factor_cells[r, 2]
+        if fv[j] != 1.0:
+            flat[e * P_ * K_ + c] *= fv[j]
     n_slots = 0
     for i in range(held_event.size):
         n_slots = max(n_slots, slot_of[held_event[i], held_attr[i]] + 1)
     held = np.ones((max(n_slots, 1), P_, K_))
-    for i in range(held_event.size):
-        s = slot_of[held_event[i], held_attr[i]]
-        v = fv[held_factor[i]]
-        for p in range(P_):
-            for k in range(K_):
-                if held_mask[i, p, k] != 0.0:
-                    held[s, p, k] *= v
+    flat_held = held.reshape(-1)
+    for r in range(held_cells.shape[0]):
+        i, c = held_cells[r, 0], held_cells[r, 1]
+        flat_held[slot_of[held_event[i], held_attr[i]] * P_ * K_ + c] *= fv[held_factor[i]]
     return b, held
 
 
@@ -261,21 +257,16 @@ def _outer(a):
 
 
 @njit(cache=True)
-def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, present, keep, into_window, where):
-    """Move ``f * frac`` people a day from ``src`` to ``dst`` (-1: out of the county's books), with
-    what they hold: the relevant attributes' holders from ``hrel``, the others by their share.
-
-    Only attributes someone in ``src`` holds (``present``) are visited: the others would move nobody.
-    ``where`` is scratch space (3 x attributes), kept by the caller: this runs some sixty times an evaluation."""
-    n_a = dA.shape[0]
+def _held_in(src, present, relevant_row, nr, where):
+    """The attributes someone in ``src`` holds (``where[0]``, how many returned) and where each (``where[1]``),
+    or the attribute all its holders hold (``where[2]``), stands among an event's relevant ones (-1: not there):
+    found once a move, not for every cell."""
     held_here, own, via = where[0], where[1], where[2]
     n_here = 0
-    for a in range(n_a):
+    for a in range(present.shape[0]):
         if present[a, src]:
             held_here[n_here] = a
             n_here += 1
-    # where each attribute (and the attribute its holders all hold) stands among the relevant ones: found once,
-    # not for every cell
     own[:] = -1
     via[:] = -1
     for j in range(n_here):
@@ -287,6 +278,18 @@ def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, presen
                 break
             if relevant_row[i] == outer:
                 via[a] = i
+    return n_here
+
+
+@njit(cache=True)
+def move_people(dN, dA, src, dst, f, frac, hrel, relevant_row, nr, share, present, keep, into_window, where):
+    """Move ``f * frac`` people a day from ``src`` to ``dst`` (-1: out of the county's books), with
+    what they hold: the relevant attributes' holders from ``hrel``, the others by their share.
+
+    Only attributes someone in ``src`` holds (``present``) are visited: the others would move nobody.
+    ``where`` is scratch space (3 x attributes), kept by the caller: this runs some sixty times an evaluation."""
+    n_here = _held_in(src, present, relevant_row, nr, where)
+    held_here, own, via = where[0], where[1], where[2]
     for k in range(K_):
         fk = f[k] * frac[k]
         if fk == 0.0:
@@ -841,18 +844,18 @@ def areas(y, n_people_attrs, ptr, idx, val, open_levels, out):
 
 
 @njit(cache=True)
-def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, base_factor, dynamic, held_event, held_attr, held_factor,
-                held_mask, slot_of, sup, sup_f, excluded, keep, ptr, idx, val, open_levels, n_counters):
+def derivatives(t, y, par, mix, base, mult, relevant, n_relevant, factor_cells, held_event, held_attr, held_factor,
+                held_cells, slot_of, sup, sup_f, excluded, keep, ptr, idx, val, open_levels, n_counters):
     """Rates of change of every stock, counter and area at time ``t``."""
     dy = np.empty_like(y)
-    derivatives_into(dy, t, y, par, mix, base, mult, relevant, n_relevant, base_factor, dynamic, held_event, held_attr,
-                     held_factor, held_mask, slot_of, sup, sup_f, excluded, keep, ptr, idx, val, open_levels, n_counters)
+    derivatives_into(dy, t, y, par, mix, base, mult, relevant, n_relevant, factor_cells, held_event, held_attr,
+                     held_factor, held_cells, slot_of, sup, sup_f, excluded, keep, ptr, idx, val, open_levels, n_counters)
     return dy
 
 
 @njit(cache=True)
-def derivatives_into(dy, t, y, par, mix, base, mult, relevant, n_relevant, base_factor, dynamic, held_event, held_attr,
-                     held_factor, held_mask, slot_of, sup, sup_f, excluded, keep, ptr, idx, val, open_levels, n_counters):
+def derivatives_into(dy, t, y, par, mix, base, mult, relevant, n_relevant, factor_cells, held_event, held_attr,
+                     held_factor, held_cells, slot_of, sup, sup_f, excluded, keep, ptr, idx, val, open_levels, n_counters):
     """:func:`derivatives` written into ``dy`` (the integrator's own stage array: no copy of some 8,000 numbers)."""
     n_a = mult.shape[1]
     n_p = P_ * K_
@@ -879,7 +882,7 @@ def derivatives_into(dy, t, y, par, mix, base, mult, relevant, n_relevant, base_
                 if n > 1e-12:
                     share[a, p, k] = v / n
     fv = programme_factors(t, par)
-    b, held = rates_now(fv, base, base_factor, dynamic, held_event, held_attr, held_factor, held_mask, slot_of)
+    b, held = rates_now(fv, base, factor_cells, held_event, held_attr, held_factor, held_cells, slot_of)
     keep_all, keep_res, keep_recovered, keep_moving_on, keep_list = keep[0], keep[1], keep[2], keep[3], keep[4]
     where = np.empty((3, n_a), dtype=np.int64)
     S = (N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where)

@@ -38,8 +38,7 @@ def _rhs_into(t, y, arms, cuts, out):
     for i in range(len(arms)):
         a = arms[i]
         derivatives_into(out[cuts[i]:cuts[i + 1]], t, y[cuts[i]:cuts[i + 1]], a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-                         a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20],
-                         a[21])
+                         a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20])
 
 
 @njit(cache=True)

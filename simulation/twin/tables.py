@@ -84,6 +84,20 @@ class RateTables:
     held_factor_index: np.ndarray
     held_mask: np.ndarray
 
+    @property
+    def factor_cells(self) -> np.ndarray:
+        """Where each dynamic factor multiplies a base rate, as rows (event, factor, place x cell), in the order the
+        kernel multiplies them (event, then factor, then compartment): its loop visits these and nothing else."""
+        rows = [(e, j, c) for e in self.dynamic.tolist() for j in range(self.base_factor.shape[1])
+                for c in np.flatnonzero(self.base_factor[e, j].ravel()).tolist()]
+        return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+    @property
+    def held_cells(self) -> np.ndarray:
+        """Where a held attribute brings a factor, as rows (entry of ``held_event``, place x cell), in order."""
+        rows = [(i, c) for i in range(self.held_mask.shape[0]) for c in np.flatnonzero(self.held_mask[i].ravel()).tolist()]
+        return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
 
 class _Prober:
     """Rates of every event in a situation, from the rules, each situation asked once."""

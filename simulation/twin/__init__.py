@@ -110,6 +110,7 @@ class Twin:
         """Block contracts running (the model's 0/1 ``open_*`` stocks): while open, and for the declared
         double-running months after closing."""
         self.contract_ends: dict[str, float] = {}
+        self._open_cache: dict[tuple, np.ndarray] = {}
         self._set_values(dict(scenario.values))
         self.update_contracts(0.0)
         self.programmes = Programmes(self.P)
@@ -612,7 +613,7 @@ class Twin:
         n_people = lay.n_people
         N = np.maximum(y[:n_people], 0.0)
         A = np.minimum(np.maximum(y[lay.o_attributes:lay.o_counters].reshape(lay.n_attributes, n_people), 0.0), N)
-        levels = (self.matrix @ np.concatenate((N, A.ravel())) + open_levels(lay, self.contracts_at(t))).reshape(-1, N_GROUPS).tolist()
+        levels = (self.matrix @ np.concatenate((N, A.ravel())) + self._open_levels(t)).reshape(-1, N_GROUPS).tolist()
         cnt = self.counters(y).tolist()
         areas = y[lay.o_areas:lay.o_cohort].reshape(len(lay.stock_names), N_GROUPS).tolist()
         return Snapshot(
@@ -622,6 +623,16 @@ class Twin:
             dict(zip(lay.counter_names, map(tuple, cnt))),
             dict(self.progs_now(t).state()),
         )
+
+    def _open_levels(self, t: float) -> np.ndarray:
+        """The 0/1 'open' stocks at ``t``: a run has a few contract states, each kept once (a month-end snapshot
+        worked them out from the stock names every time)."""
+        running = self.contracts_at(t)
+        key = tuple(sorted(running.items()))
+        found = self._open_cache.get(key)
+        if found is None:
+            found = self._open_cache[key] = open_levels(self.layout, running)
+        return found
 
     def record(self, snapshots: list[Snapshot], wall: float) -> RunRecord:
         stay = self.P.services.acute_beds

@@ -879,8 +879,8 @@ def derivatives_into(dy, t, y, par, mix, base, mult, relevant, n_relevant, facto
                 A[a, p, k] = v
                 if v != 0.0:
                     present[a, p] = True
-                if n > 1e-12:
-                    share[a, p, k] = v / n
+                    if n > 1e-12:
+                        share[a, p, k] = v / n
     fv = programme_factors(t, par)
     b, held = rates_now(fv, base, factor_cells, held_event, held_attr, held_factor, held_cells, slot_of)
     keep_all, keep_res, keep_recovered, keep_moving_on, keep_list = keep[0], keep[1], keep[2], keep[3], keep[4]

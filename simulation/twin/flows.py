@@ -163,15 +163,6 @@ def rates_now(fv, base, factor_cells, held_event, held_attr, held_factor, held_c
 
 
 @njit(cache=True)
-def _mult(e, a, p, k, mult, held, slot_of):
-    m = mult[e, a, p, k]
-    s = slot_of[e, a]
-    if s >= 0:
-        m *= held[s, p, k]
-    return m
-
-
-@njit(cache=True)
 def anyone_holds(present, a):
     """Someone, somewhere, holds attribute ``a`` (flows of its holders are all zero otherwise)."""
     for p in range(P_):
@@ -196,52 +187,71 @@ def attribute_flow(e, population, held_attr, share, b, mult, held, slot_of, rele
 
     ``held_attr`` is the attribute everyone in the population holds (-1 for none): its
     multiplier applies in full rather than by its share. A multiplier of 0 for another
-    attribute means its holders cannot have the event: the population excludes them already."""
-    out = np.zeros((P_, K_))
-    nr = n_relevant[e]
+    attribute means its holders cannot have the event: the population excludes them already.
+
+    Attribute by attribute over all compartments (memory order), the product of each compartment's factors
+    kept in ``out`` (-1 where the event cannot happen: a product is never negative) until the last pass."""
+    out = np.empty((P_, K_))
     for p in range(P_):
         for k in range(K_):
-            rate = b[e, p, k]
-            if rate == 0.0 or population[p, k] <= 0.0:
-                continue
-            prod = 1.0
-            for i in range(nr):
-                a = relevant[e, i]
-                if a == held_attr:
-                    continue
+            out[p, k] = -1.0 if b[e, p, k] == 0.0 or population[p, k] <= 0.0 else 1.0
+    for i in range(n_relevant[e]):
+        a = relevant[e, i]
+        if a == held_attr:
+            continue
+        s = slot_of[e, a]
+        for p in range(P_):
+            for k in range(K_):
                 m0 = mult[e, a, p, k]
-                if m0 != 0.0:
-                    prod *= 1.0 + (_mult(e, a, p, k, mult, held, slot_of) - 1.0) * share[a, p, k]
+                if out[p, k] < 0.0 or m0 == 0.0:
+                    continue
+                m = m0 * held[s, p, k] if s >= 0 else m0
+                out[p, k] *= 1.0 + (m - 1.0) * share[a, p, k]
+    s_held = slot_of[e, held_attr] if held_attr >= 0 else -1
+    for p in range(P_):
+        for k in range(K_):
+            prod = out[p, k]
+            if prod < 0.0:
+                out[p, k] = 0.0
+                continue
             if held_attr >= 0:
-                prod *= _mult(e, held_attr, p, k, mult, held, slot_of)
-            out[p, k] = population[p, k] * rate * prod
+                m = mult[e, held_attr, p, k]
+                prod *= m * held[s_held, p, k] if s_held >= 0 else m
+            out[p, k] = population[p, k] * b[e, p, k] * prod
     return out
 
 
 @njit(cache=True)
 def event_rates(e, p, N, A, share, b, mult, held, slot_of, relevant, n_relevant, f, hrel):
-    """Like :func:`event_flow` into scratch arrays: ``f`` per cell and ``hrel[i]`` the holders of the
-    i-th attribute that changes the rate (holders of the others leave in proportion to their share)."""
+    """Like :func:`attribute_flow` for the people in place ``p``, into scratch arrays: ``f`` per cell and ``hrel[i]``
+    the holders of the i-th attribute that changes the rate (holders of the others leave in proportion to their
+    share). Attribute by attribute over the cells, ``f`` holding each cell's product (-1: no event there)."""
     nr = n_relevant[e]
     for k in range(K_):
-        rate = b[e, p, k]
-        if rate == 0.0 or N[p, k] <= 0.0:
-            f[k] = 0.0
-            for i in range(nr):
+        f[k] = -1.0 if b[e, p, k] == 0.0 or N[p, k] <= 0.0 else 1.0
+    for i in range(nr):
+        a = relevant[e, i]
+        s = slot_of[e, a]
+        for k in range(K_):
+            if f[k] < 0.0:
                 hrel[i, k] = 0.0
-            continue
-        prod = 1.0
-        for i in range(nr):
-            a = relevant[e, i]
-            hrel[i, k] = 1.0 + (_mult(e, a, p, k, mult, held, slot_of) - 1.0) * share[a, p, k]
-            prod *= hrel[i, k]
-        flow = N[p, k] * rate * prod
-        f[k] = flow
-        for i in range(nr):
-            a = relevant[e, i]
+                continue
+            m = mult[e, a, p, k] * held[s, p, k] if s >= 0 else mult[e, a, p, k]
+            hrel[i, k] = 1.0 + (m - 1.0) * share[a, p, k]
+            f[k] *= hrel[i, k]
+    for i in range(nr):
+        a = relevant[e, i]
+        s = slot_of[e, a]
+        for k in range(K_):
+            prod = f[k]
+            if prod < 0.0:
+                continue
             fac = hrel[i, k]
             rest = prod / fac if fac > 0 else prod
-            hrel[i, k] = A[a, p, k] * rate * _mult(e, a, p, k, mult, held, slot_of) * rest
+            m = mult[e, a, p, k] * held[s, p, k] if s >= 0 else mult[e, a, p, k]
+            hrel[i, k] = A[a, p, k] * b[e, p, k] * m * rest
+    for k in range(K_):
+        f[k] = 0.0 if f[k] < 0.0 else N[p, k] * b[e, p, k] * f[k]
     return nr
 
 

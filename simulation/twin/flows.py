@@ -696,16 +696,20 @@ def waiting_list(A, dA, hold, wait, capacity, is_open, join, quits):
     """Joiners take a place while there is room, else wait; places freed go to those waiting."""
     used = A[hold].sum()
     room = smooth_room(used, capacity) if is_open else 0.0
-    dA[hold] += join * room
-    dA[wait] += join * (1.0 - room) - quits
+    for p in range(P_):       # loops, not array expressions: no temporaries, the same arithmetic
+        for k in range(K_):
+            dA[hold, p, k] += join[p, k] * room
+            dA[wait, p, k] += join[p, k] * (1.0 - room) - quits[p, k]
     waiting = A[wait].sum()
     if waiting > 1e-12 and is_open:
         freed = max(0.0, -dA[hold].sum())          # places given up a day, for any reason
         spare = max(0.0, capacity - used) / FILL_DAYS
         take = min(waiting / FILL_DAYS, freed + spare)
-        moved = A[wait] / waiting * take
-        dA[hold] += moved
-        dA[wait] -= moved
+        for p in range(P_):
+            for k in range(K_):
+                moved = A[wait, p, k] / waiting * take
+                dA[hold, p, k] += moved
+                dA[wait, p, k] -= moved
 
 
 @njit(cache=True)
@@ -726,10 +730,24 @@ def peer_leadership(S, dA, cnt, hold, paid_burnout):
 
 
 @njit(cache=True)
+def _eligible(N, A, hold, wait, excluded):
+    """Those who could be referred to a place support: neither in it, nor waiting, nor in a support it excludes."""
+    out = np.empty((P_, K_))
+    for p in range(P_):
+        for k in range(K_):
+            out[p, k] = N[p, k] - A[hold, p, k] - A[wait, p, k]
+    for a in range(A.shape[0]):
+        if excluded[a] != 0.0:
+            for p in range(P_):
+                for k in range(K_):
+                    out[p, k] = out[p, k] - A[a, p, k]
+    return out
+
+
+@njit(cache=True)
 def place_supports(S, dA, cnt, par, sup, sup_f, excluded, paid_burnout):
     """Every declared place support: referrals (a place or its list), leaving, giving up waiting."""
     N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
-    n_a = A.shape[0]
     for s in range(sup.shape[0]):
         hold, wait = sup[s, S_HOLD], sup[s, S_WAIT]
         if not (anyone_holds(present, hold) or anyone_holds(present, wait) or can_happen(b, sup[s, S_JOIN])
@@ -739,10 +757,7 @@ def place_supports(S, dA, cnt, par, sup, sup_f, excluded, paid_burnout):
         capacity = sup_f[s, SF_PLACES]
         if sup[s, S_PEER]:
             capacity = (par[PEER_BASE] + par[PEER_PER_LEADER] * A[A_PEER_LEADER].sum()) if is_open else 0.0
-        eligible = N - A[hold] - A[wait]
-        for a in range(n_a):
-            if excluded[s, a] != 0.0:
-                eligible = eligible - A[a]
+        eligible = _eligible(N, A, hold, wait, excluded[s])
         join = attribute_flow(sup[s, S_JOIN], eligible, -1, share, b, mult, held, slot_of, relevant, n_relevant)
         count_all(cnt, sup[s, S_COUNTER], join)
         dA[hold] -= attribute_flow(sup[s, S_LEAVE], A[hold], hold, share, b, mult, held, slot_of, relevant, n_relevant)

@@ -609,18 +609,15 @@ class Twin:
 
     # -- snapshots -------------------------------------------------------------------
     def snapshot(self, t: float, y: np.ndarray) -> Snapshot:
-        lay = self.layout
-        n_people = lay.n_people
-        N = np.maximum(y[:n_people], 0.0)
-        A = np.minimum(np.maximum(y[lay.o_attributes:lay.o_counters].reshape(lay.n_attributes, n_people), 0.0), N)
-        levels = (self.matrix @ np.concatenate((N, A.ravel())) + self._open_levels(t)).reshape(-1, N_GROUPS).tolist()
-        cnt = self.counters(y).tolist()
-        areas = y[lay.o_areas:lay.o_cohort].reshape(len(lay.stock_names), N_GROUPS).tolist()
+        lay, M = self.layout, self.matrix
+        levels = np.empty(M.shape[0])
+        flows.stock_levels(y, lay.n_people, M.indptr, M.indices, M.data, levels)
+        levels += self._open_levels(t)
         return Snapshot(
             t, self.version,
-            dict(zip(lay.stock_names, map(tuple, levels))),
-            dict(zip(lay.stock_names, map(tuple, areas))),
-            dict(zip(lay.counter_names, map(tuple, cnt))),
+            _by_group(lay.stock_names, levels),
+            _by_group(lay.stock_names, y[lay.o_areas:lay.o_cohort]),
+            _by_group(lay.counter_names, y[lay.o_counters:lay.o_areas]),
             dict(self.progs_now(t).state()),
         )
 
@@ -645,6 +642,11 @@ class Twin:
 
     def run(self, tolerance: Tolerance | None = None) -> RunRecord:
         return integrate([self], tolerance)[0]
+
+
+def _by_group(names: Sequence[str], values: np.ndarray) -> dict[str, tuple[float, ...]]:
+    """Name -> one value per sub-group, from values laid out name by name (a snapshot's dictionaries)."""
+    return dict(zip(names, zip(*values.reshape(-1, N_GROUPS).T.tolist())))
 
 
 def _group_shares(pop) -> np.ndarray:

@@ -856,6 +856,21 @@ def cohort(t, y_cohort, N, cnt, par, moved_on, left):
 
 
 @njit(cache=True)
+def stock_levels(y, n_people, ptr, idx, val, out):
+    """Every stock's level per sub-group in a snapshot (the stock matrix times (N, A), each clipped as the
+    kernel clips it: N at 0, A between 0 and its compartment's N), without building (N, A)."""
+    for r in range(ptr.size - 1):
+        acc = 0.0
+        for j in range(ptr[r], ptr[r + 1]):
+            c = idx[j]
+            x = max(y[c], 0.0)
+            if c >= n_people:
+                x = min(x, max(y[(c - n_people) % n_people], 0.0))
+            acc += val[j] * x
+        out[r] = acc
+
+
+@njit(cache=True)
 def areas(y, n_people_attrs, ptr, idx, val, open_levels, out):
     """Person-days: every stock's level per sub-group (a sparse matrix times (N, A)), plus services open."""
     for r in range(ptr.size - 1):

@@ -130,6 +130,7 @@ def explicit_rk(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E,
     y_stage = np.empty(n)
     y_new = np.empty(n)
     acc = np.empty(n)
+    dense = np.empty(stages + 1)
     while t < t1:
         h = min(h, max_step, t1 - t)
         if t + h > t1 - 1e-9 * max(1.0, abs(t1)):
@@ -143,17 +144,18 @@ def explicit_rk(t0, t1, y0, ticks, arms, cuts, rtol, atol, max_step, C, A, B, E,
         norm = _error_norm(y, y_new, h, E, K, rtol, atol, acc)
         if norm < 1.0:
             t_new = t + h if t1 - (t + h) > 1e-9 * max(1.0, abs(t1)) else t1
-            if nxt < ticks.size and ticks[nxt] <= t_new + 1e-9:
-                Q = K.T @ P
-                while nxt < ticks.size and ticks[nxt] <= t_new + 1e-9:
-                    x = (ticks[nxt] - t) / h
-                    p = np.empty(P.shape[1])
+            while nxt < ticks.size and ticks[nxt] <= t_new + 1e-9:
+                # the method's dense output: y + h * sum_r K[r] * (sum_c P[r, c] x^(c+1)), the stage weights first
+                x = (ticks[nxt] - t) / h
+                for r in range(K.shape[0]):
+                    acc_r = 0.0
                     xp = x
-                    for i in range(P.shape[1]):
-                        p[i] = xp
+                    for c in range(P.shape[1]):
+                        acc_r += P[r, c] * xp
                         xp *= x
-                    out[nxt] = y + h * (Q @ p)
-                    nxt += 1
+                    dense[r] = acc_r
+                _advance(y, h, dense, K, K.shape[0], out[nxt], acc)
+                nxt += 1
             factor = MAX_FACTOR if norm == 0.0 else min(MAX_FACTOR, SAFETY * norm ** exponent)
             if rejected:
                 factor = min(1.0, factor)

@@ -671,18 +671,21 @@ def budgets(S, dA, cnt, par, nhs_route):
     ``nhs_route`` is the share of assessments under way on the NHS route: their budgets are personal
     health budgets (the model's ``budget_route``). Returns the applications a day."""
     N, A, share, b, mult, held, slot_of, relevant, n_relevant, keep_all, present, where = S
-    apply = attribute_flow(E_BUDGET_APPLY, N - A[A_BUDGET] - A[A_ASSESSING], -1, share, b, mult, held, slot_of, relevant,
-                           n_relevant)
-    done = A[A_ASSESSING] / par[ASSESSMENT_DAYS]
-    granted = done * (1.0 - par[BUDGET_DROPOUT]) * par[BUDGETS_OPEN]
-    granted[IN_RESIDENTIAL] = 0.0
-    granted[IN_RECOVERED] = 0.0
+    apply = attribute_flow(E_BUDGET_APPLY, _without(N, A, A_BUDGET, A_ASSESSING), -1, share, b, mult, held, slot_of,
+                           relevant, n_relevant)
     ended = attribute_flow(E_BUDGET_END, A[A_BUDGET], A_BUDGET, share, b, mult, held, slot_of, relevant, n_relevant)
     ended_health = attribute_flow(E_BUDGET_END, A[A_HEALTH_BUDGET], A_BUDGET, share, b, mult, held, slot_of, relevant,
                                   n_relevant)
-    dA[A_ASSESSING] += apply - done
-    dA[A_BUDGET] += granted - ended
-    dA[A_HEALTH_BUDGET] += granted * nhs_route - ended_health
+    done, granted = np.empty((P_, K_)), np.empty((P_, K_))
+    kept = 1.0 - par[BUDGET_DROPOUT]
+    for p in range(P_):       # no budget is granted in residential care or after recovery
+        for k in range(K_):
+            d = A[A_ASSESSING, p, k] / par[ASSESSMENT_DAYS]
+            g = 0.0 if p == IN_RESIDENTIAL or p == IN_RECOVERED else d * kept * par[BUDGETS_OPEN]
+            done[p, k], granted[p, k] = d, g
+            dA[A_ASSESSING, p, k] += apply[p, k] - d
+            dA[A_BUDGET, p, k] += g - ended[p, k]
+            dA[A_HEALTH_BUDGET, p, k] += g * nhs_route - ended_health[p, k]
     count_all(cnt, C_BUDGET_APPLICATIONS, apply)
     count_all(cnt, C_BUDGETS_GRANTED, granted)
     count_all(cnt, C_BUDGET_DROPOUTS, done - granted)
@@ -730,12 +733,19 @@ def peer_leadership(S, dA, cnt, hold, paid_burnout):
 
 
 @njit(cache=True)
-def _eligible(N, A, hold, wait, excluded):
-    """Those who could be referred to a place support: neither in it, nor waiting, nor in a support it excludes."""
+def _without(N, A, a1, a2):
+    """The people in each compartment holding neither attribute ``a1`` nor ``a2`` (N - A[a1] - A[a2])."""
     out = np.empty((P_, K_))
     for p in range(P_):
         for k in range(K_):
-            out[p, k] = N[p, k] - A[hold, p, k] - A[wait, p, k]
+            out[p, k] = N[p, k] - A[a1, p, k] - A[a2, p, k]
+    return out
+
+
+@njit(cache=True)
+def _eligible(N, A, hold, wait, excluded):
+    """Those who could be referred to a place support: neither in it, nor waiting, nor in a support it excludes."""
+    out = _without(N, A, hold, wait)
     for a in range(A.shape[0]):
         if excluded[a] != 0.0:
             for p in range(P_):

@@ -36,6 +36,7 @@ from .decision import (
     societal_net_benefit,
 )
 from .views import BUDGET_PAYERS, PAYER_NAMES, budget_rows, cohort_facts, cohort_outcomes_frame, cohort_sentence, first_years
+from simulation.formatting import years as years_text
 
 PAGE_BREAK_MARKER = 'id="summary-end"'
 """The summary's last element: everything before it is the two pages a board reads."""
@@ -216,7 +217,7 @@ def _over_the_run(base: ScenarioResults, s: ScenarioResults, prices: str) -> str
              if (d := difference(s, base, metric)) is not None]
     if not parts:
         return ""
-    return (f"<p>Over the {s.plan.years:g} years (discounted, {_e(prices)}): " + _e("; ".join(parts)) + ".</p>")
+    return (f"<p>Over the {years_text(s.plan.years)} (discounted, {_e(prices)}): " + _e("; ".join(parts)) + ".</p>")
 
 
 def _displacing(s: ScenarioResults) -> list[dict]:

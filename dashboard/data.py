@@ -29,6 +29,7 @@ from simulation.errors import InputError, Problem, display_path
 from simulation.outcomes import METRICS
 from simulation.scenario import Scenario
 from simulation.yamlfile import read_bounded
+from simulation.formatting import years as years_text
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Plan:
 
     def describe(self) -> str:
         share = "the whole county" if self.scale >= 1 else f"{self.scale:g} of the county"
-        return f"{self.replications} replications, {self.years:g} years, {share}, seed {self.seed}"
+        return f"{self.replications} replications, {years_text(self.years)}, {share}, seed {self.seed}"
 
 
 @dataclass

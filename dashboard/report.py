@@ -19,6 +19,7 @@ from simulation.formatting import number
 from .data import ScenarioResults, comparison_table
 
 from simulation.outcomes import HEADLINE  # noqa: E402  (one list for the command line, the page and the brief)
+from simulation.formatting import years as years_text
 
 
 def table_for_people(base: ScenarioResults, others: list[ScenarioResults], metrics=HEADLINE) -> pd.DataFrame:
@@ -91,7 +92,7 @@ def in_words(base: ScenarioResults, s: ScenarioResults, short: bool = False) -> 
     society = difference(s, base, "cost_society")
     outcomes = [_change_in_words(dm, METRICS[metric].unit, what)
                 for metric, what in (SHORT_WORDS if short else WORDS) if (dm := difference(s, base, metric)) is not None]
-    text = (f"Who pays over {s.plan.years:g} years: " + "; ".join(payers) + ". "
+    text = (f"Who pays over {years_text(s.plan.years)}: " + "; ".join(payers) + ". "
             + _change_in_words(d, "£", "Health and care in all") + ". "
             + ("" if society is None else _who_pays_in_words(society, "Wider society (beside, not in that total)") + ". ")
             + "What happens to people: " + "; ".join(outcomes) + ".")

@@ -24,6 +24,7 @@ from simulation.sweep import MANIFEST, SweepStore
 
 from . import sweep_figures as SF
 from .figures import layout
+from simulation.formatting import years as years_text
 
 HELP = {"color": "#444", "fontSize": "15px", "maxWidth": "1000px"}
 SECTION = {"marginTop": "28px"}
@@ -169,7 +170,7 @@ def _register_sweep_open(app: Dash, root: Path) -> None:
         info = html.Div([
             html.B(f"{spec.name or 'Sweep'}: "),
             f"{arms}; {spec.design} design, {len(data.design)} points x {spec.reps} replications, "
-            f"{spec.years:g} years at scale {spec.scale:g}, seed {spec.seed} ({status}).",
+            f"{years_text(spec.years)} at scale {spec.scale:g}, seed {spec.seed} ({status}).",
         ], id="sweep-summary")
         arm_names = {a.key: a.label for a in spec.arms if a.key}
         metrics = data.metrics()

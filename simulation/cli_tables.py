@@ -18,6 +18,7 @@ from rich.table import Table
 from .errors import printable
 from .formatting import money, number, range_end
 from .outcomes import HEADLINE, METRICS
+from .formatting import years as years_text
 
 
 def escape(text: str) -> str:
@@ -51,7 +52,7 @@ def results_table(exp: Any) -> Table:
     """Each scenario's headline outcomes: mean and 95% interval."""
     from .experiment import t_interval
 
-    title = (f"Results over {exp.plan.years_for(exp.scenarios[0]):g} years, mean and 95% interval "
+    title = (f"Results over {years_text(exp.plan.years_for(exp.scenarios[0]))}, mean and 95% interval "
              f"({exp.plan.replications} replications)")
     table = _table(title, ("Outcome", *(escape(lb) for lb in exp.labels)), right=tuple(escape(lb) for lb in exp.labels),
                    left_title=False)
@@ -69,7 +70,7 @@ def comparison_table(exp: Any, alternative: str, baseline: str) -> Table:
     from .experiment import metric_direction, paired_difference, t_interval, verdict
 
     yrs = exp.plan.years_for(exp.scenarios[0])
-    table = _table(escape(f"{alternative} compared with {baseline}: {yrs:g} years, {exp.plan.replications} replications, "
+    table = _table(escape(f"{alternative} compared with {baseline}: {years_text(yrs)}, {exp.plan.replications} replications, "
                           "95% intervals"),
                    ("Outcome", "Baseline", "Change", "95% interval of the change", "Verdict"),
                    right=("Baseline", "Change", "95% interval of the change"))
@@ -110,7 +111,7 @@ def precision_lines(exp: Any) -> list[str]:
 def preview_table(exp: Any) -> Table:
     """The twin's headline outcomes (one deterministic answer per scenario)."""
     first, others = exp.labels[0], exp.labels[1:]
-    title = (f"Mean-field preview over {exp.plan.years_for(exp.scenarios[0]):g} years "
+    title = (f"Mean-field preview over {years_text(exp.plan.years_for(exp.scenarios[0]))} "
              "(deterministic; 'mhsim compare' adds chance and queues)")
     if others:
         title += escape(f"; each change is the paired difference from {first}")
@@ -133,7 +134,7 @@ def calibration_table(cal: list, reps: int, years: float, scale: float, quick: b
     from .verification import KINDS
 
     judged = "" if not quick else escape(" [quick run: shown, not judged]")
-    table = _table(f"Calibration: the baseline against published figures ({reps} replications, {years:g} years, "
+    table = _table(f"Calibration: the baseline against published figures ({reps} replications, {years_text(years)}, "
                    f"scale {scale:g}; mean and 95% interval; a pass needs the whole interval inside the band){judged}",
                    ("Target", "Kind", "Model", "Expected", "Result", "Source"))
     for line in cal:
@@ -176,7 +177,7 @@ def agreement_table(rows: Sequence[Any], lines: Sequence[Any], plan: Any) -> Tab
     from .verification import AGREEMENT_TOLERANCE
 
     table = _table(f"The twin against the simulation: paired differences from the baseline ({plan.replications} "
-                   f"replications, {plan.years:g} years, scale {plan.scale:g}; a pass: the same sign where the "
+                   f"replications, {years_text(plan.years)}, scale {plan.scale:g}; a pass: the same sign where the "
                    f"simulation's 95% interval excludes zero, and inside that interval or within "
                    f"{AGREEMENT_TOLERANCE * 100:g}%)",
                    ("Decision", "Outcome", "Twin", "Simulation (95% interval)", "Gap", "Result"), right=("Twin", "Gap"))

@@ -137,3 +137,8 @@ def range_end(value: float | None, unit: str) -> str:
     if unit.startswith("£"):
         return money(value)
     return f"{value:,.4g}"
+
+
+def years(value: float) -> str:
+    """A span of years as a sentence says it: '1 year', '2.5 years', '10 years'."""
+    return f"{value:g} year" if float(value) == 1 else f"{value:g} years"

@@ -40,6 +40,7 @@ from .parameters import DAYS_PER_MONTH, LEAF_KEYS, ParamSpec, coerce_value, is_l
 from .schema import (ACTION_KEYS, ACTION_VERBS, SETTING_RULES, Action, ActionReader, CloseService, OpenService,
                      ResizeService, SetParameters, Settings, setting_value, spec_allowed)
 from .yamlfile import YamlDocument, parse_yaml_text, read_yaml_file
+from .formatting import years as years_text
 
 TOP_KEYS = ("name", "description", "extends", "settings", "parameters", "actions")
 
@@ -234,10 +235,10 @@ def size_problems(scenario: Scenario, years: float | None = None, scale: float |
     fix = "smaller populations or referrals, a smaller --scale, or fewer --years"
     if people > MAX_SIMULATED_PEOPLE:
         out.append(Problem(where or scenario.file, f"one run would simulate about {people:,.0f} people", None, "population", None,
-                           f"at most {MAX_SIMULATED_PEOPLE:,} (x scale {x:g}, {yrs:g} years): {fix}"))
+                           f"at most {MAX_SIMULATED_PEOPLE:,} (x scale {x:g}, {years_text(yrs)}): {fix}"))
     elif people * yrs > MAX_PERSON_YEARS:
         out.append(Problem(where or scenario.file, f"one run would simulate about {people * yrs:,.0f} person-years", None, "population", None,
-                           f"at most {MAX_PERSON_YEARS:,} (x scale {x:g}, {yrs:g} years): {fix}"))
+                           f"at most {MAX_PERSON_YEARS:,} (x scale {x:g}, {years_text(yrs)}): {fix}"))
     return out
 
 

@@ -21,6 +21,7 @@ from .model import CountyModel
 from .outcomes import ReplicationResult
 from .parameters import DAYS_PER_MONTH, DAYS_PER_YEAR
 from .scenario import CloseService, Scenario
+from .formatting import years as years_text
 
 
 # ---------------------------------------------------------------------------
@@ -556,7 +557,7 @@ def check_twin(baseline: Scenario, reps: int = 6, scale: float = 0.5, years: flo
         if scenario is closure:
             lines[-1:] = _ward_lines(lines[-1], label, n, twin.monthly, [s.monthly for s in sims])
         for metric in TWIN_TOTALS:
-            lines.append(agree(f"Twin agrees ({label}): {metric.replace('_', ' ')} over {years:g} years",
+            lines.append(agree(f"Twin agrees ({label}): {metric.replace('_', ' ')} over {years_text(years)}",
                                twin.metrics[metric], [s.metrics[metric] for s in sims], 0.02))
         if scenario is closure and scale < JUDGED_SCALE:
             lines[-len(TWIN_STOCKS) - len(TWIN_TOTALS):] = [_not_judged(line, scale) for line in lines[-len(TWIN_STOCKS) - len(TWIN_TOTALS):]]

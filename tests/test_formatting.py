@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.formatting import money, money_m, money_per_unit, number
+from simulation.formatting import money, money_m, money_per_unit, number, years
 
 
 @pytest.mark.parametrize("value, text", [
@@ -74,3 +74,8 @@ def test_parameters_are_shown_as_declared_not_rounded():
 
     assert [parameter_value(v) for v in (0.425, 0.159, 0.0007, 12.5, 1_100_000, True)] == \
         ["0.425", "0.159", "0.0007", "12.5", "1,100,000", "True"]
+
+
+def test_a_span_of_years_reads_as_a_sentence_says_it():
+    assert years(1) == "1 year" and years(1.0) == "1 year"
+    assert years(2) == "2 years" and years(0.5) == "0.5 years" and years(10) == "10 years"

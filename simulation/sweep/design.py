@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..parameters import UNITS
+from ..formatting import years as years_text
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 """Designs a researcher can ask for (``psa`` and ``oneway`` are made by other commands)."""
@@ -336,7 +337,7 @@ def describe(spec: SweepSpec, design: pd.DataFrame) -> str:
     arms = " and ".join(a.label for a in spec.arms)
     if spec.engine == "twin":
         return (f"{what} of {arms} on the mean-field twin ({len(design):,} deterministic runs of {spec.arm_runs} "
-                f"arm{'s' if spec.arm_runs != 1 else ''} integrated together; {spec.years:g} years, whole county)")
+                f"arm{'s' if spec.arm_runs != 1 else ''} integrated together; {years_text(spec.years)}, whole county)")
     return (f"{what} x {spec.reps} replication{'s' if spec.reps != 1 else ''} of {arms} "
-            f"({len(design) * spec.reps * spec.arm_runs:,} model runs; {spec.years:g} years, scale {spec.scale:g}, seed {spec.seed})")
+            f"({len(design) * spec.reps * spec.arm_runs:,} model runs; {years_text(spec.years)}, scale {spec.scale:g}, seed {spec.seed})")
 

@@ -670,7 +670,10 @@ def _sweep_request(target: Path, vary: list[str], design: Optional[str], samples
     from .sweep import SweepRequest, is_sweep_file, parse_vary, read_sweep_file
 
     problems: list[Problem] = []
-    if target.suffix.lower() in (".yaml", ".yml") and target.is_file() and is_sweep_file(target):
+    if not target.is_file():
+        _fail([Problem(display_path(target), "file not found",
+                       allowed="a scenario file to sweep, or a sweep file (YAML with 'vary')")])
+    if target.suffix.lower() in (".yaml", ".yml") and is_sweep_file(target):
         req, problems = read_sweep_file(target)
     else:
         req = SweepRequest(scenario=target)

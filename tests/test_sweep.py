@@ -416,6 +416,21 @@ def test_bad_sweep_file_says_where(tmp_path):
     assert not (tmp_path / "never").exists()
 
 
+def test_a_sweep_files_missing_scenario_is_named_with_its_field_and_line(tmp_path):
+    f = tmp_path / "typo.yaml"
+    f.write_text("vary:\n  population.carer_share:\nscenario: close_day_centr.yaml\ndesign: sobol\nsamples: -8\n")
+    result = mhsim("sweep", str(f), "--out", str(tmp_path / "never"))
+    err = " ".join(result.stderr.split())
+    assert result.returncode == 2 and "Traceback" not in err
+    assert "typo.yaml:3: field 'scenario': no scenario file at" in err and "close_day_centr.yaml" in err
+    assert not (tmp_path / "never").exists()
+    f.write_text(f"vary:\n  population.carer_share:\nscenario: {SCENARIOS / 'baseline.yaml'}\ndesign: sobol\nsamples: -8\n")
+    negative = " ".join(mhsim("sweep", str(f), "--out", str(tmp_path / "never")).stderr.split())
+    assert "1 problem found" in negative and "--samples must be a whole number from 1" in negative   # one mistake, one message
+    missing = mhsim("sweep", str(tmp_path / "nowhere.yaml"), "--out", str(tmp_path / "never"))
+    assert missing.returncode == 2 and "a scenario file to sweep, or a sweep file" in " ".join(missing.stderr.split())
+
+
 def test_unreachable_scheduler_fails_within_seconds(tmp_path):
     port = _free_port()  # nothing listens there
     seconds = _bad(tmp_path, "sweep", str(SCENARIOS / "baseline.yaml"), "--vary", "population.carer_share",

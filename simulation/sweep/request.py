@@ -216,6 +216,9 @@ class _SweepFile:
             value = self.data[key]
             if not isinstance(value, str) or not value.strip():
                 self.problem(f"'{key}' must be the path of a scenario file", key, value, "a path relative to this file, or absolute")
+            elif not self._path(value).is_file():
+                self.problem(f"no scenario file at {display_path(self._path(value))}", key, value,
+                             "the path of a scenario file, relative to this sweep file or absolute")
             elif key == "scenario":
                 self.req.scenario = self._path(value)
             elif self.req.compare is not None:
@@ -294,7 +297,7 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
     if req.design in DEFAULT_SAMPLES and (samples < 1 or samples > 1_000_000):
         problems.append(Problem(where, "--samples must be a whole number from 1 to 1,000,000", None, "--samples", samples,
                                 "e.g. 64 (sobol: base samples, giving N x (parameters + 2) points)"))
-    if req.design == "sobol" and samples < 2:
+    if req.design == "sobol" and samples == 1:    # (below 1, the message above says it)
         problems.append(Problem(where, "a Sobol design needs at least 2 samples", None, "--samples", samples, "a power of 2 such as 64"))
     problems += run_option_problems(where, reps=req.reps, years=req.years, scale=req.scale, warmup_years=req.warmup_years)
     if req.scenario is None:

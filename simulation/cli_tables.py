@@ -390,9 +390,13 @@ def sobol_report(sobol: Any) -> Iterator[Shown]:
         change = float(t["ST_change_from_half_N"].max())
         if change == change:
             yield Shown(f"Convergence: total indices moved at most {change:.3f} between N = {n // 2:,} and N = {n:,}.")
-        for flag in t["flag"]:
-            if isinstance(flag, str) and flag:
-                yield Shown(f"Flag ({m}): {flag}", stderr=True)
+        seen: set[str] = set()
+        for r in t.itertuples():      # a flag about the metric once; one about an index with its parameter
+            for part in str(r.flag).split("; ") if isinstance(r.flag, str) and r.flag else []:
+                about = "" if part.startswith("replication noise") else f", {r.label}"
+                if (about + part) not in seen:
+                    seen.add(about + part)
+                    yield Shown(f"Flag ({m}{about}): {part}", stderr=True)
         noise = float(t["noise_ratio"].iloc[0])
         if noise == noise and noise > NOISE_NOTE:
             yield Shown(f"Note: in {m}, replication noise is {noise:.2f} of the spread between points (indices are "

@@ -235,6 +235,11 @@ def impossible_index_flags(s1: float, s1_low: float, s1_high: float, st: float, 
                      "beyond its noise; more base samples are needed")
     elif not 0.0 <= st <= 1.0:
         flags.append(f"total index {st:.2f} is outside 0 to 1, within its noise: read it as {min(max(st, 0.0), 1.0):.0f}")
+    if s1_low > 1.0 or s1_high < 0.0:
+        flags.append(f"impossible: first-order index {s1:.2f} (95% interval {s1_low:.2f} to {s1_high:.2f}) is outside 0 to 1 "
+                     "beyond its noise; more base samples are needed")
+    elif s1 >= 1.005:   # above 1 within its noise (a small negative estimate is common and reads as the 0 it is)
+        flags.append(f"first-order index {s1:.2f} is outside 0 to 1, within its noise: read it as 1")
     if s1_low > st_high:
         flags.append(f"impossible: first-order index {s1:.2f} is above the total {st:.2f} beyond their noise; "
                      "more base samples are needed")

@@ -249,7 +249,12 @@ def test_impossible_indices_beyond_their_noise_are_flagged_and_the_warning_goes_
     assert impossible_index_flags(0.2, 0.1, 0.3, 1.3, 1.1, 1.5)[0].startswith("impossible: total index 1.30")
     assert impossible_index_flags(0.2, 0.1, 0.3, -0.3, -0.5, -0.1)[0].startswith("impossible: total index -0.30")
     assert "within its noise" in impossible_index_flags(0.2, 0.1, 0.3, 1.05, 0.9, 1.2)[0]
-    assert "first-order index 1.55 is above the total 0.87" in impossible_index_flags(1.55, 1.2, 1.9, 0.87, 0.7, 1.0)[0]
+    both = " | ".join(impossible_index_flags(1.55, 1.2, 1.9, 0.87, 0.7, 1.0))
+    assert "first-order index 1.55 is above the total 0.87" in both
+    assert "impossible: first-order index 1.55 (95% interval 1.20 to 1.90) is outside 0 to 1" in both
+    # a first-order index past 1 within its noise is flagged too (read as 1), one that prints as 0.00 is not
+    assert "first-order index 1.07 is outside 0 to 1, within its noise" in impossible_index_flags(1.07, 0.9, 1.2, 1.0, 0.9, 1.1)[0]
+    assert impossible_index_flags(-0.001, -0.05, 0.05, 0.01, 0.0, 0.02) == []
     assert impossible_index_flags(0.3, 0.2, 0.4, 0.5, 0.4, 0.6) == []
     row = {"metric": "crisis_episodes", "parameter": "a", "label": "Crises a year", "S1": 1.55, "S1_low": 1.2, "S1_high": 1.9,
            "ST": 0.87, "ST_low": 0.7, "ST_high": 1.0, "N": 8, "noise_ratio": 0.3, "withheld": "",

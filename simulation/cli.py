@@ -690,6 +690,7 @@ def _sweep_request(target: Path, vary: list[str], design: Optional[str], samples
                         ("engine", engine)):
         if value is not None:
             setattr(req, name, value)
+            req.lines.pop(name, None)      # the command line's value: a problem with it is the flag's
     if req.out is None:
         req.out = Path("results") / "sweep"
     return req, problems

@@ -416,6 +416,16 @@ def test_bad_sweep_file_says_where(tmp_path):
     assert not (tmp_path / "never").exists()
 
 
+def test_a_bad_option_in_a_sweep_file_is_named_by_its_field_and_line_and_on_the_command_line_by_its_flag(tmp_path):
+    f = tmp_path / "opts.yaml"
+    f.write_text(f"scenario: {SCENARIOS / 'baseline.yaml'}\nvary:\n  population.carer_share:\ndesign: sobel\n")
+    from_file = " ".join(mhsim("sweep", str(f), "--out", str(tmp_path / "never")).stderr.split())
+    assert "opts.yaml:4: field 'design': unknown design (found 'sobel')" in from_file
+    from_flag = " ".join(mhsim("sweep", str(f), "--design", "halton", "--out", str(tmp_path / "never")).stderr.split())
+    assert "field '--design': unknown design (found 'halton')" in from_flag and ":4:" not in from_flag
+    assert not (tmp_path / "never").exists()
+
+
 def test_a_sweep_files_missing_scenario_is_named_with_its_field_and_line(tmp_path):
     f = tmp_path / "typo.yaml"
     f.write_text("vary:\n  population.carer_share:\nscenario: close_day_centr.yaml\ndesign: sobol\nsamples: -8\n")

@@ -7,7 +7,7 @@ is allowed, as for scenario files.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -150,6 +150,18 @@ class SweepRequest:
     name: str = ""
     file: str = "command line"
     engine: str = "simulation"
+    lines: dict[str, int] = field(default_factory=dict)
+    """The sweep file's line of each option it sets (and the command line does not override)."""
+
+    def in_file_terms(self, problems: list[Problem]) -> list[Problem]:
+        """Problems with an option the sweep file set, told as the file's field and line (not as the flag)."""
+        out = []
+        for p in problems:
+            key = (p.field or "").removeprefix("--").replace("-", "_")
+            if p.file == self.file and p.field and p.field.startswith("--") and key in self.lines:
+                p = replace(p, field=key, line=self.lines[key])
+            out.append(p)
+        return out
 
 
 SWEEP_KEYS = ("name", "description", "scenario", "compare", "baseline", "vary", "design", "samples", "reps", "seed",
@@ -266,6 +278,9 @@ class _SweepFile:
             if key == "out":
                 value = self._path(value)
             setattr(self.req, key, value)
+            line = self.doc.line(key)
+            if line is not None:
+                self.req.lines[key] = line
 
 
 def engine_problems(req: SweepRequest, where: str) -> list[Problem]:
@@ -302,12 +317,12 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
     problems += run_option_problems(where, reps=req.reps, years=req.years, scale=req.scale, warmup_years=req.warmup_years)
     if req.scenario is None:
         problems.append(Problem(where, "no scenario to sweep", None, "SCENARIO", None, "a scenario file or a sweep file"))
-        return None, [], problems  # type: ignore[return-value]
+        return None, [], req.in_file_terms(problems)  # type: ignore[return-value]
     files = [req.scenario] + ([req.compare] if req.compare is not None else [])
     try:
         scenarios = load_scenarios(files, years=req.years)
     except InputError as exc:
-        return None, [], problems + exc.problems  # type: ignore[return-value]
+        return None, [], req.in_file_terms(problems) + exc.problems  # type: ignore[return-value]
     primary = scenarios[0]
     catalogue = {**primary.params, **action_catalogue(primary)}
     factors: list[Factor] = []
@@ -329,7 +344,7 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
         if points > 1_000_000:
             problems.append(Problem(where, f"the grid has {points:,} points", None, "--vary", None, "fewer steps or parameters (at most 1,000,000 points)"))
     if problems:
-        return None, [], problems  # type: ignore[return-value]
+        return None, [], req.in_file_terms(problems)  # type: ignore[return-value]
     years = req.years if req.years is not None else primary.settings.years
     scale = req.scale if req.scale is not None else primary.settings.scale
     warmup = req.warmup_years if req.warmup_years is not None else primary.settings.warmup_years

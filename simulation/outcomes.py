@@ -16,6 +16,7 @@ Results are at full county scale: every simulated person stands for
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from statistics import median
 from typing import Any, Callable, Iterator, Mapping
@@ -137,7 +138,10 @@ class Accounts:
     monthly: dict[str, list[float]]
 
     def add_month(self, name: str, month: int, value: float, n_months: int) -> None:
-        self.monthly.setdefault(name, [0.0] * n_months)[month] += value
+        series = self.monthly.get(name)
+        if series is None:     # (not setdefault: its default list was built on every one of ~13,000 calls)
+            series = self.monthly[name] = [0.0] * n_months
+        series[month] += value
 
 
 def _quantity(item: catalogue.CostItem, d_area: dict, d_count: dict, values: Mapping[str, Any], days: float, w: float) -> list[float]:
@@ -175,13 +179,24 @@ def place_weight(q: Mapping[str, Any], place: int) -> float:
     }[place]
 
 
+def _picker(groups: tuple[int, ...]) -> Callable[[Any], tuple[float, ...]]:
+    """The values of ``groups`` from a per-group tuple, in order (summed, the same additions as a loop over them)."""
+    if len(groups) == 1:
+        g = groups[0]
+        return lambda v: (v[g],)
+    return operator.itemgetter(*groups)
+
+
+GROUP_PICKS = {key: _picker(gs) for key, gs in GROUP_SETS.items()}
+
+
 def _period_quality(values: Mapping[str, Any], areas: dict[str, tuple[float, ...]], groups: tuple[int, ...], maturity: float) -> float:
     """Quality-adjusted person-days lived in one period by ``groups``."""
     q = values
+    pick = _picker(groups)
 
     def a(name: str) -> float:
-        v = areas[name]
-        return sum(v[g] for g in groups)
+        return sum(pick(areas[name]))
 
     total = (
         q["quality_of_life.community_moderate"] * a("community")
@@ -213,8 +228,7 @@ class _Changes(dict):
         self.before, self.after = before, after
 
     def __missing__(self, key: str) -> tuple[float, ...]:
-        a, b = self.before[key], self.after[key]
-        value = self[key] = tuple(b[g] - a[g] for g in ALL_GROUPS)
+        value = self[key] = tuple(map(operator.sub, self.after[key], self.before[key]))
         return value
 
 
@@ -288,8 +302,8 @@ def _charge(acc: Accounts, line: _Line, by_group: list[float], disc: float, mont
         acc.add_month("total_cost", month, cost * disc, n)
         acc.undiscounted += cost
     if line.person_level:
-        for key, gs in GROUP_SETS.items():
-            acc.person_cost[key] += sum(by_group[g] for g in gs) * unit * disc
+        for key, pick in GROUP_PICKS.items():
+            acc.person_cost[key] += sum(pick(by_group)) * unit * disc
 
 
 # ---------------------------------------------------------------------------

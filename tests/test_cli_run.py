@@ -116,11 +116,17 @@ def test_rerunning_into_the_same_folder_replaces_the_results(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
 
 
+def interruptible() -> None:
+    """In the child, Ctrl-C as a terminal gives it: a shell's background job (a CI runner started with '&')
+    ignores SIGINT, and Python then never turns it into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_interrupted_run_leaves_no_output_behind(tmp_path):
     out = tmp_path / "never"
     proc = subprocess.Popen([*MHSIM, "run", str(SCENARIOS / "baseline.yaml"), "--reps", "50", "--years", "10",
                              "--scale", "0.2", "--workers", "1", "--out", str(out)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     time.sleep(4)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)

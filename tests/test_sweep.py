@@ -242,9 +242,14 @@ vary:
 # Killed and resumed
 
 
+def _interruptible() -> None:
+    """In the child, SIGINT as a terminal's Ctrl-C gives it (a background job started with '&' ignores it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _kill_sweep_when(out: Path, extra: list[str], condition, sig=signal.SIGKILL, timeout: float = 120) -> subprocess.Popen:
     proc = subprocess.Popen([*MHSIM, *extra], cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=_interruptible)
     deadline = time.monotonic() + timeout
     try:
         while not condition():

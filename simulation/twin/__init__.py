@@ -114,7 +114,9 @@ class Twin:
         self._set_values(dict(scenario.values))
         self.update_contracts(0.0)
         self.programmes = Programmes(self.P)
-        self._configure()
+        self._args: tuple | None = None
+        """The kernel's arguments; None until needed after the parameters, services or raised risk change
+        (several decisions of one date then build the rate tables once, for the last)."""
 
     # -- parameters in force -------------------------------------------------------
     def _set_values(self, values: dict[str, Any]) -> None:
@@ -130,7 +132,19 @@ class Twin:
                     self.layout.attributes, [s.name for s in self.layout.supports]))
         structure = structure_key(self.versions[-1], self.open, self.risk_multiplier, self.layout)
         self.tables = tables_for(key, rules, self.layout, structure)
-        self.args = self._kernel_args(self.tables)
+        self._args = self._kernel_args(self.tables)
+
+    @property
+    def args(self) -> tuple:
+        """The kernel's arguments for what is in force now (built when first needed)."""
+        if self._args is None:
+            self._configure()
+        assert self._args is not None
+        return self._args
+
+    @args.setter
+    def args(self, value: tuple) -> None:
+        self._args = value
 
     def _par(self) -> np.ndarray:
         P, sv = self.P, self.P.services
@@ -436,7 +450,7 @@ class Twin:
             self._count_once(y, f"openings_{action.service}")
             if action.service == "peer_support":
                 self._found_peer_leaders(y)
-        self._configure()
+        self._args = None
         return y
 
     def _found_peer_leaders(self, y: np.ndarray) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SCENARIOS
+from conftest import ROOT, SCENARIOS, interruptible
 
 MHSIM = [sys.executable, "-m", "simulation.cli"]
 SMALL = ["--reps", "2", "--years", "1", "--scale", "0.02", "--seed", "7", "--workers", "1"]
@@ -114,12 +114,6 @@ def test_rerunning_into_the_same_folder_replaces_the_results(tmp_path):
         assert proc.returncode == 0, proc.stderr
     assert len(pd.read_parquet(out / "replications.parquet")) == 2
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
-
-
-def interruptible() -> None:
-    """In the child, Ctrl-C as a terminal gives it: a shell's background job (a CI runner started with '&')
-    ignores SIGINT, and Python then never turns it into KeyboardInterrupt."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_an_interrupted_run_leaves_no_output_behind(tmp_path):

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import interruptible
 from simulation.sweep import (
     Factor, Ishigami, ScenarioModel, SweepRequest, SweepStore, build_sweep, design_hash, make_design, new_sweep,
     rows_equal, run_sweep,
@@ -242,14 +243,9 @@ vary:
 # Killed and resumed
 
 
-def _interruptible() -> None:
-    """In the child, SIGINT as a terminal's Ctrl-C gives it (a background job started with '&' ignores it)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def _kill_sweep_when(out: Path, extra: list[str], condition, sig=signal.SIGKILL, timeout: float = 120) -> subprocess.Popen:
     proc = subprocess.Popen([*MHSIM, *extra], cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True, preexec_fn=_interruptible)
+                            text=True, start_new_session=True, preexec_fn=interruptible)
     deadline = time.monotonic() + timeout
     try:
         while not condition():

@@ -300,7 +300,13 @@ def engine_problems(req: SweepRequest, where: str) -> list[Problem]:
 
 
 def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list[Any], list[Problem]]:
-    """Check a request and resolve it: (spec, scenarios per arm, problems)."""
+    """Check a request and resolve it: (spec, scenarios per arm, problems), the problems with an option the
+    sweep file set told as its field and line."""
+    spec, scenarios, problems = _resolve(req, kind)
+    return spec, scenarios, req.in_file_terms(problems)
+
+
+def _resolve(req: SweepRequest, kind: str) -> tuple[SweepSpec, list[Any], list[Problem]]:
     from ..scenario import load_scenarios
 
     problems: list[Problem] = []
@@ -317,12 +323,12 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
     problems += run_option_problems(where, reps=req.reps, years=req.years, scale=req.scale, warmup_years=req.warmup_years)
     if req.scenario is None:
         problems.append(Problem(where, "no scenario to sweep", None, "SCENARIO", None, "a scenario file or a sweep file"))
-        return None, [], req.in_file_terms(problems)  # type: ignore[return-value]
+        return None, [], problems  # type: ignore[return-value]
     files = [req.scenario] + ([req.compare] if req.compare is not None else [])
     try:
         scenarios = load_scenarios(files, years=req.years)
     except InputError as exc:
-        return None, [], req.in_file_terms(problems) + exc.problems  # type: ignore[return-value]
+        return None, [], problems + exc.problems  # type: ignore[return-value]
     primary = scenarios[0]
     catalogue = {**primary.params, **action_catalogue(primary)}
     factors: list[Factor] = []
@@ -344,7 +350,7 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
         if points > 1_000_000:
             problems.append(Problem(where, f"the grid has {points:,} points", None, "--vary", None, "fewer steps or parameters (at most 1,000,000 points)"))
     if problems:
-        return None, [], req.in_file_terms(problems)  # type: ignore[return-value]
+        return None, [], problems  # type: ignore[return-value]
     years = req.years if req.years is not None else primary.settings.years
     scale = req.scale if req.scale is not None else primary.settings.scale
     warmup = req.warmup_years if req.warmup_years is not None else primary.settings.warmup_years

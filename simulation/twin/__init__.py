@@ -253,7 +253,7 @@ class Twin:
         M = self.matrix
         return (self._par(), self._arrival_mix(), tb.base, tb.mult, tb.relevant, tb.n_relevant, tb.factor_cells,
                 tb.held_event, tb.held_attribute, tb.held_factor_index, tb.held_cells, slot_of, sup, sup_f, excluded, keep,
-                M.indptr.astype(np.int64), M.indices.astype(np.int64), M.data, open_levels(lay, self.contracts),
+                M.indptr.astype(np.int64), M.indices.astype(np.int64), M.data, self._levels_of(self.contracts),
                 len(lay.counter_names))
 
     def _arrival_mix(self) -> np.ndarray:
@@ -506,7 +506,7 @@ class Twin:
     def end_contracts(self, t: float) -> None:
         """A boundary at ``t``: contracts due to end stop being paid (the kernel's open levels change)."""
         if self.update_contracts(t):
-            self.args = self.args[:-2] + (open_levels(self.layout, self.contracts), self.args[-1])
+            self.args = self.args[:-2] + (self._levels_of(self.contracts), self.args[-1])
 
     def close(self, action: Action, y: np.ndarray) -> None:
         """A support closes: its users lose their places and are sent on by the redirect shares, in
@@ -636,9 +636,12 @@ class Twin:
         )
 
     def _open_levels(self, t: float) -> np.ndarray:
-        """The 0/1 'open' stocks at ``t``: a run has a few contract states, each kept once (a month-end snapshot
-        worked them out from the stock names every time)."""
-        running = self.contracts_at(t)
+        """The 0/1 'open' stocks at ``t`` (a contract ending at ``t`` has ended)."""
+        return self._levels_of(self.contracts_at(t))
+
+    def _levels_of(self, running: dict[str, bool]) -> np.ndarray:
+        """The 0/1 'open' stocks for these contracts running, for the snapshots and the kernel alike: a run
+        has a few contract states, each worked out from the stock names once."""
         key = tuple(sorted(running.items()))
         found = self._open_cache.get(key)
         if found is None:

@@ -84,13 +84,22 @@ MAX_GUESS_LENGTH = 200
 
 
 def candidates(word: str, options: Iterable[str], n: int = 1) -> list[str]:
-    """The options a misspelt word most likely meant, best first (none if nothing is close)."""
+    """The options a misspelt word most likely meant, best first (none if nothing is close).
+
+    A dotted name is judged by its last part too: 'delta.nonexistent' shares 'delta.' with every
+    paired difference, which alone made it look like 'delta.cost_nhs'."""
     if len(word) > MAX_GUESS_LENGTH:
         return []
     options = list(options)
-    match = difflib.get_close_matches(word, options, n=n, cutoff=0.6)
+    head, dot, tail = word.rpartition(".")
+    if dot:
+        siblings = {o.rpartition(".")[2]: o for o in options if o.rpartition(".")[0] == head}
+        close = difflib.get_close_matches(tail, list(siblings), n=n, cutoff=0.6)
+        if close:
+            return [siblings[c] for c in close]
+    match = [m for m in difflib.get_close_matches(word, options, n=n, cutoff=0.6)
+             if not dot or difflib.SequenceMatcher(None, tail, m.rpartition(".")[2]).ratio() >= 0.5]
     if not match:
-        tail = word.rsplit(".", 1)[-1]
         by_tail = {o.rsplit(".", 1)[-1]: o for o in options}
         close = difflib.get_close_matches(tail, list(by_tail), n=n, cutoff=0.75)
         match = [by_tail[c] for c in close]

@@ -515,3 +515,16 @@ def test_yaml_structure_limits_are_named_plainly(monkeypatch):
         yamlfile.parse_yaml_text("".join(f"k{i}: {i}\n" for i in range(20)), "keys.yaml")
     text = str(caught.value)
     assert "too many values" in text and "expand too far" not in text
+
+
+def test_a_misspelt_dotted_name_is_guessed_by_its_last_part():
+    """'delta.nonexistent' shares only 'delta.' with the paired differences: no guess; a real misspelling of
+    the last part, or of the middle, is still guessed."""
+    from simulation.errors import did_you_mean
+
+    options = ["delta.cost_nhs", "delta.crisis_episodes", "delta.qalys", "services.day_centre.effect_on_crisis",
+               "services.day_centre.places"]
+    assert did_you_mean("delta.nonexistent", options) == ""
+    assert "'delta.cost_nhs'" in did_you_mean("delta.cost_nsh", options)
+    assert "'services.day_centre.places'" in did_you_mean("services.day_centre.plces", options)
+    assert "'services.day_centre.effect_on_crisis'" in did_you_mean("services.day_center.effect_on_crisis", options)

@@ -12,7 +12,7 @@ from simulation.catalogue import CostItem, Effect, ServiceSpec
 from simulation.experiment import RunPlan, run_experiment, run_preview
 from simulation.parameters import DAYS_PER_MONTH, DAYS_PER_YEAR, ParamSpec
 from simulation.scenario import CloseService, _finish
-from simulation.twin import Twin, run_twin, run_twins
+from simulation.twin import Twin, integrate, run_twin, run_twins
 from simulation.verification import UNBOUNDED
 
 
@@ -374,6 +374,20 @@ def test_an_identical_scenario_integrated_together_differs_by_exactly_nothing(ba
     copy = baseline.with_values({}, name="copy")
     a, b = run_twins([baseline, copy], years=2)
     assert a.metrics == b.metrics
+
+
+def test_before_a_decision_the_arms_of_a_pair_are_the_baseline_integrated_alone(baseline, close_day_centre):
+    """The arms are copies until the closure (month 6): the copy is not integrated again, so every month before
+    it is the solo baseline's to the last bit; afterwards the closure differs."""
+    solo = Twin(baseline, years=1).run().snapshots
+    pair = [r.snapshots for r in integrate([Twin(baseline, years=1), Twin(close_day_centre, years=1)])]
+    decision = 6 * DAYS_PER_MONTH
+    before = [k for k, s in enumerate(solo) if s.t < decision - 1e-9]
+    assert len(before) >= 6
+    for arm in pair:
+        for k in before:
+            assert arm[k].t == solo[k].t and arm[k].levels == solo[k].levels and arm[k].counts == solo[k].counts
+    assert pair[1][-1].levels != pair[0][-1].levels
 
 
 # ---------------------------------------------------------------------------

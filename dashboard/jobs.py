@@ -116,13 +116,15 @@ def preview_numbers(baseline: Any, scenario: Any, years: float) -> dict[str, flo
     return {m: alt[m] - base[m] for m, _, _ in PREVIEW_METRICS}
 
 
-def agreement_text(twin: Mapping[str, float], alt: Mapping[str, Sequence[float]], base: Mapping[str, Sequence[float]]) -> str:
-    """The simulation's replications (``alt`` and ``base``: metric -> values, paired) against the twin's
-    answer, by verify's rule: the same sign where the simulation is sure of it, and inside its 95% interval or
-    within 10%. Names every figure where they disagree."""
+def agreement_text(twin: Mapping[str, float], alt: Mapping[str, Sequence[float]], base: Mapping[str, Sequence[float]],
+                   scale: float = 1.0) -> str:
+    """The simulation's replications (``alt`` and ``base``: metric -> values, paired, at ``scale``) against the
+    twin's answer, by verify's rule: the same sign where the simulation is sure of it, and inside its 95%
+    interval or within 10%. Names every figure where they disagree; a figure the simulation cannot judge (the
+    same difference in every replication of a quantity that is not a count) is not called a disagreement."""
     from simulation.experiment import paired_difference
     from simulation.formatting import number
-    from simulation.verification import Agreement
+    from simulation.verification import Agreement, counts_events
 
     off = []
     for metric, label, unit in PREVIEW_METRICS:
@@ -134,8 +136,8 @@ def agreement_text(twin: Mapping[str, float], alt: Mapping[str, Sequence[float]]
             return ""
         d = paired_difference(a, b)
         row = Agreement("", metric, twin[metric], d.mean, d.low, d.high, d.n, sum(b) / len(b),
-                        all(v.is_integer() for v in a + b))
-        if not row.passed:
+                        counts_events(metric, a + b, scale), scale)
+        if not row.passed and not row.unjudged:
             low, high = row.bounds
             off.append(f"{label} (twin {number(twin[metric], unit, signed=True)}; simulation "
                        f"{number(d.mean, unit, signed=True)}, {number(low, unit, signed=True)} to "

@@ -43,9 +43,10 @@ class Session:
 
 
 PREVIEW_LEAD = "The twin's estimate against the baseline, at once (the mean-field twin, whole county): "
-PREVIEW_CAVEAT = ("On every shipped decision the twin's differences agree with the simulation's (mhsim verify --agreement), "
-                  "but it has no chance and no intervals: the simulation's replications follow, and any figure where "
-                  "they disagree is named here.")
+PREVIEW_CAVEAT = ("On the shipped decisions the twin's differences agree with the simulation's on most figures, not all "
+                  "('mhsim verify --agreement' names the exceptions, such as the Recovery College's fall in admissions, "
+                  "about 13% larger in the twin), and it has no chance and no intervals: the simulation's replications "
+                  "follow, and any figure where they disagree is named here.")
 
 
 def _write_job(job: Job) -> Path:
@@ -358,7 +359,7 @@ class AppState:
                 return ""
             alt = {m: bundle.values(m) for m in metrics}
             base = {m: shared[0].values(m) for m in metrics}
-        return agreement_text(job.preview_diff, alt, base)
+        return agreement_text(job.preview_diff, alt, base, bundle.plan.scale)
 
     def _unique_label(self, s: Session, name: str, key: str) -> str:
         taken = {r.label for r in [*self.shared.values(), *s.results.values()] if r.key != key}

@@ -280,9 +280,9 @@ def _verify_runs(reps: int | None, scale: float | None, years: float | None, qui
 
 
 @app.command()
-def verify(reps: Optional[int] = typer.Option(None, "--reps", help="Replications of the baseline for calibration [default: 10; 3 with --quick].", show_default=False),
-           scale: Optional[float] = typer.Option(None, "--scale", help="Fraction of the county for the calibration runs (below 1 changes the queueing regime) [default: 1; 0.2 with --quick].", show_default=False),
-           years: Optional[float] = typer.Option(None, "--years", help="Years simulated for calibration [default: 10; 3 with --quick].", show_default=False),
+def verify(reps: Optional[int] = typer.Option(None, "--reps", help="Replications of the baseline for calibration, and of each arm with --agreement (default 10; 3 with --quick).", show_default=False),
+           scale: Optional[float] = typer.Option(None, "--scale", help="Fraction of the county for the calibration (and --agreement) runs; below 1 changes the queueing regime (default 1; 0.2 with --quick).", show_default=False),
+           years: Optional[float] = typer.Option(None, "--years", help="Years simulated for calibration and --agreement (default 10; 3 with --quick).", show_default=False),
            seed: int = SEED, workers: int = WORKERS,
            quick: bool = typer.Option(False, "--quick", help="Fewer and shorter runs: checks the machinery; calibration is shown, not judged."),
            json_file: Optional[Path] = typer.Option(None, "--json", help="Also write both tables as JSON to this file (targets: target, kind, model, low, high, pass, source)."),
@@ -297,6 +297,9 @@ def verify(reps: Optional[int] = typer.Option(None, "--reps", help="Replications
     disagrees with the simulation on any decision and headline metric (gaps queues explain are shown, not judged)."""
     reps, scale, years = _verify_runs(reps, scale, years, quick)
     problems = _check_numbers(reps, years, workers, scale)
+    if agreement and reps < 2:
+        problems.append(Problem("command line", "--agreement needs at least 2 replications: one has no interval to judge the twin by",
+                                field="--reps", value=reps, allowed="2 or more (10 by default)"))
     if problems:
         _fail(problems)
     from .scenario import BASELINE_FILE

@@ -183,20 +183,29 @@ def agreement_table(rows: Sequence[Any], lines: Sequence[Any], plan: Any) -> Tab
                    ("Decision", "Outcome", "Twin", "Simulation (95% interval)", "Gap", "Result"), right=("Twin", "Gap"))
     for row, line in zip(rows, lines):
         result = ("[green]pass[/]" if line.passed
-                  else ("[blue]measured gap[/]" if line.passed is None else "[red]DISAGREE[/]"))
+                  else ("[red]DISAGREE[/]" if line.passed is False
+                        else ("[yellow]not judged[/]" if line.expected.startswith("not judged") else "[blue]measured gap[/]")))
         gap = "-" if math.isinf(row.gap) else f"{row.gap * 100:.1f}%"
+        low, high = row.bounds     # the interval judged by: +-3/n simulated events where no replication moved a count
+        three = " [rule of three]" if (low, high) != (row.low, row.high) else ""
         table.add_row(escape(row.scenario), label(row.metric), fmt(row.metric, row.twin, signed=True),
-                      f"{fmt(row.metric, row.simulation, signed=True)} ({fmt(row.metric, row.low, signed=True)} to "
-                      f"{fmt(row.metric, row.high, signed=True)})", gap, result)
+                      f"{fmt(row.metric, row.simulation, signed=True)} ({fmt(row.metric, low, signed=True)} to "
+                      f"{fmt(row.metric, high, signed=True)}){escape(three)}", gap, result)
     return table
 
 
 def agreement_summary(lines: Sequence[Any]) -> str:
-    """How many decision-metric pairs agree, are measured gaps, or disagree."""
+    """How many decision-metric pairs agree, are measured gaps, are not judged (the simulation gave no interval),
+    or disagree."""
     failed = [line for line in lines if line.passed is False]
-    gaps = [line for line in lines if line.passed is None]
-    return (f"{len(lines) - len(failed) - len(gaps)} of {len(lines)} agree; {len(gaps)} measured "
+    unjudged = [line for line in lines if line.passed is None and line.expected.startswith("not judged")]
+    gaps = [line for line in lines if line.passed is None and line not in unjudged]
+    text = (f"{len(lines) - len(failed) - len(gaps) - len(unjudged)} of {len(lines)} agree; {len(gaps)} measured "
             f"gap{'s' if len(gaps) != 1 else ''} explained by queues; {len(failed)} disagree.")
+    if unjudged:
+        text += (f" {len(unjudged)} not judged: the simulation gave no interval (one replication, or the same "
+                 f"difference in every one); more replications or a larger --scale.")
+    return text
 
 
 def sizing_table(title: str, rows: list, found: int | None, metric: str, signed: bool = False) -> Table:

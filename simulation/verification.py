@@ -602,18 +602,35 @@ class Agreement:
     level: float = 0.0
     """The baseline's level of the metric (the twin's): differences under NEGLIGIBLE of it count as zero."""
     counts: bool = False
-    """The metric counts whole events (every replication's value is a whole number)."""
+    """The metric counts whole events (every replication's value is a whole number of simulated events)."""
+    scale: float = 1.0
+    """The simulation's scale: one simulated event is reported as 1/scale of the county's."""
 
     @property
     def bounds(self) -> tuple[float, float]:
         """The simulation's 95% interval. When every replication gave the same difference in a count, the
         t-interval has no width but the simulation is not certain: no replication had an event that the
         decision moved, which bounds the mean number of such events at 3/n a replication (the rule of
-        three, 95%), so the interval is the difference +- 3/n. (Carer-led training moves about a quarter
-        of a suicide in ten years: five replications can easily all show none.)"""
+        three, 95%), so the interval is the difference +- 3/n simulated events, each 1/scale of the county's.
+        (Carer-led training moves about a quarter of a suicide in ten years: five replications can easily
+        all show none.)"""
         if self.counts and self.low == self.high and self.n > 0:
-            return self.simulation - 3.0 / self.n, self.simulation + 3.0 / self.n
+            half = 3.0 / (self.n * self.scale)
+            return self.simulation - half, self.simulation + half
         return self.low, self.high
+
+    @property
+    def unjudged(self) -> str:
+        """Why the simulation cannot judge the twin here ('' when it can): a single replication has no
+        interval, and a quantity that is not a count with the same difference in every replication has none
+        either (no replication had an event the decision moved: more replications or a larger scale)."""
+        if self.negligible:
+            return ""
+        if self.n < 2:
+            return "one replication has no interval"
+        if not self.counts and self.low == self.high:
+            return "every replication gave the same difference, so the simulation has no interval here"
+        return ""
 
     @property
     def negligible(self) -> bool:
@@ -656,12 +673,15 @@ class Agreement:
         expected = (f"{'same sign, and ' if self.sign_settled else ''}inside the interval or within "
                     f"{AGREEMENT_TOLERANCE * 100:g}%")
         passed: bool | None = self.passed
-        if not self.passed and self.metric in QUEUE_GAPS:
+        if self.unjudged and not self.passed:
+            passed, expected = None, f"not judged: {self.unjudged} (more replications or a larger --scale)"
+        elif not self.passed and self.metric in QUEUE_GAPS:
             passed, expected = None, f"{expected}; measured gap: {QUEUE_GAPS[self.metric]}"
         detail = {"scenario": self.scenario, "metric": self.metric, "twin": self.twin, "simulation": self.simulation,
-                  "low": self.low, "high": self.high, "judged_low": self.bounds[0], "judged_high": self.bounds[1],
-                  "counts": self.counts, "n": self.n, "same_sign": self.same_sign, "inside": self.inside,
-                  "gap": self.gap, "pass": self.passed}
+                  "low": self.low, "high": self.high, "judged_low": low, "judged_high": high,
+                  "counts": self.counts, "n": self.n, "scale": self.scale, "same_sign": self.same_sign,
+                  "inside": self.inside, "gap": None if math.isinf(self.gap) else self.gap, "pass": passed,
+                  "judged": passed is not None}
         return Line(f"{self.scenario}: {self.metric.replace('_', ' ')}", figure, expected, passed, kind="agreement",
                     detail=detail)
 
@@ -674,17 +694,36 @@ def agreement(baseline: Scenario, scenarios: Sequence[Scenario], plan: RunPlan, 
 
     exp = run_experiment([baseline, *scenarios], plan, workers=workers, progress=progress)
     base_label, labels = exp.labels[0], exp.labels[1:]
-    years = plan.years_for(baseline)
+    years, scale = plan.years_for(baseline), plan.scale_for(baseline)
     twins = run_twins([baseline, *scenarios], years=years, warmup_years=plan.warmup_years)
     out = []
     for scenario, label, twin in zip(scenarios, labels, twins[1:]):
         for metric in metrics:
             alt, base = exp.metric_values(label, metric), exp.metric_values(base_label, metric)
             sim = paired_difference(alt, base)
-            counts = all(float(v).is_integer() for v in [*alt, *base])
             out.append(Agreement(scenario.name, metric, twin.metrics[metric] - twins[0].metrics[metric],
-                                 sim.mean, sim.low, sim.high, sim.n, twins[0].metrics[metric], counts))
+                                 sim.mean, sim.low, sim.high, sim.n, twins[0].metrics[metric],
+                                 counts_events(metric, [*alt, *base], scale), scale))
     return out
+
+
+COUNT_UNITS = frozenset({"episodes", "admissions", "placements", "people", "deaths"})
+"""Metrics in these units count events or people (money, QALYs, bed days and person-years do not, even when
+their values happen to be whole)."""
+
+
+def whole_events(values: Sequence[float], scale: float) -> bool:
+    """Whether every value counts whole simulated events (reported at full scale: a multiple of 1/scale)."""
+    return all(abs(v * scale - round(v * scale)) <= 1e-6 * max(1.0, abs(v * scale)) for v in map(float, values))
+
+
+def counts_events(metric: str, values: Sequence[float], scale: float) -> bool:
+    """Whether a metric's replications count whole events, so that the rule of three can bound a difference
+    that no replication moved."""
+    from .outcomes import METRICS
+
+    spec = METRICS.get(metric)
+    return spec is not None and spec.unit in COUNT_UNITS and whole_events(values, scale)
 
 
 def verification(baseline: Scenario, workers: int = 1, quick: bool = False) -> list[Line]:

@@ -36,6 +36,20 @@ def test_the_simulation_is_checked_against_the_twins_estimate_figure_by_figure()
     assert agreement_text({"crisis_episodes": 20.0}, {"crisis_episodes": [1.0]}, {"crisis_episodes": [0.0]}) == ""
 
 
+def test_a_small_run_that_moved_no_event_is_not_said_to_contradict_the_twin():
+    """At a twentieth of the county one simulated crisis is reported as 20: two replications that moved none
+    bound the difference at +-30 county crises (the rule of three), and a QALY difference that is the same in
+    both has no interval at all; neither is named as a disagreement. A real miss still is."""
+    from dashboard.jobs import agreement_text
+
+    base = {"crisis_episodes": [1200.0, 1260.0], "qalys": [50.25, 52.75]}
+    alt = {"crisis_episodes": [1200.0, 1260.0], "qalys": [50.0, 52.5]}
+    text = agreement_text({"crisis_episodes": 3.4, "qalys": -0.3}, alt, base, scale=0.05)
+    assert text.startswith("The simulation's replications agree"), text
+    assert "crises" in agreement_text({"crisis_episodes": 45.0, "qalys": -0.3}, alt, base, scale=0.05)
+    assert "crises" in agreement_text({"crisis_episodes": 3.4, "qalys": -0.3}, alt, base, scale=1.0)
+
+
 def test_sessions_see_only_their_own_runs(tmp_path, monkeypatch, close_day_centre):
     monkeypatch.setenv("MHSIM_CACHE", str(tmp_path))
     state = AppState(Plan(seed=1, replications=2, years=1.0, scale=0.02, warmup_years=0.0), workers=1)

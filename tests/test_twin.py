@@ -472,6 +472,26 @@ def test_a_count_no_replication_moved_is_bounded_by_the_rule_of_three_not_taken_
     assert "rule of three" in line.figure and line.detail["judged_low"] == -0.6 and line.detail["low"] == 0.0
 
 
+def test_at_a_fifth_of_the_county_the_rule_of_three_counts_simulated_events():
+    """At scale 0.2 one simulated event is reported as five of the county's: no moved event in 3 replications
+    bounds the difference at 3 / (3 x 0.2) = 5 county events, not 1."""
+    from simulation.verification import Agreement, whole_events
+
+    def row(twin, n=3, scale=0.2, counts=True, metric="suicides"):
+        return Agreement("training", metric, twin, 0.0, 0.0, 0.0, n, 800.0, counts, scale)
+
+    assert row(-1.0).bounds == pytest.approx((-5.0, 5.0)) and row(-1.0).passed
+    assert not row(-6.0).passed
+    assert row(-1.0, scale=1.0).bounds == (-1.0, 1.0)
+    assert whole_events([5.0, 10.0, 0.0], 0.2) and not whole_events([5.0, 7.0], 0.2)
+    assert whole_events([10.0 / 3, 20.0 / 3], 0.3)         # 1 and 2 simulated events at scale 0.3
+    # a quantity that is not a count, the same in every replication: the simulation has no interval to judge by
+    flat = row(-3.4, metric="qalys", counts=False)
+    assert flat.unjudged and flat.line().passed is None and flat.line().detail["judged"] is False
+    single = Agreement("closure", "crisis_episodes", 30.0, 18.0, 18.0, 18.0, 1, 60_000.0, True)
+    assert "one replication" in single.unjudged and single.line().passed is None
+
+
 def test_verify_agreement_prints_every_decision_and_headline_metric(tmp_path):
     import json
     import subprocess
@@ -492,7 +512,12 @@ def test_verify_agreement_prints_every_decision_and_headline_metric(tmp_path):
     assert [row["metric"] for row in rows] == list(HEADLINE)
     assert {row["scenario"] for row in rows} == {"Close the day centre"}
     assert all(row["n"] == 2 for row in rows)
-    assert (r.returncode == 1) == any(not row["pass"] and row["metric"] != "out_of_area_placements" for row in rows)
+    assert (r.returncode == 1) == any(row["pass"] is False for row in rows)   # None: a measured gap, or not judged
+    assert all(row["judged"] == (row["pass"] is not None) for row in rows)
+    assert "Infinity" not in out.read_text() and "NaN" not in out.read_text()   # strict JSON, for any reader
+    one = subprocess.run([sys.executable, "-m", "simulation.cli", "verify", "--agreement", "--reps", "1"],
+                         capture_output=True, text=True, cwd=root, timeout=120)
+    assert one.returncode == 2 and "at least 2 replications" in one.stderr and "Traceback" not in one.stderr
 
 
 def test_the_steady_state_is_still_and_in_balance(baseline):

@@ -686,7 +686,11 @@ def _sweep_request(target: Path, vary: list[str], design: Optional[str], samples
             problems.append(Problem("command line", "a --vary is PATH=LOW:HIGH[:STEPS] or PATH", field="--vary", value=text,
                                     allowed="e.g. services.day_centre.places=200:350:4, or a path alone for its declared range"))
             continue
-        req.vary = [v for v in req.vary if v[0] != path]
+        if any(v[0] == path and v[4] == "command line" for v in req.vary):
+            problems.append(Problem("command line", "the same parameter is varied twice", field="--vary", value=text,
+                                    allowed="each parameter once"))
+            continue
+        req.vary = [v for v in req.vary if v[0] != path]   # the command line overrides a sweep file's range
         req.vary.append((path, low, high, steps, "command line", None, "--vary"))
     for name, value in (("design", design), ("samples", samples), ("reps", reps), ("seed", seed), ("years", years),
                         ("scale", scale), ("warmup_years", warmup_years), ("out", out_dir), ("compare", compare), ("oneway", oneway),
@@ -754,7 +758,7 @@ def sweep(target: Path = typer.Argument(..., help="A scenario file to sweep, or 
     skipped = f" ({stats.tasks_skipped} were already done)" if stats.tasks_skipped else ""
     _say(f"{manifest['rows_done']} of {manifest['tasks']} rows in {display_path(req.out)}{skipped}; this run: "
          f"{stats.tasks_run} rows in {stats.wall_seconds:.1f} s on {stats.executor} "
-         f"({stats.replications_per_minute:,.0f} replications a minute).")
+         f"({stats.replications_per_minute:,.0f} {'twin runs' if spec.engine == 'twin' else 'replications'} a minute).")
     _say(f"Next: mhsim sensitivity {display_path(req.out)}")
 
 

@@ -352,6 +352,9 @@ def run_preview(scenarios: Sequence[Scenario], years: float | None = None, warmu
 
     started = time.perf_counter()
     labels = scenario_labels(scenarios)
+    first = scenarios[0].settings    # integrated together, so one horizon: the first scenario's unless given
+    years = first.years if years is None else years
+    warmup_years = first.warmup_years if warmup_years is None else warmup_years
     plan = RunPlan(seed=0, replications=1, years=years, scale=1.0, warmup_years=warmup_years)
     runs = run_twins(scenarios, years=years, warmup_years=warmup_years)
     results: dict[str, tuple[ReplicationResult, ...]] = {label: (r,) for label, r in zip(labels, runs)}

@@ -546,3 +546,16 @@ def test_the_first_base_samples_of_a_sobol_sweep_are_a_design_of_their_own_and_c
     run_sweep(store2, Ishigami(), workers=1, chunk_rows=2000)
     alone = sobol_indices(load_sweep(tmp_path / "small"), "y").set_index("parameter")
     assert np.allclose(table["ST"], alone["ST"]) and np.allclose(table["S1"], alone["S1"])
+
+
+def test_a_parameter_varied_twice_on_the_command_line_and_a_one_trajectory_morris_are_refused(tmp_path):
+    """Two --vary of one path used to let the last win silently; one Morris trajectory has no spread."""
+    base = ["sweep", str(SCENARIOS / "close_day_centre.yaml"), "--engine", "twin", "--out", str(tmp_path / "s")]
+    twice = mhsim(*base, "--design", "morris", "--vary", "services.day_centre.places",
+                  "--vary", "services.day_centre.places=60:100")
+    assert twice.returncode == 2 and "varied twice" in twice.stderr and "Traceback" not in twice.stderr
+    one = mhsim(*base, "--design", "morris", "--samples", "1", "--vary", "services.day_centre.places")
+    assert one.returncode == 2 and "at least 2 trajectories" in one.stderr
+    zero = mhsim(*base, "--design", "morris", "--samples", "0", "--vary", "services.day_centre.places")
+    assert zero.returncode == 2 and "morris: trajectories" in zero.stderr and "sobol" not in zero.stderr
+    assert not (tmp_path / "s").exists()

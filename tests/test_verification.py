@@ -134,6 +134,10 @@ def test_preview_writes_run_format_outputs(tmp_path):
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["n"]) == {1}
     assert {"summary.csv", "replications.parquet", "timeseries.parquet", "manifest.json"} <= {p.name for p in out.iterdir()}
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["years"] == 1.0 and manifest["replications"] == 1    # the horizon run, never null
 
 
 def test_preview_of_several_scenarios_shows_and_writes_paired_differences_without_intervals(tmp_path):

@@ -164,6 +164,9 @@ class SweepRequest:
         return out
 
 
+SAMPLES_MEANING = {"lhs": "e.g. 32 (lhs: points)", "sobol": "e.g. 64 (sobol: base samples, giving N x (parameters + 2) points)",
+                   "morris": "e.g. 10 (morris: trajectories, each of parameters + 1 points)"}
+
 SWEEP_KEYS = ("name", "description", "scenario", "compare", "baseline", "vary", "design", "samples", "reps", "seed",
               "years", "scale", "warmup_years", "out", "oneway", "engine")
 ENGINES = ("simulation", "twin")
@@ -317,9 +320,12 @@ def _resolve(req: SweepRequest, kind: str) -> tuple[SweepSpec, list[Any], list[P
     samples = req.samples if req.samples is not None else DEFAULT_SAMPLES.get(req.design, 0)
     if req.design in DEFAULT_SAMPLES and (samples < 1 or samples > 1_000_000):
         problems.append(Problem(where, "--samples must be a whole number from 1 to 1,000,000", None, "--samples", samples,
-                                "e.g. 64 (sobol: base samples, giving N x (parameters + 2) points)"))
+                                SAMPLES_MEANING.get(req.design, "")))
     if req.design == "sobol" and samples == 1:    # (below 1, the message above says it)
         problems.append(Problem(where, "a Sobol design needs at least 2 samples", None, "--samples", samples, "a power of 2 such as 64"))
+    if req.design == "morris" and samples == 1:
+        problems.append(Problem(where, "a Morris design needs at least 2 trajectories: one has no spread and no interval", None,
+                                "--samples", samples, "e.g. 10 trajectories"))
     problems += run_option_problems(where, reps=req.reps, years=req.years, scale=req.scale, warmup_years=req.warmup_years)
     if req.scenario is None:
         problems.append(Problem(where, "no scenario to sweep", None, "SCENARIO", None, "a scenario file or a sweep file"))

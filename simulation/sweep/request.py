@@ -309,6 +309,20 @@ def build_sweep(req: SweepRequest, kind: str = "sweep") -> tuple[SweepSpec, list
     return spec, scenarios, req.in_file_terms(problems)
 
 
+def _samples_problems(design: str, samples: int, where: str) -> list[Problem]:
+    """What is wrong with the number of samples for this design."""
+    problems = []
+    if design in DEFAULT_SAMPLES and (samples < 1 or samples > 1_000_000):
+        problems.append(Problem(where, "--samples must be a whole number from 1 to 1,000,000", None, "--samples", samples,
+                                SAMPLES_MEANING.get(design, "")))
+    if design == "sobol" and samples == 1:    # (below 1, the message above says it)
+        problems.append(Problem(where, "a Sobol design needs at least 2 samples", None, "--samples", samples, "a power of 2 such as 64"))
+    if design == "morris" and samples == 1:
+        problems.append(Problem(where, "a Morris design needs at least 2 trajectories: one has no spread and no interval", None,
+                                "--samples", samples, "e.g. 10 trajectories"))
+    return problems
+
+
 def _resolve(req: SweepRequest, kind: str) -> tuple[SweepSpec, list[Any], list[Problem]]:
     from ..scenario import load_scenarios
 
@@ -318,14 +332,7 @@ def _resolve(req: SweepRequest, kind: str) -> tuple[SweepSpec, list[Any], list[P
         problems.append(Problem(where, "unknown design", None, "--design", req.design, " | ".join(DESIGNS)))
     problems += engine_problems(req, where)
     samples = req.samples if req.samples is not None else DEFAULT_SAMPLES.get(req.design, 0)
-    if req.design in DEFAULT_SAMPLES and (samples < 1 or samples > 1_000_000):
-        problems.append(Problem(where, "--samples must be a whole number from 1 to 1,000,000", None, "--samples", samples,
-                                SAMPLES_MEANING.get(req.design, "")))
-    if req.design == "sobol" and samples == 1:    # (below 1, the message above says it)
-        problems.append(Problem(where, "a Sobol design needs at least 2 samples", None, "--samples", samples, "a power of 2 such as 64"))
-    if req.design == "morris" and samples == 1:
-        problems.append(Problem(where, "a Morris design needs at least 2 trajectories: one has no spread and no interval", None,
-                                "--samples", samples, "e.g. 10 trajectories"))
+    problems += _samples_problems(req.design, samples, where)
     problems += run_option_problems(where, reps=req.reps, years=req.years, scale=req.scale, warmup_years=req.warmup_years)
     if req.scenario is None:
         problems.append(Problem(where, "no scenario to sweep", None, "SCENARIO", None, "a scenario file or a sweep file"))

@@ -382,7 +382,7 @@ def _withheld(t: Any) -> str:
 def sobol_report(sobol: Any) -> Iterator[Shown]:
     """Per metric: the parameters by total-order Sobol index, their convergence, any flags and the noise;
     or why the indices were withheld."""
-    from .sensitivity import NOISE_LIMIT
+    from .sensitivity import CONVERGED, NOISE_LIMIT
 
     for title, m, t in _by_sweep(sobol):
         reason = _withheld(t)
@@ -398,7 +398,9 @@ def sobol_report(sobol: Any) -> Iterator[Shown]:
         yield Shown(table)
         change = float(t["ST_change_from_half_N"].max())
         if change == change:
-            yield Shown(f"Convergence: total indices moved at most {change:.3f} between N = {n // 2:,} and N = {n:,}.")
+            verdict = (f"converged (under {CONVERGED:g})" if change <= CONVERGED
+                       else f"NOT converged (more than {CONVERGED:g}): more base samples are needed")
+            yield Shown(f"Convergence: total indices moved at most {change:.3f} between N = {n // 2:,} and N = {n:,}: {verdict}.")
         seen: set[str] = set()
         for r in t.itertuples():      # a flag about the metric once; one about an index with its parameter
             for part in str(r.flag).split("; ") if isinstance(r.flag, str) and r.flag else []:

@@ -213,6 +213,8 @@ def sobol_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd.
         s1, s1c, st, stc = (float(result[key][i]) for key in ("S1", "S1_conf", "ST", "ST_conf"))
         st_half = float(halfway["ST"][i]) if halfway is not None else float("nan")
         flags = [] if withheld else impossible_index_flags(s1, s1 - s1c, s1 + s1c, st, st - stc, st + stc)
+        if not withheld and convergence_flag(st, st_half):
+            flags.append(convergence_flag(st, st_half))
         if noise != noise and not withheld:
             flags.append("replication noise not measured (one replication per point): these indices may measure chance")
         flag = "; ".join(flags)
@@ -226,23 +228,39 @@ def sobol_indices(data: SweepData, metric: str, num_resamples: int = 200) -> pd.
     return pd.DataFrame(rows).sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
 
 
+NEGLIGIBLE_INDEX = 0.01
+"""An index this far below 0 reads as 0: the estimators are unbiased only on average, and a parameter that
+explains nothing gives small negative estimates with bootstrap intervals too narrow to cover 0."""
+
+CONVERGED = 0.05
+"""Total indices that move less than this between N/2 and N base samples are taken as converged."""
+
+
+def convergence_flag(st: float, st_half: float) -> str:
+    """A total index that moved more than ``CONVERGED`` when the base samples were halved has not converged."""
+    if st == st and st_half == st_half and abs(st - st_half) > CONVERGED:
+        return (f"not converged: the total index moved {abs(st - st_half):.2f} between half the base samples and "
+                f"all of them (more than {CONVERGED:g}), so more base samples are needed")
+    return ""
+
+
 def impossible_index_flags(s1: float, s1_low: float, s1_high: float, st: float, st_low: float, st_high: float) -> list[str]:
     """Indices no model can have, beyond their own noise: a total index above 1 or below 0, or a first-order index
     above the total, with the 95% interval excluding the possible values (estimator error: more base samples needed)."""
     flags = []
-    if st_low > 1.0 or st_high < 0.0:
+    if st_low > 1.0 or st_high < -NEGLIGIBLE_INDEX:
         flags.append(f"impossible: total index {st:.2f} (95% interval {st_low:.2f} to {st_high:.2f}) is outside 0 to 1 "
-                     "beyond its noise; more base samples are needed")
+                     "beyond its noise, so more base samples are needed")
     elif not 0.0 <= st <= 1.0:
         flags.append(f"total index {st:.2f} is outside 0 to 1, within its noise: read it as {min(max(st, 0.0), 1.0):.0f}")
-    if s1_low > 1.0 or s1_high < 0.0:
+    if s1_low > 1.0 or s1_high < -NEGLIGIBLE_INDEX:   # a few hundredths below 0 is an index of 0 (the estimator's bias)
         flags.append(f"impossible: first-order index {s1:.2f} (95% interval {s1_low:.2f} to {s1_high:.2f}) is outside 0 to 1 "
-                     "beyond its noise; more base samples are needed")
+                     "beyond its noise, so more base samples are needed")
     elif s1 >= 1.005:   # above 1 within its noise (a small negative estimate is common and reads as the 0 it is)
         flags.append(f"first-order index {s1:.2f} is outside 0 to 1, within its noise: read it as 1")
     if s1_low > st_high:
-        flags.append(f"impossible: first-order index {s1:.2f} is above the total {st:.2f} beyond their noise; "
-                     "more base samples are needed")
+        flags.append(f"impossible: first-order index {s1:.2f} is above the total {st:.2f} beyond their noise, "
+                     "so more base samples are needed")
     return flags
 
 

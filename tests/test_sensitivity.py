@@ -256,6 +256,11 @@ def test_impossible_indices_beyond_their_noise_are_flagged_and_the_warning_goes_
     assert "first-order index 1.07 is outside 0 to 1, within its noise" in impossible_index_flags(1.07, 0.9, 1.2, 1.0, 0.9, 1.1)[0]
     assert impossible_index_flags(-0.001, -0.05, 0.05, 0.01, 0.0, 0.02) == []
     assert impossible_index_flags(0.3, 0.2, 0.4, 0.5, 0.4, 0.6) == []
+    # a parameter that explains nothing: a hundredth below 0, with a narrow interval, is an index of 0
+    assert impossible_index_flags(-0.008, -0.009, -0.007, 0.0003, 0.0002, 0.0004) == []
+    assert impossible_index_flags(-0.08, -0.09, -0.07, 0.0003, 0.0002, 0.0004)[0].startswith("impossible: first-order")
+    # each flag is one clause: the report splits a row's flags at '; '
+    assert all("; " not in f for f in impossible_index_flags(1.55, 1.2, 1.9, 0.87, 0.7, 1.0))
     row = {"metric": "crisis_episodes", "parameter": "a", "label": "Crises a year", "S1": 1.55, "S1_low": 1.2, "S1_high": 1.9,
            "ST": 0.87, "ST_low": 0.7, "ST_high": 1.0, "N": 8, "noise_ratio": 0.3, "withheld": "",
            "flag": "; ".join(impossible_index_flags(1.55, 1.2, 1.9, 0.87, 0.7, 1.0))}
@@ -276,6 +281,15 @@ def test_sobol_convergence_is_reported_by_halving_the_base_samples(tmp_path):
     assert table["ST_at_half_N"].notna().all()
     assert (table["ST_change_from_half_N"] == (table["ST"] - table["ST_at_half_N"]).abs()).all()
     assert table["ST_change_from_half_N"].max() < 0.1
+
+
+def test_an_index_that_moves_when_the_samples_are_halved_is_flagged_not_converged():
+    from simulation.sensitivity import CONVERGED, convergence_flag
+
+    assert convergence_flag(0.98, 0.56).startswith("not converged: the total index moved 0.42")
+    assert convergence_flag(0.907, 0.905) == "" and convergence_flag(0.5, 0.5 + CONVERGED / 2) == ""
+    assert convergence_flag(0.5, float("nan")) == ""          # too few samples to halve: no verdict
+    assert "; " not in convergence_flag(0.98, 0.56)
 
 
 def test_decision_metrics_are_added_for_every_arm_and_the_difference():

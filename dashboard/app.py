@@ -478,11 +478,25 @@ def status_view(state: AppState) -> tuple[str, Any, str]:
     info = f"Showing {state.source}: {plan}. Money in {prices()} (£), discounted at 3.5% a year unless marked cash."
     bar: Any = ""
     if job.status == "running":
-        bar = _progress_bar(job.fraction, f"Running the shipped scenarios for the first time: {job.done} of {job.total} "
-                                          "replications (results are kept, so later starts are instant)", "startup-progress")
+        bar = html.Div([_progress_bar(job.fraction, f"Running the shipped scenarios for the first time: {job.done} of "
+                                                    f"{job.total} replications (results are kept, so later starts are "
+                                                    "instant)", "startup-progress"), *_startup_notes(state)])
     elif job.status == "failed":
         bar = html.Div(f"Running the shipped scenarios failed: {job.message}", style={"color": "#a00"})
+    elif job.status == "done":   # the first start is over: where the simulation contradicted the twin stays flagged
+        kept = [n for n in _startup_notes(state) if "startup-disagreement" in n.className]
+        bar = html.Div(kept) if kept else ""
     return info, bar, f"Runs shown: {plan}."
+
+
+def _startup_notes(state: AppState) -> list[Any]:
+    """Under the first start's progress bar: each decision's twin estimate while its replications run, then
+    whether the simulation's figures agree with it."""
+    rows: list[Any] = []
+    for name, kind, text in state.startup_notes():
+        rows.append(html.Div([html.B(f"{name}: "), text], className=f"startup-{kind}",
+                             style={"color": "#333", "margin": "4px 0", "fontSize": "14px"}))
+    return rows
 
 
 def _now_cost(values: dict, service: str) -> str:

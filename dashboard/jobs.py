@@ -293,11 +293,13 @@ class JobQueue:
                 self._wake.wait(timeout=0.5)
 
     def _next_task(self) -> tuple[Job, str, int | None] | None:
-        """The next task: from the session served longest ago that has work (a preview first, then replications)."""
+        """The next task: any preview waiting first (about a second each, and what a person looks at while the
+        replications run), then replications from the session served longest ago that has work."""
         ready = [j for j in self._jobs.values() if j.leader is None and j.active and (j.pending or j.want_preview is not None)]
         if not ready:
             return None
-        job = min(ready, key=lambda j: (self._served.get(j.session, 0.0), j.started))
+        previews = [j for j in ready if j.want_preview is not None]
+        job = min(previews or ready, key=lambda j: (self._served.get(j.session, 0.0), j.started))
         if job.want_preview is not None:
             return job, "preview", None
         return job, "rep", job.pending.pop(0)

@@ -121,6 +121,9 @@ class AppState:
         self.jobs: dict[str, Job] = {}
         self.lock = threading.RLock()
         self.startup = Job("startup", "", "shipped scenarios", 0, status="done")
+        self.startup_parts: list[Job] = []
+        """The shipped scenarios run at this start (none when all were cached): each decision's twin preview,
+        then its agreement with the simulation, are shown under the progress bar."""
         self.source = "shipped scenarios"
         self.queue = JobQueue(self.workers, self.limits, finish=_write_job)
         self._signer = Signer(secrets.token_bytes(32), salt="mhsim-session")
@@ -166,7 +169,11 @@ class AppState:
                     pass
             job = self._job("", s, capped=False)
             job.on_finish = lambda j, s=s: self._add_shared(j.result_folder, s)
+            baseline = self._baseline_scenario()
+            if baseline is not None and s.content_hash != baseline.content_hash:   # a decision: the twin's answer at once
+                job.want_preview = baseline
             parts.append(job)
+        self.startup_parts = parts
         if not parts:
             startup.status = "done"
             startup.finished = time.time()
@@ -198,6 +205,25 @@ class AppState:
         bundle.scenario = scenario
         with self.lock:
             self.shared[bundle.key] = bundle
+
+    def startup_notes(self) -> list[tuple[str, str, str]]:
+        """For each shipped decision run at this start: (name, 'preview', 'agreement' or 'disagreement', text): the twin's estimate
+        while its replications run, then where the simulation's figures agree with it (once the decision's and
+        the baseline's runs are both in)."""
+        notes = []
+        for job in self.startup_parts:
+            if not job.preview_diff:
+                continue
+            if job.status == "done" and not job.agreement:
+                bundle = next((b for b in list(self.shared.values()) if b.scenario is job.scenario), None)
+                if bundle is not None:
+                    job.agreement = self._twin_agreement(job, bundle)
+            if job.status == "done" and job.agreement:
+                differs = job.agreement.startswith("The simulation's replications differ")
+                notes.append((job.label, "disagreement" if differs else "agreement", job.agreement))
+            elif job.preview:
+                notes.append((job.label, "preview", job.preview))
+        return notes
 
     # -- sessions ------------------------------------------------------------
     def new_session(self) -> str:

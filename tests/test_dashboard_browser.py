@@ -372,6 +372,9 @@ def test_a_page_open_during_the_first_start_fills_in_every_decision_as_it_arrive
         other = other_ctx.new_page()
         other.goto(f"http://127.0.0.1:{srv.server_port}/")
         state.start_shipped()   # the first start begins while the page is open
+        # the twin's estimate of each decision shows at once under the progress bar (previews run first)
+        page.wait_for_selector(".startup-preview", timeout=120_000)
+        assert "The twin's estimate against the baseline" in page.locator(".startup-preview").first.text_content()
         other.wait_for_selector("#scenarios .dash-dropdown-value-item", timeout=300_000)
         other.click("#scenarios .dash-dropdown-clear")
         other.wait_for_selector("#scenarios .dash-dropdown-value-item", state="detached", timeout=10_000)

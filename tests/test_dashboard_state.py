@@ -75,3 +75,22 @@ def test_a_scenario_run_before_says_its_results_were_reused(tmp_path, monkeypatc
     assert [j.status for j in jobs] == ["done", "done"]
     assert [j.reused for j in jobs] == [False, True]
     assert jobs[0].preview and not jobs[1].preview   # no estimate is needed for numbers already in hand
+
+
+def test_the_first_start_shows_each_decisions_twin_estimate_then_checks_it(tmp_path, monkeypatch, baseline, close_day_centre):
+    """Issue 11's preview for the shipped decisions: the twin's answer while the replications run (previews go
+    first), then the simulation's verdict on it once the decision and the baseline are both in."""
+    monkeypatch.setenv("MHSIM_CACHE", str(tmp_path))
+    state = AppState(Plan(seed=1, replications=2, years=1.0, scale=0.02, warmup_years=0.0), workers=1)
+    try:
+        state.start_shipped([baseline, close_day_centre], wait=True)
+        assert state.startup.status == "done"
+        base_job, closure_job = state.startup_parts
+        assert not base_job.preview_diff                       # the baseline against itself: nothing to preview
+        assert set(closure_job.preview_diff) >= {"crisis_episodes", "qalys"}
+        notes = state.startup_notes()
+        assert [(name, kind) for name, kind, _ in notes] in ([("Close the day centre", "agreement")],
+                                                             [("Close the day centre", "disagreement")])
+        assert notes[0][2].startswith("The simulation's replications")
+    finally:
+        state.close()

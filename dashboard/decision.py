@@ -20,6 +20,7 @@ from dash import html
 
 from simulation.experiment import Interval, paired_difference
 from simulation.formatting import money_per_unit, number
+from simulation.formatting import years as years_text
 from simulation.scenario import SHIPPED_SCENARIOS
 
 from .data import ScenarioResults, difference, perspective_cost, prices
@@ -99,10 +100,21 @@ def _float(value) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def psa_horizon_note(s: ScenarioResults) -> str:
+    """Why the precomputed PSA does not speak for these runs ('' when it does): it was run over the decision's own
+    horizon (``make psa-shipped``: the scenario's years), and probabilities over ten years are not those over three."""
+    psa_years = s.scenario.settings.years if s.scenario is not None else 10.0
+    if abs(float(s.plan.years) - float(psa_years)) < 1e-9:
+        return ""
+    return (f"not shown: the precomputed analysis covers {years_text(psa_years)} and these runs "
+            f"{years_text(s.plan.years)} (mhsim psa with --years {s.plan.years:g} computes it)")
+
+
 def read_psa(s: ScenarioResults, root: Path | None = None) -> PsaFacts | None:
-    """The decision's precomputed PSA (``psa-best.csv``, ``psa-thresholds.csv``), or None if there is none."""
+    """The decision's precomputed PSA (``psa-best.csv``, ``psa-thresholds.csv``), or None if there is none or
+    it covers another horizon than the runs (:func:`psa_horizon_note`)."""
     stem = decision_file(s)
-    if stem is None:
+    if stem is None or psa_horizon_note(s):
         return None
     folder = (root or PSA_ROOT) / stem
     best_file = folder / "psa-best.csv"
@@ -391,7 +403,7 @@ def answer_card(base: ScenarioResults, s: ScenarioResults, facts: PsaFacts | Non
             rows.append(_card_row("As simulated, with its knock-on effects", simulated, "card-neutral-simulated", wrap=True))
     if facts is None:
         why = ("not computed for a decision built in the page (a researcher can compute it: mhsim psa on its YAML)"
-               if decision_file(s) is None else PSA_MISSING)
+               if decision_file(s) is None else (psa_horizon_note(s) or PSA_MISSING))
         rows.append(_card_row("Probability it saves money", why, "card-psa-missing"))
         rows.append(_card_row("Probability it is cost-effective", why, "card-psa-missing"))
     else:

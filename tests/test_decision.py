@@ -355,3 +355,15 @@ def test_a_card_with_probabilities_says_when_its_runs_cover_only_part_of_the_cou
     assert "whole county" in note and "5%" in note and "rare events" in note
     assert scale_notes(replace(CLOSE, plan=replace(PLAN, scale=1.0))) == []
     assert not [c for c in answer_card(BASE, small, None).children if getattr(c, "className", None) == "card-psa-scale"]
+
+
+def test_a_psa_over_ten_years_is_not_shown_beside_three_year_runs(tmp_path):
+    """The shipped PSA covers the decision's own horizon (ten years): next to runs of another length its
+    probabilities would answer another question, so the card says why it shows none."""
+    from dataclasses import replace
+
+    write_psa(tmp_path, "close_day_centre", switch=True)
+    short = replace(CLOSE, plan=replace(PLAN, years=3.0))
+    assert read_psa(CLOSE, tmp_path) is not None and read_psa(short, tmp_path) is None
+    card = str(answer_card(BASE, short, read_psa(short, tmp_path)))
+    assert "covers 10 years and these runs 3 years" in card and "95%" not in card

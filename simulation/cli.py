@@ -449,7 +449,7 @@ def _verify_agreement(baseline, scenario_files: list[Path], plan, workers: int, 
         staging = json_file.with_name(f".{json_file.name}.partial")
         staging.write_text(body + "\n")
         os.replace(staging, json_file)
-    out.print(tables.agreement_summary(lines), highlight=False)
+    out.print(tables.agreement_summary(lines, rows), highlight=False)
     if any(line.passed is False for line in lines):
         raise typer.Exit(1)
 

@@ -194,9 +194,9 @@ def agreement_table(rows: Sequence[Any], lines: Sequence[Any], plan: Any) -> Tab
     return table
 
 
-def agreement_summary(lines: Sequence[Any]) -> str:
+def agreement_summary(lines: Sequence[Any], rows: Sequence[Any] = ()) -> str:
     """How many decision-metric pairs agree, are measured gaps, are not judged (the simulation gave no interval),
-    or disagree."""
+    or disagree; with ``rows``, how many a twin equal to the simulation's expectations would fail by chance."""
     failed = [line for line in lines if line.passed is False]
     unjudged = [line for line in lines if line.passed is None and line.expected.startswith("not judged")]
     gaps = [line for line in lines if line.passed is None and line not in unjudged]
@@ -205,6 +205,15 @@ def agreement_summary(lines: Sequence[Any]) -> str:
     if unjudged:
         text += (f" {len(unjudged)} not judged: the simulation gave no interval (one replication, or the same "
                  f"difference in every one); more replications or a larger --scale.")
+    if rows:
+        expected = sum(r.chance_of_failing for r in rows)
+        worst = sorted((r for r, line in zip(rows, lines) if line.passed is False and r.z == r.z), key=lambda r: -r.z)
+        text += (f" A twin whose differences were the simulation's expectations would disagree on about {expected:.1f} "
+                 f"of these {len(rows)} lines by the simulation's chance alone (the lines whose 95% interval is wider "
+                 f"than 10% of their mean).")
+        if worst:
+            text += " Farthest: " + "; ".join(f"{r.scenario}, {r.metric.replace('_', ' ')} ({r.z:.1f} standard errors)"
+                                              for r in worst[:3]) + "."
     return text
 
 

@@ -633,6 +633,32 @@ class Agreement:
         return ""
 
     @property
+    def standard_error(self) -> float:
+        """The simulation's mean difference's standard error, from its t-interval (nan when it has no width)."""
+        from scipy.stats import t
+
+        half = (self.high - self.low) / 2
+        return half / float(t.ppf(0.975, self.n - 1)) if half > 0 and self.n >= 2 else math.nan
+
+    @property
+    def z(self) -> float:
+        """How many standard errors the twin lies from the simulation's mean (nan without an interval)."""
+        se = self.standard_error
+        return abs(self.twin - self.simulation) / se if se == se else math.nan
+
+    @property
+    def chance_of_failing(self) -> float:
+        """The chance this line fails by the simulation's chance alone, were the twin's difference the simulation's
+        expectation: its mean must fall outside both the interval's half-width and 10% of itself."""
+        from scipy.stats import t
+
+        se = self.standard_error
+        if se != se:
+            return 0.0
+        margin = max((self.high - self.low) / 2, AGREEMENT_TOLERANCE * abs(self.simulation))
+        return float(2 * t.sf(margin / se, self.n - 1))
+
+    @property
     def negligible(self) -> bool:
         """Both differences are nothing against the metric's level (a decision that cannot touch it)."""
         floor = NEGLIGIBLE * abs(self.level)
@@ -681,7 +707,8 @@ class Agreement:
                   "low": self.low, "high": self.high, "judged_low": low, "judged_high": high,
                   "counts": self.counts, "n": self.n, "scale": self.scale, "same_sign": self.same_sign,
                   "inside": self.inside, "gap": None if math.isinf(self.gap) else self.gap, "pass": passed,
-                  "judged": passed is not None}
+                  "judged": passed is not None, "z": None if self.z != self.z else self.z,
+                  "chance_of_failing": self.chance_of_failing}
         return Line(f"{self.scenario}: {self.metric.replace('_', ' ')}", figure, expected, passed, kind="agreement",
                     detail=detail)
 

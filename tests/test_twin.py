@@ -492,6 +492,24 @@ def test_at_a_fifth_of_the_county_the_rule_of_three_counts_simulated_events():
     assert "one replication" in single.unjudged and single.line().passed is None
 
 
+def test_the_agreement_table_says_how_many_lines_chance_alone_would_fail():
+    """With 152 lines at 95%, some fail even for a perfect twin: a line whose interval is wider than 10% of its
+    mean fails by chance 5% of the time, a narrower one (10% then decides) almost never."""
+    from simulation.cli_tables import agreement_summary
+    from simulation.verification import Agreement
+
+    wide = Agreement("d", "crisis_episodes", 14.0, 10.0, 8.0, 12.0, 30, 60_000.0)
+    narrow = Agreement("d", "crisis_episodes", 10.2, 10.0, 9.5, 10.5, 30, 60_000.0)
+    assert wide.chance_of_failing == pytest.approx(0.05)
+    assert narrow.chance_of_failing < 0.001
+    assert wide.z == pytest.approx(4.0 / (2.0 / 2.045), rel=1e-3)
+    assert Agreement("d", "suicides", -0.2, 0.0, 0.0, 0.0, 5, 800.0, True).chance_of_failing == 0.0   # no t-interval
+    rows = [wide, narrow]
+    text = agreement_summary([r.line() for r in rows], rows)
+    assert "about 0.1 of these 2 lines by the simulation's chance alone" in text
+    assert "Farthest: d, crisis episodes (4.1 standard errors)" in text
+
+
 def test_verify_agreement_prints_every_decision_and_headline_metric(tmp_path):
     import json
     import subprocess

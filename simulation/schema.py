@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
 
 from . import catalogue
 from .errors import InputError, Problem
-from .parameters import DATE_RANGE, DAYS_PER_MONTH, UNITS, ParamSpec, coerce_value, iter_leaves
+from .parameters import DATE_RANGE, DAYS_PER_MONTH, UNITS, ParamSpec, coerce_value, iter_leaves, path_words
 
 # ---------------------------------------------------------------------------
 # Run limits
@@ -405,7 +405,7 @@ class SetParameters(_NoRedirect, Action):
 
         def words(path: str, v: Any) -> str:
             spec = catalogue.get(path)
-            label = spec.plain_label() if spec is not None else path.replace("_", " ").replace(".", ": ")
+            label = spec.plain_label() if spec is not None else path_words(path)
             return f"{label} set to {parameter_with_unit(v, spec.unit if spec is not None else None, label)}"
 
         return f"{self.when}: " + "; ".join(words(p, v) for p, v in self.values)

@@ -929,7 +929,11 @@ def sensitivity(dirs: List[Path] = typer.Argument(..., help="Sweep folders writt
     for d in datas:
         known = d.metrics()
         for m in metric:
-            if m not in known:
+            if m.startswith("param."):
+                problems.append(Problem(display_path(d.root), "param.* columns are the sweep's inputs, not its outcomes",
+                                        field="--metric", value=m,
+                                        allowed=", ".join(decision_metrics(d)) + ", ... (any outcome column of its rows)"))
+            elif m not in known:
                 problems.append(Problem(display_path(d.root), f"no such metric in this sweep{did_you_mean(m, known)}", field="--metric", value=m,
                                         allowed=", ".join(decision_metrics(d)) + ", ... (any column of its rows)"))
     target = out_dir or (dirs[0] / "sensitivity")

@@ -161,6 +161,8 @@ def test_sensitivity_command_writes_sobol_morris_and_tornado(tmp_path):
     assert bad.returncode == 2 and "is not a sweep folder" in bad.stderr
     bad = mhsim("sensitivity", str(sobol_dir), "--metric", "crisis_episode", "--no-png")
     assert bad.returncode == 2 and "did you mean 'crisis_episodes'" in bad.stderr
+    bad = mhsim("sensitivity", str(sobol_dir), "--metric", "param.population.carer_share", "--no-png")
+    assert bad.returncode == 2 and "inputs, not its outcomes" in bad.stderr and "did you mean" not in bad.stderr
 
 
 def test_noise_ratio_compares_replication_noise_with_the_spread_between_points():

@@ -454,8 +454,9 @@ def test_resume_refuses_a_different_sweep_and_keeps_its_rows(reference, tmp_path
     out = tmp_path / "first"
     assert mhsim(*_cli_sweep_args(out), "--workers", "1").returncode == 0
     before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    for change in (["--seed", "2"], ["--samples", "4"], ["--vary", "population.carer_share=0.3:0.6"]):
-        args = _cli_sweep_args(out) + change + ["--resume"]
+    wider = [a.replace("population.carer_share=0.3:0.5", "population.carer_share=0.3:0.6") for a in _cli_sweep_args(out)]
+    for args in (_cli_sweep_args(out) + ["--seed", "2"], _cli_sweep_args(out) + ["--samples", "4"], wider):
+        args = args + ["--resume"]
         result = mhsim(*args)
         assert result.returncode == 2, result.stderr
         assert "holds a different sweep, so --resume cannot continue it" in " ".join(result.stderr.split())

@@ -484,16 +484,16 @@ def status_view(state: AppState) -> tuple[str, Any, str]:
     elif job.status == "failed":
         bar = html.Div(f"Running the shipped scenarios failed: {job.message}", style={"color": "#a00"})
     elif job.status == "done":   # the first start is over: where the simulation contradicted the twin stays flagged
-        kept = [n for n in _startup_notes(state) if "startup-disagreement" in n.className]
+        kept = _startup_notes(state, kinds=("disagreement",))
         bar = html.Div(kept) if kept else ""
     return info, bar, f"Runs shown: {plan}."
 
 
-def _startup_notes(state: AppState) -> list[Any]:
+def _startup_notes(state: AppState, kinds: tuple[str, ...] = ("preview", "agreement", "disagreement")) -> list[Any]:
     """Under the first start's progress bar: each decision's twin estimate while its replications run, then
-    whether the simulation's figures agree with it."""
+    whether the simulation's figures agree with it (only notes of ``kinds``)."""
     rows: list[Any] = []
-    for name, kind, text in state.startup_notes():
+    for name, kind, text in (n for n in state.startup_notes() if n[1] in kinds):
         rows.append(html.Div([html.B(f"{name}: "), text], className=f"startup-{kind}",
                              style={"color": "#333", "margin": "4px 0", "fontSize": "14px"}))
     return rows

@@ -184,7 +184,7 @@ def agreement_table(rows: Sequence[Any], lines: Sequence[Any], plan: Any) -> Tab
     for row, line in zip(rows, lines):
         result = ("[green]pass[/]" if line.passed
                   else ("[red]DISAGREE[/]" if line.passed is False
-                        else ("[yellow]not judged[/]" if line.expected.startswith("not judged") else "[blue]measured gap[/]")))
+                        else ("[yellow]not judged[/]" if _not_judged(line) else "[blue]measured gap[/]")))
         gap = "-" if math.isinf(row.gap) else f"{row.gap * 100:.1f}%"
         low, high = row.bounds     # the interval judged by: +-3/n simulated events where no replication moved a count
         three = " [rule of three]" if (low, high) != (row.low, row.high) else ""
@@ -194,11 +194,16 @@ def agreement_table(rows: Sequence[Any], lines: Sequence[Any], plan: Any) -> Tab
     return table
 
 
+def _not_judged(line: Any) -> bool:
+    """A line the simulation gave no interval to judge by (not a measured gap, which has one)."""
+    return line.passed is None and line.expected.startswith("not judged")
+
+
 def agreement_summary(lines: Sequence[Any], rows: Sequence[Any] = ()) -> str:
     """How many decision-metric pairs agree, are measured gaps, are not judged (the simulation gave no interval),
     or disagree; with ``rows``, how many a twin equal to the simulation's expectations would fail by chance."""
     failed = [line for line in lines if line.passed is False]
-    unjudged = [line for line in lines if line.passed is None and line.expected.startswith("not judged")]
+    unjudged = [line for line in lines if _not_judged(line)]
     gaps = [line for line in lines if line.passed is None and line not in unjudged]
     text = (f"{len(lines) - len(failed) - len(gaps) - len(unjudged)} of {len(lines)} agree; {len(gaps)} measured "
             f"gap{'s' if len(gaps) != 1 else ''} explained by queues; {len(failed)} disagree.")

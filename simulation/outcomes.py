@@ -190,10 +190,11 @@ def _picker(groups: tuple[int, ...]) -> Callable[[Any], tuple[float, ...]]:
 GROUP_PICKS = {key: _picker(gs) for key, gs in GROUP_SETS.items()}
 
 
-def _period_quality(values: Mapping[str, Any], areas: dict[str, tuple[float, ...]], groups: tuple[int, ...], maturity: float) -> float:
-    """Quality-adjusted person-days lived in one period by ``groups``."""
+def _period_quality(values: Mapping[str, Any], areas: dict[str, tuple[float, ...]], groups: tuple[int, ...], maturity: float,
+                    pick: Callable[[Any], tuple[float, ...]] | None = None) -> float:
+    """Quality-adjusted person-days lived in one period by ``groups`` (``pick``: their picker, if made already)."""
     q = values
-    pick = _picker(groups)
+    pick = pick or _picker(groups)
 
     def a(name: str) -> float:
         return sum(pick(areas[name]))
@@ -253,7 +254,7 @@ def accounts(period: Period, specs: Mapping[str, Any]) -> Accounts:
             _charge(acc, line, _quantity(line.item, d_area, d_count, values, days, w), disc, month, n)
         maturity = a.extra.get("budget_market_maturity", 1.0)
         for key, gs in GROUP_SETS.items():
-            q = _period_quality(values, d_area, gs, maturity) * w / DAYS_PER_YEAR
+            q = _period_quality(values, d_area, gs, maturity, GROUP_PICKS[key]) * w / DAYS_PER_YEAR
             acc.qalys[key] += q * disc
             if key == "":
                 acc.qalys_undiscounted += q

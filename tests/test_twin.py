@@ -600,3 +600,22 @@ def test_peer_support_opens_with_its_founding_leaders_whose_places_the_day_centr
     assert members[month] >= 0.95 * sent, (members[month], sent)
     leaders = np.array(closed.monthly["peer_leaders"])
     assert leaders[month] == pytest.approx(founders, rel=0.1)
+
+
+def test_tenancies_go_to_the_waiting_list_before_anyone_discharged_from_hospital(baseline):
+    """As the model's Housing.fill: a freed tenancy goes at once to someone on the list, so a patient discharged
+    to a tenancy finds one only when nobody is waiting. With 41 tenancies and a list that only grows, every
+    tenant comes from residential care (the twin had let about a fifth of them in straight from hospital, and its
+    residential placements were 9% under the simulation's); with all 79 and the list cleared, discharges go
+    straight into a tenancy again."""
+    from simulation.scenario import SHIPPED_SCENARIOS, load_scenario
+
+    no_direct = {"services.residential_care.move_on_rate_per_year": 0.0}   # residents leave only for a tenancy
+    full = run_twin(baseline.with_values(no_direct), years=5)
+    assert full.metrics["enablement_entries"] > 30
+    assert full.metrics["residential_move_ons"] == pytest.approx(full.metrics["enablement_entries"], rel=0.02)
+
+    fill = load_scenario(SHIPPED_SCENARIOS / "enablement_all_79_tenancies.yaml").with_values(no_direct)
+    roomy = run_twin(fill, years=5)
+    direct = roomy.metrics["enablement_entries"] - roomy.metrics["residential_move_ons"]
+    assert direct > 0.1 * roomy.metrics["enablement_entries"]

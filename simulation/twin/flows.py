@@ -943,7 +943,10 @@ def derivatives_into(dy, t, y, par, mix, base, mult, relevant, n_relevant, facto
     rooms = np.empty(3)
     rooms[0] = smooth_room(N[IN_HOME_TREATMENT].sum(), par[HT_CASELOAD]) if par[HT_OPEN] > 0 else 0.0
     rooms[1] = loss_room(acute, par[BEDS])
-    rooms[2] = smooth_room(ena_occupied + 1.0, par[TENANCIES]) if par[ENABLEMENT_OPEN] > 0 else 0.0
+    # a tenancy is free to someone discharged from hospital only when nobody in residential care is waiting for one
+    # (the simulation gives a freed tenancy to the list at once): the list claims tenancies before the ward does
+    rooms[2] = (smooth_room(ena_occupied + 1.0 + A[A_WAIT_ENABLEMENT, IN_RESIDENTIAL].sum(), par[TENANCIES])
+                if par[ENABLEMENT_OPEN] > 0 else 0.0)
 
     f = np.zeros(K_)
     hrel = np.zeros((max(n_a, 1), K_))

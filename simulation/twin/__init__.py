@@ -13,7 +13,9 @@ same :class:`~simulation.hazards.HazardRules` (``tables``).
 Where the simulation has fixed durations (lengths of stay, the 90-day
 window after discharge, budget assessments, college terms) the twin uses
 exponential (or Erlang) durations with the same means; where it has hard
-capacities and waiting lists the twin uses a smooth limit. With capacity not
+capacities the twin uses Erlang's loss formula where the simulation turns people
+away when full (the acute ward, home treatment) and a smooth limit elsewhere,
+and waiting lists claim free places before other routes. With capacity not
 binding and a large population the two agree (``mhsim verify``); under
 binding capacity they differ because queues and chance are what the
 simulation adds.

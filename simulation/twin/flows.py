@@ -941,7 +941,8 @@ def derivatives_into(dy, t, y, par, mix, base, mult, relevant, n_relevant, facto
     acute = N[ACUTE_FROM_COMMUNITY].sum() + N[ACUTE_FROM_RESIDENTIAL].sum() + N[ACUTE_FROM_ENABLEMENT].sum()
     ena_occupied = N[IN_ENABLEMENT].sum() + N[ACUTE_FROM_ENABLEMENT].sum() + N[OUT_OF_AREA_FROM_ENABLEMENT].sum()
     rooms = np.empty(3)
-    rooms[0] = smooth_room(N[IN_HOME_TREATMENT].sum(), par[HT_CASELOAD]) if par[HT_OPEN] > 0 else 0.0
+    # home treatment too is a loss system: a crisis finding the caseload full is admitted instead (Crisis.on_crisis)
+    rooms[0] = loss_room(N[IN_HOME_TREATMENT].sum(), par[HT_CASELOAD]) if par[HT_OPEN] > 0 else 0.0
     rooms[1] = loss_room(acute, par[BEDS])
     # a tenancy is free to someone discharged from hospital only when nobody in residential care is waiting for one
     # (the simulation gives a freed tenancy to the list at once): the list claims tenancies before the ward does

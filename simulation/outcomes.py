@@ -16,10 +16,11 @@ Results are at full county scale: every simulated person stands for
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
 from statistics import median
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import numpy as np
 
 from . import catalogue
 from .costs import PER_DAY, cost_metric, discount_factor, item_payers, uprated
@@ -135,36 +136,47 @@ class Accounts:
     person_cost: dict[str, float]
     qalys: dict[str, float]
     qalys_undiscounted: float
-    monthly: dict[str, list[float]]
+    monthly: dict[str, Any]
 
-    def add_month(self, name: str, month: int, value: float, n_months: int) -> None:
+    def add_months(self, name: str, months: np.ndarray, values: np.ndarray, n_months: int) -> None:
+        """Add each interval's value to the month it ends in."""
+        added = np.bincount(months, weights=values, minlength=n_months)
         series = self.monthly.get(name)
-        if series is None:     # (not setdefault: its default list was built on every one of ~13,000 calls)
-            series = self.monthly[name] = [0.0] * n_months
-        series[month] += value
+        self.monthly[name] = added if series is None else series + added
 
 
-def _quantity(item: catalogue.CostItem, d_area: dict, d_count: dict, values: Mapping[str, Any], days: float, w: float) -> list[float]:
-    """The quantity a cost line is charged on, per sub-group, for one interval (full scale)."""
+def _first(x: Any) -> np.ndarray:
+    """A county-level quantity: all of it in the first sub-group's column, none in the others."""
+    x = np.asarray(x, dtype=float)
+    out = np.zeros(x.shape + (N_GROUPS,))
+    out[..., 0] = x
+    return out
+
+
+def _quantity(item: catalogue.CostItem, d_area: Mapping[str, Any], d_count: Mapping[str, Any], values: Mapping[str, Any],
+              days: Any, w: float) -> np.ndarray:
+    """The quantity a cost line is charged on, per sub-group (the last axis), at full scale: for one interval,
+    or for several at once (changes with a row an interval, ``days`` one each)."""
     kind, _, what = item.basis.partition(":")
     if kind == "stock":
         if "-" in what:                  # the holders of one thing who do not hold another
             a, b = what.split("-")
-            return [(d_area[a][g] - d_area[b][g]) * w for g in ALL_GROUPS]
-        return [d_area[what][g] * w for g in ALL_GROUPS]
+            return (np.asarray(d_area[a], dtype=float) - np.asarray(d_area[b], dtype=float)) * w
+        return np.asarray(d_area[what], dtype=float) * w
     if kind == "count":
         if what.startswith(("closures_", "openings_")):   # decisions are county-level: not scaled
-            return [float(sum(d_count[what])), 0.0, 0.0, 0.0]
-        return [d_count[what][g] * w for g in ALL_GROUPS]
+            return _first(np.asarray(d_count[what], dtype=float).sum(-1))
+        return np.asarray(d_count[what], dtype=float) * w
     if kind == "open":
-        return [d_area[f"open_{what}"][0], 0.0, 0.0, 0.0]
+        return _first(np.asarray(d_area[f"open_{what}"], dtype=float)[..., 0])
     zs, cl = "programmes.zero_suicide.", "programmes.carer_led_training."
+    days = np.asarray(days, dtype=float)
     qty = {  # programme quantities are county-level already
-        "zero_suicide_trainees": values[zs + "trainees_per_year"] * days / DAYS_PER_YEAR,
-        "carer_trainer_days": values[cl + "carer_trainers"] * days,
-        "carer_staff_trained": values[cl + "carer_trainers"] * values[cl + "staff_trained_per_trainer_per_year"] * days / DAYS_PER_YEAR,
-    }[what]
-    return [qty, 0.0, 0.0, 0.0]
+        "zero_suicide_trainees": lambda: values[zs + "trainees_per_year"] * days / DAYS_PER_YEAR,
+        "carer_trainer_days": lambda: values[cl + "carer_trainers"] * days,
+        "carer_staff_trained": lambda: values[cl + "carer_trainers"] * values[cl + "staff_trained_per_trainer_per_year"] * days / DAYS_PER_YEAR,
+    }[what]()
+    return _first(qty)
 
 
 def place_weight(q: Mapping[str, Any], place: int) -> float:
@@ -179,25 +191,14 @@ def place_weight(q: Mapping[str, Any], place: int) -> float:
     }[place]
 
 
-def _picker(groups: tuple[int, ...]) -> Callable[[Any], tuple[float, ...]]:
-    """The values of ``groups`` from a per-group tuple, in order (summed, the same additions as a loop over them)."""
-    if len(groups) == 1:
-        g = groups[0]
-        return lambda v: (v[g],)
-    return operator.itemgetter(*groups)
-
-
-GROUP_PICKS = {key: _picker(gs) for key, gs in GROUP_SETS.items()}
-
-
-def _period_quality(values: Mapping[str, Any], areas: dict[str, tuple[float, ...]], groups: tuple[int, ...], maturity: float,
-                    pick: Callable[[Any], tuple[float, ...]] | None = None) -> float:
-    """Quality-adjusted person-days lived in one period by ``groups`` (``pick``: their picker, if made already)."""
+def _period_quality(values: Mapping[str, Any], areas: Mapping[str, Any], groups: tuple[int, ...], maturity: Any) -> Any:
+    """Quality-adjusted person-days lived by ``groups`` in one period (person-days by sub-group, the last axis),
+    or in several at once (a row an interval, ``maturity`` one each)."""
     q = values
-    pick = pick or _picker(groups)
+    gs = list(groups)
 
-    def a(name: str) -> float:
-        return sum(pick(areas[name]))
+    def a(name: str) -> Any:
+        return np.asarray(areas[name], dtype=float)[..., gs].sum(-1)
 
     total = (
         q["quality_of_life.community_moderate"] * a("community")
@@ -214,55 +215,81 @@ def _period_quality(values: Mapping[str, Any], areas: dict[str, tuple[float, ...
             holders = spec.qol_holders()
             days = a(holders[0])
             for name in holders[1:]:
-                days += a(name)
+                days = days + a(name)
             gain = q[spec.quality_of_life_gain] * maturity if spec.gain_grows_with_market else q[spec.quality_of_life_gain]
-            total += gain * days
+            total = total + gain * days
     return total
 
 
 class _Changes(dict):
-    """Each stock's or counter's change over one interval, by sub-group, worked out when first asked for
-    (an interval's cost lines and quality read a few dozen of the hundred-odd counters)."""
+    """Each stock's or counter's change over each interval, by sub-group (a row an interval), worked out when
+    first asked for (the cost lines and quality read a few dozen of the hundred-odd counters)."""
 
-    def __init__(self, before: Mapping[str, Any], after: Mapping[str, Any]):
+    def __init__(self, before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]]):
         super().__init__()
         self.before, self.after = before, after
 
-    def __missing__(self, key: str) -> tuple[float, ...]:
-        value = self[key] = tuple(map(operator.sub, self.after[key], self.before[key]))
+    def __missing__(self, key: str) -> np.ndarray:
+        value = self[key] = (np.array([s[key] for s in self.after], dtype=float)
+                             - np.array([s[key] for s in self.before], dtype=float)).reshape(-1, N_GROUPS)
+        return value
+
+
+class _Rows(dict):
+    """The rows (intervals) of one parameter version from a :class:`_Changes`."""
+
+    def __init__(self, changes: _Changes, rows: np.ndarray):
+        super().__init__()
+        self.changes, self.rows = changes, rows
+
+    def __missing__(self, key: str) -> np.ndarray:
+        value = self[key] = self.changes[key][self.rows]
         return value
 
 
 def accounts(period: Period, specs: Mapping[str, Any]) -> Accounts:
-    """The cost account, QALYs and monthly flows over the period."""
+    """The cost account, QALYs and monthly flows over the period: every interval at once, a parameter
+    version at a time (each interval's cost lines and quality are linear in its changes)."""
     items = catalogue.cost_items()
     acc = Accounts({}, {"nhs": 0.0, "council": 0.0, "society": 0.0}, 0.0, {k: 0.0 for k in GROUP_SETS},
                    {k: 0.0 for k in GROUP_SETS}, 0.0, {})
     for item in items:
         for payer in item_payers(item, specs):
             acc.cost_lines.setdefault(cost_metric(item.service, payer), 0.0)
-    n, w = period.n_months, period.w
-    lines: dict[int, list[_Line]] = {}   # by parameter version: each item's unit cost and payers
-    for a, b, values, month in period.intervals():
-        days = b.t - a.t
-        disc = discount_factor(values["costs.discount_rate"], (a.t + b.t) / 2 - period.t0)
-        d_area, d_count = _Changes(a.areas, b.areas), _Changes(a.counts, b.counts)
-        booked = lines.get(a.version)
-        if booked is None:
-            booked = lines[a.version] = [_Line.of(item, specs, values) for item in items]
-        for line in booked:
-            _charge(acc, line, _quantity(line.item, d_area, d_count, values, days, w), disc, month, n)
-        maturity = a.extra.get("budget_market_maturity", 1.0)
-        for key, gs in GROUP_SETS.items():
-            q = _period_quality(values, d_area, gs, maturity, GROUP_PICKS[key]) * w / DAYS_PER_YEAR
-            acc.qalys[key] += q * disc
-            if key == "":
-                acc.qalys_undiscounted += q
-                acc.add_month("qalys", month, q * disc, n)
-        for name in SERIES_FLOWS:
-            acc.add_month(name, month, sum(d_count[name]) * w, n)
-        acc.add_month("acute_bed_days", month, (sum(d_area["acute"]) + sum(d_area["out_of_area"])) * w, n)
+    intervals = list(period.intervals())
+    if intervals:
+        _book(acc, period, intervals, items, specs)
+    acc.monthly = {name: series.tolist() for name, series in acc.monthly.items()}
     return acc
+
+
+def _book(acc: Accounts, period: Period, intervals: list, items: Sequence[catalogue.CostItem], specs: Mapping[str, Any]) -> None:
+    n, w = period.n_months, period.w
+    before, after = [a for a, *_ in intervals], [b for _, b, *_ in intervals]
+    months = np.array([month for *_, month in intervals], dtype=np.int64)
+    days = np.array([b.t - a.t for a, b in zip(before, after)])
+    disc = np.array([discount_factor(values["costs.discount_rate"], (a.t + b.t) / 2 - period.t0)
+                     for a, b, values, _ in intervals])
+    maturity = np.array([a.extra.get("budget_market_maturity", 1.0) for a in before])
+    d_area = _Changes([a.areas for a in before], [b.areas for b in after])
+    d_count = _Changes([a.counts for a in before], [b.counts for b in after])
+    versions = np.array([a.version for a in before])
+    for version in dict.fromkeys(versions.tolist()):
+        rows = np.flatnonzero(versions == version)
+        values = intervals[rows[0]][2]
+        area, count = _Rows(d_area, rows), _Rows(d_count, rows)
+        for item in items:
+            line = _Line.of(item, specs, values)
+            _charge(acc, line, _quantity(item, area, count, values, days[rows], w), disc[rows], months[rows], n)
+        for key, gs in GROUP_SETS.items():
+            q = _period_quality(values, area, gs, maturity[rows]) * w / DAYS_PER_YEAR
+            acc.qalys[key] += float((q * disc[rows]).sum())
+            if key == "":
+                acc.qalys_undiscounted += float(q.sum())
+                acc.add_months("qalys", months[rows], q * disc[rows], n)
+    for name in SERIES_FLOWS:
+        acc.add_months(name, months, d_count[name].sum(-1) * w, n)
+    acc.add_months("acute_bed_days", months, (d_area["acute"].sum(-1) + d_area["out_of_area"].sum(-1)) * w, n)
 
 
 @dataclass(frozen=True)
@@ -290,21 +317,24 @@ class _Line:
                                        for who, share in shares), item.person_level)
 
 
-def _charge(acc: Accounts, line: _Line, by_group: list[float], disc: float, month: int, n: int) -> None:
-    """Book one cost line for one interval: to its payers, its month, and the people it follows."""
+def _charge(acc: Accounts, line: _Line, by_group: np.ndarray, disc: np.ndarray, months: np.ndarray, n: int) -> None:
+    """Book one cost line over intervals (a row each, a column a sub-group): to its payers, the months the
+    intervals end in, and the people it follows."""
     unit = line.unit
-    amount = sum(by_group) * unit
+    amount = by_group.sum(-1) * unit
     for who, share, metric, cost_series, spend_series in line.shares:
         cost = amount * share
-        acc.cost_lines[metric] += cost * disc
-        acc.payers[who] += cost * disc
-        acc.add_month(cost_series, month, cost * disc, n)
-        acc.add_month(spend_series, month, cost, n)        # cash, as a finance lead budgets it
-        acc.add_month("total_cost", month, cost * disc, n)
-        acc.undiscounted += cost
+        present = cost * disc
+        total = float(present.sum())
+        acc.cost_lines[metric] += total
+        acc.payers[who] += total
+        acc.add_months(cost_series, months, present, n)
+        acc.add_months(spend_series, months, cost, n)        # cash, as a finance lead budgets it
+        acc.add_months("total_cost", months, present, n)
+        acc.undiscounted += float(cost.sum())
     if line.person_level:
-        for key, pick in GROUP_PICKS.items():
-            acc.person_cost[key] += sum(pick(by_group)) * unit * disc
+        for key, gs in GROUP_SETS.items():
+            acc.person_cost[key] += float((by_group[:, list(gs)].sum(-1) * disc).sum() * unit)
 
 
 # ---------------------------------------------------------------------------
@@ -390,23 +420,32 @@ def series_labels() -> dict[str, tuple[str, str]]:
 def monthly_levels(period: Period, acc: Accounts) -> None:
     """Levels at each month end, the employed in contact, and programme coverage."""
     n, w, t0 = period.n_months, period.w, period.t0
-    month_ends = [s for s in period.snaps if s.t > t0 + 1e-9]
     level_at: dict[int, Snapshot] = {}
-    for s in month_ends:
-        level_at[min(n - 1, int((s.t - t0 - 1e-6) // DAYS_PER_MONTH))] = s
-    levels = _level_series()
+    for s in period.snaps:
+        if s.t > t0 + 1e-9:
+            level_at[min(n - 1, int((s.t - t0 - 1e-6) // DAYS_PER_MONTH))] = s
+    at = [level_at.get(m) or period.last for m in range(n)]
+    totals: dict[str, np.ndarray] = {}
+
+    def total(stock: str) -> np.ndarray:
+        """People in ``stock`` at each month's end, all sub-groups (simulated, not yet at full scale)."""
+        found = totals.get(stock)
+        if found is None:
+            found = totals[stock] = np.array([s.levels[stock] for s in at], dtype=float).reshape(n, -1).sum(-1)
+        return found
+
     monthly = acc.monthly
-    for m in range(n):
-        s = level_at.get(m) or period.last
-        for series in levels:
-            monthly.setdefault(series.name, [0.0] * n)[m] = sum(sum(s.levels[k]) for k in series.stocks) * w
-        recovered_employed = sum(s.levels["recovered_employed"]) * w
-        monthly.setdefault("people_in_contact_employed", [0.0] * n)[m] = monthly["people_employed"][m] - recovered_employed
-        community = sum(s.levels["community"])
-        monthly.setdefault("severe_share_community", [0.0] * n)[m] = (
-            sum(s.levels["severe_in_community"]) / community if community else 0.0)
-        for name in SERIES_EXTRA:
-            monthly.setdefault(name, [0.0] * n)[m] = s.extra.get(name, 0.0)
+    for series in _level_series():
+        people = total(series.stocks[0])
+        for stock in series.stocks[1:]:
+            people = people + total(stock)
+        monthly[series.name] = (people * w).tolist()
+    monthly["people_in_contact_employed"] = (np.array(monthly["people_employed"]) - total("recovered_employed") * w).tolist()
+    community = total("community")
+    monthly["severe_share_community"] = np.divide(total("severe_in_community"), community, out=np.zeros(n),
+                                                  where=community != 0).tolist()
+    for name in SERIES_EXTRA:
+        monthly[name] = [s.extra.get(name, 0.0) for s in at]
 
 
 # ---------------------------------------------------------------------------

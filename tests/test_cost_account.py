@@ -342,17 +342,3 @@ def test_a_service_reopened_within_its_notice_period_keeps_its_contract_and_a_la
     s = s.with_actions(close("day_centre", 3), open_("day_centre", 4), close("day_centre", 8))
     amount = 10 / 12 * price(s, dc + "block_cost_per_year") + 2 * price(s, dc + "closure_one_off_cost")
     assert_account(run(s).metrics, block_lines(s, "day_centre", amount))
-
-
-def test_sub_group_sums_add_the_same_numbers_in_the_same_order_as_a_loop():
-    """The accounts pick a sub-group's values with itemgetter; the sums must be the loop's, bit for bit
-    (stored results depend on it)."""
-    import random
-
-    from simulation.outcomes import GROUP_PICKS, GROUP_SETS
-
-    rng = random.Random(7)
-    for _ in range(500):
-        v = tuple(rng.uniform(-1e6, 1e6) * 10 ** rng.randint(-8, 3) for _ in range(4))
-        for key, gs in GROUP_SETS.items():
-            assert sum(GROUP_PICKS[key](v)) == sum(v[g] for g in gs)

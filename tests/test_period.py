@@ -96,7 +96,11 @@ def test_a_cost_lines_quantity_is_at_full_scale_except_county_level_decisions(ba
     d_area = {"acute": (5, 4, 0, 1), "residential": (1, 0, 1, 0), "open_day_centre": (30, 0, 0, 0)}
     d_count = {"crisis_episodes": (3, 2, 1, 0), "closures_day_centre": (1, 0, 0, 0)}
     got = _quantity(SimpleNamespace(basis=basis), d_area, d_count, {}, 30.0, 2.0)
-    assert got == expected
+    assert got.tolist() == expected
+    # several intervals at once (a row each) give each interval's quantities
+    twice = _quantity(SimpleNamespace(basis=basis), {k: [v, v] for k, v in d_area.items()},
+                      {k: [v, v] for k, v in d_count.items()}, {}, [30.0, 30.0], 2.0)
+    assert twice.tolist() == [expected, expected]
 
 
 def test_programme_quantities_are_county_level_volumes_for_the_days_in_the_interval():

@@ -264,6 +264,9 @@ def accounts(period: Period, specs: Mapping[str, Any]) -> Accounts:
 
 
 def _book(acc: Accounts, period: Period, intervals: list, items: Sequence[catalogue.CostItem], specs: Mapping[str, Any]) -> None:
+    """Each cost line and the quality of life, interval by interval, worked out a parameter version at a time
+    but summed over the whole period in time order: a decision that starts a new version and changes nothing
+    else (a null decision) then gives every total to the last bit."""
     n, w = period.n_months, period.w
     before, after = [a for a, *_ in intervals], [b for _, b, *_ in intervals]
     months = np.array([month for *_, month in intervals], dtype=np.int64)
@@ -273,20 +276,22 @@ def _book(acc: Accounts, period: Period, intervals: list, items: Sequence[catalo
     maturity = np.array([a.extra.get("budget_market_maturity", 1.0) for a in before])
     d_area = _Changes([a.areas for a in before], [b.areas for b in after])
     d_count = _Changes([a.counts for a in before], [b.counts for b in after])
-    versions = np.array([a.version for a in before])
-    for version in dict.fromkeys(versions.tolist()):
-        rows = np.flatnonzero(versions == version)
-        values = intervals[rows[0]][2]
-        area, count = _Rows(d_area, rows), _Rows(d_count, rows)
-        for item in items:
-            line = _Line.of(item, specs, values)
-            _charge(acc, line, _quantity(item, area, count, values, days[rows], w), disc[rows], months[rows], n)
+    version_of = np.array([a.version for a in before])
+    versions = [(rows, intervals[rows[0]][2], _Rows(d_area, rows), _Rows(d_count, rows))
+                for rows in (np.flatnonzero(version_of == v) for v in dict.fromkeys(version_of.tolist()))]
+    for item in items:
+        charged = _Charged(len(intervals))
+        for rows, values, area, count in versions:
+            charged.add(rows, _Line.of(item, specs, values), _quantity(item, area, count, values, days[rows], w))
+        charged.book(acc, disc, months, n)
+    quality = {key: np.empty(len(intervals)) for key in GROUP_SETS}
+    for rows, values, area, _ in versions:
         for key, gs in GROUP_SETS.items():
-            q = _period_quality(values, area, gs, maturity[rows]) * w / DAYS_PER_YEAR
-            acc.qalys[key] += float((q * disc[rows]).sum())
-            if key == "":
-                acc.qalys_undiscounted += float(q.sum())
-                acc.add_months("qalys", months[rows], q * disc[rows], n)
+            quality[key][rows] = _period_quality(values, area, gs, maturity[rows]) * w / DAYS_PER_YEAR
+    for key, q in quality.items():
+        acc.qalys[key] += float((q * disc).sum())
+    acc.qalys_undiscounted += float(quality[""].sum())
+    acc.add_months("qalys", months, quality[""] * disc, n)
     for name in SERIES_FLOWS:
         acc.add_months(name, months, d_count[name].sum(-1) * w, n)
     acc.add_months("acute_bed_days", months, (d_area["acute"].sum(-1) + d_area["out_of_area"].sum(-1)) * w, n)
@@ -317,24 +322,42 @@ class _Line:
                                        for who, share in shares), item.person_level)
 
 
-def _charge(acc: Accounts, line: _Line, by_group: np.ndarray, disc: np.ndarray, months: np.ndarray, n: int) -> None:
-    """Book one cost line over intervals (a row each, a column a sub-group): to its payers, the months the
-    intervals end in, and the people it follows."""
-    unit = line.unit
-    amount = by_group.sum(-1) * unit
-    for who, share, metric, cost_series, spend_series in line.shares:
-        cost = amount * share
-        present = cost * disc
-        total = float(present.sum())
-        acc.cost_lines[metric] += total
-        acc.payers[who] += total
-        acc.add_months(cost_series, months, present, n)
-        acc.add_months(spend_series, months, cost, n)        # cash, as a finance lead budgets it
-        acc.add_months("total_cost", months, present, n)
-        acc.undiscounted += float(cost.sum())
-    if line.person_level:
-        for key, gs in GROUP_SETS.items():
-            acc.person_cost[key] += float((by_group[:, list(gs)].sum(-1) * disc).sum() * unit)
+class _Charged:
+    """One cost line over the period: its quantity by sub-group, unit cost and payers' shares, interval by
+    interval (the unit cost and shares of the parameter version each interval is in)."""
+
+    def __init__(self, n_intervals: int):
+        self.by_group = np.zeros((n_intervals, N_GROUPS))
+        self.unit = np.zeros(n_intervals)
+        self.shares: dict[tuple[str, str, str, str], np.ndarray] = {}
+        self.person_level = False
+
+    def add(self, rows: np.ndarray, line: _Line, by_group: np.ndarray) -> None:
+        self.by_group[rows] = by_group
+        self.unit[rows] = line.unit
+        self.person_level = line.person_level
+        for who, share, metric, cost_series, spend_series in line.shares:
+            key = (who, metric, cost_series, spend_series)
+            if key not in self.shares:
+                self.shares[key] = np.zeros(len(self.unit))
+            self.shares[key][rows] = share
+
+    def book(self, acc: Accounts, disc: np.ndarray, months: np.ndarray, n: int) -> None:
+        """To its payers, the months the intervals end in, and the people it follows."""
+        amount = self.by_group.sum(-1) * self.unit
+        for (who, metric, cost_series, spend_series), share in self.shares.items():
+            cost = amount * share
+            present = cost * disc
+            total = float(present.sum())
+            acc.cost_lines[metric] += total
+            acc.payers[who] += total
+            acc.add_months(cost_series, months, present, n)
+            acc.add_months(spend_series, months, cost, n)        # cash, as a finance lead budgets it
+            acc.add_months("total_cost", months, present, n)
+            acc.undiscounted += float(cost.sum())
+        if self.person_level:
+            for key, gs in GROUP_SETS.items():
+                acc.person_cost[key] += float((self.by_group[:, list(gs)].sum(-1) * self.unit * disc).sum())
 
 
 # ---------------------------------------------------------------------------

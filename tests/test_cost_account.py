@@ -16,7 +16,7 @@ import math
 import pytest
 
 from quiet_county import FORCED, month, pulse, quiet, run
-from simulation.parameters import DAYS_PER_YEAR
+from simulation.parameters import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 N = 10
 
@@ -342,3 +342,21 @@ def test_a_service_reopened_within_its_notice_period_keeps_its_contract_and_a_la
     s = s.with_actions(close("day_centre", 3), open_("day_centre", 4), close("day_centre", 8))
     amount = 10 / 12 * price(s, dc + "block_cost_per_year") + 2 * price(s, dc + "closure_one_off_cost")
     assert_account(run(s).metrics, block_lines(s, "day_centre", amount))
+
+
+def test_a_new_parameter_version_that_changes_nothing_changes_no_total_to_the_last_bit(baseline):
+    """A null decision starts a new parameter version in one arm only; the accounts work out each version's
+    intervals together but sum the period in time order, so every total is the same to the last bit (a sum
+    taken version by version had moved the QALYs by 6e-11, and verify's null decision failed)."""
+    from dataclasses import replace
+
+    from simulation.outcomes import summarise
+    from simulation.twin import Twin
+
+    record = Twin(baseline, years=3).run()
+    split = replace(record, versions=[record.versions[0], dict(record.versions[0])],
+                    snapshots=[replace(s, version=1) if s.t > 7 * DAYS_PER_MONTH + 1e-9 else s for s in record.snapshots])
+    assert {s.version for s in split.snapshots} == {0, 1}
+    one, two = summarise(record, baseline.params), summarise(split, baseline.params)
+    assert one.metrics == two.metrics
+    assert one.monthly == two.monthly

@@ -172,10 +172,10 @@ def _quantity(item: catalogue.CostItem, d_area: Mapping[str, Any], d_count: Mapp
     zs, cl = "programmes.zero_suicide.", "programmes.carer_led_training."
     days = np.asarray(days, dtype=float)
     qty = {  # programme quantities are county-level already
-        "zero_suicide_trainees": lambda: values[zs + "trainees_per_year"] * days / DAYS_PER_YEAR,
-        "carer_trainer_days": lambda: values[cl + "carer_trainers"] * days,
-        "carer_staff_trained": lambda: values[cl + "carer_trainers"] * values[cl + "staff_trained_per_trainer_per_year"] * days / DAYS_PER_YEAR,
-    }[what]()
+        "zero_suicide_trainees": values[zs + "trainees_per_year"] * days / DAYS_PER_YEAR,
+        "carer_trainer_days": values[cl + "carer_trainers"] * days,
+        "carer_staff_trained": values[cl + "carer_trainers"] * values[cl + "staff_trained_per_trainer_per_year"] * days / DAYS_PER_YEAR,
+    }[what]
     return _first(qty)
 
 
@@ -280,7 +280,7 @@ def _book(acc: Accounts, period: Period, intervals: list, items: Sequence[catalo
     versions = [(rows, intervals[rows[0]][2], _Rows(d_area, rows), _Rows(d_count, rows))
                 for rows in (np.flatnonzero(version_of == v) for v in dict.fromkeys(version_of.tolist()))]
     for item in items:
-        charged = _Charged(len(intervals))
+        charged = _Charged(item, len(intervals))
         for rows, values, area, count in versions:
             charged.add(rows, _Line.of(item, specs, values), _quantity(item, area, count, values, days[rows], w))
         charged.book(acc, disc, months, n)
@@ -301,11 +301,9 @@ def _book(acc: Accounts, period: Period, intervals: list, items: Sequence[catalo
 class _Line:
     """One cost line under one version of the parameters: its unit cost a day and who pays what share."""
 
-    item: catalogue.CostItem
     unit: float
     shares: tuple[tuple[str, float, str, str, str], ...]
     """(payer, share, its cost line's metric, its monthly cost series, its monthly spend series)"""
-    person_level: bool
 
     @staticmethod
     def of(item: catalogue.CostItem, specs: Mapping[str, Any], values: Mapping[str, Any]) -> "_Line":
@@ -318,24 +316,23 @@ class _Line:
         if item.split:
             s = values[item.split[0]]
             shares = [(payer, 1.0 - s), (item.split[1], s)]
-        return _Line(item, unit, tuple((who, share, cost_metric(item.service, who), f"cost_{who}", f"spend_{who}")
-                                       for who, share in shares), item.person_level)
+        return _Line(unit, tuple((who, share, cost_metric(item.service, who), f"cost_{who}", f"spend_{who}")
+                                 for who, share in shares))
 
 
 class _Charged:
     """One cost line over the period: its quantity by sub-group, unit cost and payers' shares, interval by
     interval (the unit cost and shares of the parameter version each interval is in)."""
 
-    def __init__(self, n_intervals: int):
+    def __init__(self, item: catalogue.CostItem, n_intervals: int):
         self.by_group = np.zeros((n_intervals, N_GROUPS))
         self.unit = np.zeros(n_intervals)
         self.shares: dict[tuple[str, str, str, str], np.ndarray] = {}
-        self.person_level = False
+        self.person_level = item.person_level
 
     def add(self, rows: np.ndarray, line: _Line, by_group: np.ndarray) -> None:
         self.by_group[rows] = by_group
         self.unit[rows] = line.unit
-        self.person_level = line.person_level
         for who, share, metric, cost_series, spend_series in line.shares:
             key = (who, metric, cost_series, spend_series)
             if key not in self.shares:

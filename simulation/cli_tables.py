@@ -219,7 +219,23 @@ def agreement_summary(lines: Sequence[Any], rows: Sequence[Any] = ()) -> str:
         if worst:
             text += " Farthest: " + "; ".join(f"{r.scenario}, {r.metric.replace('_', ' ')} ({r.z:.1f} standard errors)"
                                               for r in worst[:3]) + "."
+        text += " " + family_text(rows)
     return text
+
+
+def family_text(rows: Sequence[Any]) -> str:
+    """The table judged as a whole (``verification.family``): the count of misses against chance, and the farthest
+    miss against a family-wise bound."""
+    from .verification import FAMILY_LEVEL, family
+
+    f = family(rows)
+    verdict = "agrees" if f.passed else "disagrees"
+    text = (f"As a whole the table {verdict} (family-wise, at {FAMILY_LEVEL:.0%}): chance alone gives {f.misses} or more "
+            f"misses of {f.lines} judged lines {f.chance_of_as_many:.0%} of the time")
+    if f.farthest:
+        text += (f", and {f.farthest} as far off or farther, in any of them, "
+                 f"{f.farthest_adjusted:.0%} of the time (Holm)")
+    return text + "."
 
 
 def sizing_table(title: str, rows: list, found: int | None, metric: str, signed: bool = False) -> Table:
@@ -467,7 +483,7 @@ def tornado_tables(tornado: Any) -> Iterator[Table]:
 
 
 __all__ = ["escape", "label", "fmt", "results_table", "comparison_table", "assumption_lines", "precision_lines", "preview_table",
-           "calibration_table", "verification_table", "verify_summary", "agreement_table", "agreement_summary",
+           "calibration_table", "verification_table", "verify_summary", "agreement_table", "agreement_summary", "family_text",
            "sizing_table", "warmup_table", "psa_best_table", "psa_probability_table", "psa_noise_lines", "psa_evppi_table", "Shown", "sobol_report", "morris_report", "tornado_tables"]
 
 

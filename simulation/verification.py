@@ -713,6 +713,83 @@ class Agreement:
                     detail=detail)
 
 
+    @property
+    def chance_this_far(self) -> float:
+        """For a line that disagrees, the chance the simulation's mean lies at least this far from the twin's
+        difference, were that difference the simulation's expectation (its two-sided t-test p-value); 1 for a line
+        that agrees (nothing to explain) or has no interval."""
+        from scipy.stats import t
+
+        se = self.standard_error
+        if self.passed or se != se:
+            return 1.0
+        return float(2 * t.sf(abs(self.twin - self.simulation) / se, self.n - 1))
+
+
+FAMILY_LEVEL = 0.05
+"""The table as a whole disagrees when chance explains its misses less often than this."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """The agreement table judged as a whole. A table of 152 lines, each at 95%, has misses even for a twin equal to
+    the simulation's expectations (about 5 at 30 replications), so 'every line passes' is not a test a faithful
+    twin passes; two tests that are: (1) the count of misses, against the chance of as many or more when each
+    line fails by chance with its ``chance_of_failing`` (independently: a Poisson-binomial tail), and (2) the
+    farthest miss, by Holm's (first step: Bonferroni's) bound on the lines' ``chance_this_far`` (family-wise error
+    5%), so one line far off fails the table even when the count is small."""
+
+    lines: int
+    """Lines judged (not negligible, with an interval, not a measured gap)."""
+    misses: int
+    expected: float
+    """Misses a twin equal to the simulation's expectations would have on average."""
+    chance_of_as_many: float
+    """P(that many misses or more) by chance alone."""
+    farthest: str
+    """The miss least explained by chance ('' when none)."""
+    farthest_adjusted: float
+    """Its Holm-adjusted chance (1 when there is no miss)."""
+
+    @property
+    def passed(self) -> bool:
+        return self.chance_of_as_many >= FAMILY_LEVEL and self.farthest_adjusted >= FAMILY_LEVEL
+
+    @property
+    def detail(self) -> dict[str, object]:
+        return {"lines": self.lines, "misses": self.misses, "expected_by_chance": self.expected,
+                "chance_of_as_many": self.chance_of_as_many, "farthest": self.farthest or None,
+                "farthest_adjusted_chance": self.farthest_adjusted, "level": FAMILY_LEVEL, "pass": self.passed}
+
+
+def poisson_binomial_tail(chances: Sequence[float], k: int) -> float:
+    """P(at least ``k`` of independent events happen), each with its own chance (exact, by convolution)."""
+    dist = [1.0]
+    for c in chances:
+        nxt = [0.0] * (len(dist) + 1)
+        for i, q in enumerate(dist):
+            nxt[i] += q * (1 - c)
+            nxt[i + 1] += q * c
+        dist = nxt
+    return float(min(1.0, sum(dist[k:]))) if k > 0 else 1.0
+
+
+def family(rows: Sequence[Agreement]) -> Family:
+    """Judge the agreement table as a whole (see :class:`Family`). A measured gap (``QUEUE_GAPS``), a negligible
+    line and a line the simulation cannot judge are left out, as in the per-line table."""
+    judged = [r for r in rows if not r.negligible and not r.unjudged and not (not r.passed and r.metric in QUEUE_GAPS)]
+    missed = [r for r in judged if not r.passed]
+    tail = poisson_binomial_tail([r.chance_of_failing for r in judged], len(missed))
+    farthest, adjusted = "", 1.0
+    if missed:
+        # Holm's first step: the smallest of m p-values against level / m (a line that agrees has p = 1), so the
+        # farthest miss's adjusted chance is m times its own
+        worst = min(missed, key=lambda r: r.chance_this_far)
+        adjusted = min(1.0, len(judged) * worst.chance_this_far)
+        farthest = f"{worst.scenario}, {worst.metric.replace('_', ' ')}"
+    return Family(len(judged), len(missed), sum(r.chance_of_failing for r in judged), tail, farthest, adjusted)
+
+
 def agreement(baseline: Scenario, scenarios: Sequence[Scenario], plan: RunPlan, metrics: Sequence[str],
               workers: int = 1, progress=None) -> list[Agreement]:
     """For each decision and metric, the twin's paired difference against the baseline (both integrated

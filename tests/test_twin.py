@@ -510,6 +510,69 @@ def test_the_agreement_table_says_how_many_lines_chance_alone_would_fail():
     assert "Farthest: d, crisis episodes (4.1 standard errors)" in text
 
 
+def _line(z: float, n: int = 30, mean: float = 10.0, se: float = 1.0, metric: str = "crisis_episodes"):
+    """A decision-metric line whose twin lies ``z`` standard errors from the simulation's mean of ``mean``."""
+    from scipy.stats import t
+
+    from simulation.verification import Agreement
+
+    half = se * float(t.ppf(0.975, n - 1))
+    return Agreement("d", metric, mean + z * se, mean, mean - half, mean + half, n, 60_000.0)
+
+
+def test_misses_are_counted_against_the_chance_of_as_many():
+    """The count of misses is judged by the Poisson-binomial tail of the lines' own chances (equal chances: the
+    binomial's)."""
+    from scipy.stats import binom
+
+    from simulation.verification import poisson_binomial_tail
+
+    assert poisson_binomial_tail([0.05] * 152, 5) == pytest.approx(float(binom.sf(4, 152, 0.05)), rel=1e-9)
+    assert poisson_binomial_tail([0.05] * 152, 0) == 1.0
+    assert poisson_binomial_tail([0.0, 0.0], 1) == 0.0 and poisson_binomial_tail([1.0, 0.5], 2) == pytest.approx(0.5)
+
+
+def test_a_table_agrees_as_a_whole_when_chance_explains_its_misses():
+    """Of 150 lines that might each miss 5% of the time, 6 misses at 2.3 standard errors are what chance gives;
+    one line 8 standard errors off is not, though a single miss is a small count; 20 misses at 2.3 are too many,
+    though none alone is beyond the family-wise bound."""
+    from simulation.verification import family
+
+    assert family([_line(0.5)] * 150).passed and family([_line(0.5)] * 150).misses == 0
+    usual = family([_line(2.3)] * 6 + [_line(0.5)] * 144)
+    assert usual.misses == 6 and usual.expected == pytest.approx(7.5, rel=1e-6) and usual.passed
+    far = family([_line(8.0)] + [_line(0.5)] * 149)
+    assert far.misses == 1 and far.chance_of_as_many > 0.5 and far.farthest_adjusted < 0.05 and not far.passed
+    many = family([_line(2.3)] * 20 + [_line(0.5)] * 130)
+    assert many.farthest_adjusted > 0.05 and many.chance_of_as_many < 0.05 and not many.passed
+    # a line that passes by 10% of its mean is not a miss, however many standard errors off
+    assert family([_line(3.0, mean=100.0)] * 10).misses == 0
+
+
+def test_verify_agreement_family_sets_the_exit_status_by_the_table_as_a_whole(monkeypatch, tmp_path):
+    """``--family``: exit 0 when chance explains the misses, 1 when it does not; without it, any miss exits 1.
+    The JSON carries the verdict."""
+    import json
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    import simulation.verification as verification
+    from simulation.cli import app
+
+    tables = {"usual": [_line(2.3)] * 2 + [_line(0.5)] * 38, "far": [_line(9.0)] + [_line(0.5)] * 39}
+    for name, rows in tables.items():
+        monkeypatch.setattr(verification, "agreement", lambda *a, rows=rows, **k: rows)
+        out = tmp_path / f"{name}.json"
+        base = ["verify", "--agreement", "--scenario", str(Path(__file__).resolve().parent.parent / "scenarios" / "close_day_centre.yaml"), "--reps", "2", "--json", str(out)]
+        whole = CliRunner().invoke(app, [*base, "--family"])
+        strict = CliRunner().invoke(app, base)
+        assert strict.exit_code == 1, strict.output
+        assert whole.exit_code == (0 if name == "usual" else 1), whole.output
+        assert "As a whole the table " + ("agrees" if name == "usual" else "disagrees") in " ".join(whole.output.split())
+        assert json.loads(out.read_text())["family"]["pass"] is (name == "usual")
+
+
 def test_verify_agreement_prints_every_decision_and_headline_metric(tmp_path):
     import json
     import subprocess

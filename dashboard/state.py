@@ -43,10 +43,11 @@ class Session:
 
 
 PREVIEW_LEAD = "The twin's estimate against the baseline, at once (the mean-field twin, whole county): "
-PREVIEW_CAVEAT = ("On the shipped decisions the twin's differences agree with the simulation's on most figures, not all "
-                  "('mhsim verify --agreement' names the exceptions, such as the Recovery College's fall in admissions, "
-                  "about 13% larger in the twin), and it has no chance and no intervals: the simulation's replications "
-                  "follow, and any figure where they disagree is named here.")
+PREVIEW_CAVEAT = ("On the shipped decisions the twin's differences agree with the simulation's about as often as chance "
+                  "allows, though not on every figure ('mhsim verify --agreement' names the misses; the Recovery "
+                  "College's benefits are a few per cent larger in the twin, its fall in admissions about 8%), and it "
+                  "has no chance and no intervals: the simulation's replications follow, and any figure where they "
+                  "disagree is named here.")
 
 
 def _write_job(job: Job) -> Path:

@@ -45,7 +45,7 @@ class Session:
 PREVIEW_LEAD = "The twin's estimate against the baseline, at once (the mean-field twin, whole county): "
 PREVIEW_CAVEAT = ("On the shipped decisions the twin's differences agree with the simulation's about as often as chance "
                   "allows, though not on every figure ('mhsim verify --agreement' names the misses; the Recovery "
-                  "College's benefits are a few per cent larger in the twin, its fall in admissions about 8%), and it "
+                  "College's fall in admissions is about 6% larger in the twin, its years in work 4% smaller), and it "
                   "has no chance and no intervals: the simulation's replications follow, and any figure where they "
                   "disagree is named here.")
 

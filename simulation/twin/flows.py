@@ -794,7 +794,10 @@ def college(S, dA, cnt, par, peer_open):
     waiting = A[A_WAIT_RC].sum()
     if par[COLLEGE_OPEN] > 0 and waiting > 1e-12:
         seats = min(par[PLACES_PER_TERM], (par[TUTORS] + A[A_TUTOR].sum()) * par[PER_TUTOR])
-        enrol = A[A_WAIT_RC] / waiting * min(seats / term, waiting / FILL_DAYS)
+        # the model enrols at each term's start: an applicant waits for the next one, half a term on average (and
+        # a whole term more when a term's seats are full), giving up meanwhile at their rate; taking the list up
+        # over FILL_DAYS instead let 1.6% fewer give up, and the twin's college enrolled 2% more
+        enrol = A[A_WAIT_RC] / waiting * min(seats / term, waiting / (term / 2))
         dA[A_WAIT_RC] -= enrol
         dA[A_RC_STUDENT] += enrol
         count_all(cnt, C_ENROLMENTS, enrol)

@@ -659,6 +659,18 @@ class Agreement:
         return float(2 * t.sf(margin / se, self.n - 1))
 
     @property
+    def chance_this_far(self) -> float:
+        """For a line that disagrees, the chance the simulation's mean lies at least this far from the twin's
+        difference, were that difference the simulation's expectation (its two-sided t-test p-value); 1 for a line
+        that agrees (nothing to explain) or has no interval."""
+        from scipy.stats import t
+
+        se = self.standard_error
+        if self.passed or se != se:
+            return 1.0
+        return float(2 * t.sf(abs(self.twin - self.simulation) / se, self.n - 1))
+
+    @property
     def negligible(self) -> bool:
         """Both differences are nothing against the metric's level (a decision that cannot touch it)."""
         floor = NEGLIGIBLE * abs(self.level)
@@ -713,19 +725,6 @@ class Agreement:
                     detail=detail)
 
 
-    @property
-    def chance_this_far(self) -> float:
-        """For a line that disagrees, the chance the simulation's mean lies at least this far from the twin's
-        difference, were that difference the simulation's expectation (its two-sided t-test p-value); 1 for a line
-        that agrees (nothing to explain) or has no interval."""
-        from scipy.stats import t
-
-        se = self.standard_error
-        if self.passed or se != se:
-            return 1.0
-        return float(2 * t.sf(abs(self.twin - self.simulation) / se, self.n - 1))
-
-
 FAMILY_LEVEL = 0.05
 """The table as a whole disagrees when chance explains its misses less often than this."""
 
@@ -775,9 +774,9 @@ def poisson_binomial_tail(chances: Sequence[float], k: int) -> float:
 
 
 def family(rows: Sequence[Agreement]) -> Family:
-    """Judge the agreement table as a whole (see :class:`Family`). A measured gap (``QUEUE_GAPS``), a negligible
-    line and a line the simulation cannot judge are left out, as in the per-line table."""
-    judged = [r for r in rows if not r.negligible and not r.unjudged and not (not r.passed and r.metric in QUEUE_GAPS)]
+    """Judge the agreement table as a whole (see :class:`Family`). The metrics whose misses are measured gaps
+    (``QUEUE_GAPS``: shown, not judged), negligible lines and lines the simulation cannot judge are left out."""
+    judged = [r for r in rows if not r.negligible and not r.unjudged and r.metric not in QUEUE_GAPS]
     missed = [r for r in judged if not r.passed]
     tail = poisson_binomial_tail([r.chance_of_failing for r in judged], len(missed))
     farthest, adjusted = "", 1.0

@@ -444,17 +444,18 @@ def _verify_agreement(baseline, scenario_files: list[Path], plan, workers: int, 
     finally:
         progress.close()
     lines = [row.line() for row in rows]
+    verdict = family(rows)
     out.print(tables.agreement_table(rows, lines, plan))
     if json_file is not None:
         import json
 
         body = json.dumps({"settings": {"replications": plan.replications, "years": plan.years, "scale": plan.scale, "seed": plan.seed},
-                           "agreement": [line.detail for line in lines], "family": family(rows).detail}, indent=2, default=float)
+                           "agreement": [line.detail for line in lines], "family": verdict.detail}, indent=2, default=float)
         staging = json_file.with_name(f".{json_file.name}.partial")
         staging.write_text(body + "\n")
         os.replace(staging, json_file)
-    out.print(tables.agreement_summary(lines, rows), highlight=False)
-    if (not family(rows).passed) if as_whole else any(line.passed is False for line in lines):
+    out.print(tables.agreement_summary(lines, rows, verdict), highlight=False)
+    if (not verdict.passed) if as_whole else any(line.passed is False for line in lines):
         raise typer.Exit(1)
 
 

@@ -199,7 +199,7 @@ def _not_judged(line: Any) -> bool:
     return line.passed is None and line.expected.startswith("not judged")
 
 
-def agreement_summary(lines: Sequence[Any], rows: Sequence[Any] = ()) -> str:
+def agreement_summary(lines: Sequence[Any], rows: Sequence[Any] = (), verdict: Any = None) -> str:
     """How many decision-metric pairs agree, are measured gaps, are not judged (the simulation gave no interval),
     or disagree; with ``rows``, how many a twin equal to the simulation's expectations would fail by chance."""
     failed = [line for line in lines if line.passed is False]
@@ -219,16 +219,16 @@ def agreement_summary(lines: Sequence[Any], rows: Sequence[Any] = ()) -> str:
         if worst:
             text += " Farthest: " + "; ".join(f"{r.scenario}, {r.metric.replace('_', ' ')} ({r.z:.1f} standard errors)"
                                               for r in worst[:3]) + "."
-        text += " " + family_text(rows)
+        text += " " + family_text(rows, verdict)
     return text
 
 
-def family_text(rows: Sequence[Any]) -> str:
-    """The table judged as a whole (``verification.family``): the count of misses against chance, and the farthest
-    miss against a family-wise bound."""
+def family_text(rows: Sequence[Any], verdict: Any = None) -> str:
+    """The table judged as a whole (``verification.family``, or ``verdict`` when the caller has it): the count of
+    misses against chance, and the farthest miss against a family-wise bound."""
     from .verification import FAMILY_LEVEL, family
 
-    f = family(rows)
+    f = verdict if verdict is not None else family(rows)
     verdict = "agrees" if f.passed else "disagrees"
     text = (f"As a whole the table {verdict} (family-wise, at {FAMILY_LEVEL:.0%}): chance alone gives {f.misses} or more "
             f"misses of {f.lines} judged lines {f.chance_of_as_many:.0%} of the time")
